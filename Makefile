@@ -1,0 +1,31 @@
+# ESF status report. `make` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help report test template bench sample clean
+
+help: ## list the targets
+	@echo "Targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  PERIOD=2009-05-01..2009-06-30 make report   chooses the period"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP) ## report every register in input/ (or the sample) into output/
+	$(PY) -m pipeline batch --input input --samples input_samples --out output $(if $(PERIOD),--period $(PERIOD))
+
+test: $(STAMP) ## run the whole test suite
+	$(PY) -m pytest
+
+sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
+	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,148 @@
+"""The report's self-checks (`Kontroller`): every table cross-checked against its parts and its twins.
+
+Each check compares figures of the long form against each other: sums against
+their parts, Table 2 against the exit reasons, Table 4 against `Inskrivna sedan
+starten`, unique against enrolled, participants of the period against Table 1.
+A failed check is a bug in the pipeline, never in the register.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import tables as t
+from schemas.register import GROUP_LABELS
+
+CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat"]
+OK, FAILED = "OK", "FEL"
+
+
+def _series(figs: pd.DataFrame, table: str, rows=None, columns=None, gender=None) -> pd.Series:
+    """Values of one table indexed by (Rad, Kolumn, Kön), filtered."""
+    part = figs[figs["Tabell"] == table]
+    if rows is not None:
+        part = part[part["Rad"].isin(rows)]
+    if columns is not None:
+        part = part[part["Kolumn"].isin(columns)]
+    if gender is not None:
+        part = part[part["Kön"].isin(gender)]
+    return part.set_index(["Rad", "Kolumn", "Kön"])["Värde"]
+
+
+def _row(name: str, left: pd.Series, right: pd.Series, relation: str = "==") -> dict:
+    left, right = left.align(right, join="outer")
+    missing = left.isna() | right.isna()
+    if relation == "==":
+        bad = missing | ((left - right).abs() > 1e-9)
+    else:
+        bad = missing | (left > right + 1e-9)
+    example = ""
+    if bad.any():
+        key = bad[bad].index[0]
+        example = f"{key}: {left.get(key)} {relation} {right.get(key)}"
+    return {"Kontroll": name, "Jämförelser": int(len(bad)), "Avvikelser": int(bad.sum()),
+            "Exempel": example, "Resultat": FAILED if bad.any() else OK}
+
+
+def _by(series: pd.Series, levels: list[str]) -> pd.Series:
+    return series.groupby(level=levels).sum()
+
+
+def run_checks(figs: pd.DataFrame, period_months: list[str]) -> pd.DataFrame:
+    """All self-checks on the report's figures; `period_months` are the period's Table 1 labels."""
+    groups = list(GROUP_LABELS)
+    gender = list(t.GENDERS)
+    rows = []
+
+    t1_groups = _series(figs, t.T1, groups, gender=gender)
+    t1_gender = _series(figs, t.T1, [t.T1_SUM_GENDER]).droplevel("Rad")
+    t1_total = _series(figs, t.T1, [t.T1_SUM]).droplevel(["Rad", "Kön"])
+    rows.append(_row("Tabell 1: Summa (kvinnor/män) = summan av målgrupperna",
+                     _by(t1_groups, ["Kolumn", "Kön"]), t1_gender))
+    rows.append(_row("Tabell 1: Summa = kvinnor + män", _by(t1_gender, ["Kolumn"]), t1_total))
+
+    t2_groups = _series(figs, t.T2, groups, gender=gender)
+    t2_gender = _series(figs, t.T2, [t.T2_SUM_GENDER]).droplevel("Rad")
+    t2_month = _series(figs, t.T2, [t.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
+    t2_period_gender = _series(figs, t.T2, [t.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
+    t2_period = _series(figs, t.T2, [t.T2_PERIOD])
+    rows.append(_row("Tabell 2: Summa / kön = summan av målgrupperna",
+                     _by(t2_groups, ["Kolumn", "Kön"]), t2_gender))
+    rows.append(_row("Tabell 2: Summa / månad = kvinnor + män", _by(t2_gender, ["Kolumn"]), t2_month))
+    rows.append(_row("Tabell 2: Summa / period kvinnor/män = summan av månaderna",
+                     _by(t2_gender, ["Kön"]), t2_period_gender))
+    rows.append(_row("Tabell 2: Summa / period = kvinnor + män", pd.Series({"": t2_period_gender.sum()}),
+                     pd.Series({"": t2_period.sum()})))
+
+    reasons = _series(figs, t.REASONS)
+    for column in (t.PERIOD_COLUMN, "Sedan starten"):
+        parts = reasons[(reasons.index.get_level_values("Rad") != "Summa")
+                        & (reasons.index.get_level_values("Kolumn") == column)]
+        total = reasons.loc[("Summa", column, "")]
+        rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
+                         pd.Series({column: parts.sum()}), pd.Series({column: total})))
+    rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden",
+                     pd.Series({"": t2_period.sum()}),
+                     pd.Series({"": reasons.loc[("Summa", t.PERIOD_COLUMN, "")]})))
+
+    t4 = _series(figs, t.T4)
+    t4_columns = t4.index.get_level_values("Kolumn")
+    since = [t.ENROLLED_SINCE_START, t.UNIQUE_SINCE_START]
+    t4_periods = t4[~t4_columns.isin(since)]
+    t4_groups = t4_periods[t4_periods.index.get_level_values("Rad").isin(groups)]
+    enrolled_since = _series(figs, t.T4, groups, [t.ENROLLED_SINCE_START]).droplevel("Kolumn")
+    unique_since = _series(figs, t.T4, groups, [t.UNIQUE_SINCE_START]).droplevel("Kolumn")
+    rows.append(_row("Tabell 4: perioderna summerar till Inskrivna sedan starten",
+                     _by(t4_groups, ["Rad", "Kön"]), enrolled_since))
+    t4_all_groups = t4[t4.index.get_level_values("Rad").isin(groups)]
+    rows.append(_row("Tabell 4: Summa nya deltagare / kön = summan av målgrupperna",
+                     _by(t4_all_groups, ["Kolumn", "Kön"]),
+                     _series(figs, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad")))
+    rows.append(_row("Tabell 4: Summa / respektive period = kvinnor + män",
+                     _by(_series(figs, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
+                     _series(figs, t.T4, [t.T4_SUM]).droplevel(["Rad", "Kön"])))
+    rows.append(_row("Tabell 4: Unika sedan starten ≤ Inskrivna sedan starten", unique_since,
+                     enrolled_since, "<="))
+
+    result = _series(figs, t.RESULTS)
+    r = lambda rad, kolumn="Utfall", kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
+    t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == t.T4) & (figs["Rad"] == t.T4_SUM)
+                                       & (figs["Kolumn"] == t.ENROLLED_SINCE_START), "Värde"].sum()})
+    rows.append(_row("Resultat: Nyinskrivna deltagare = Tabell 4 Inskrivna sedan starten",
+                     r("Nyinskrivna deltagare"), t4_total))
+    rows.append(_row("Resultat: Kvinnor + Män = Nyinskrivna deltagare",
+                     r("Kvinnor") + r("Män"), r("Nyinskrivna deltagare")))
+    rows.append(_row("Resultat: Utskrivna = Utskrivningsorsak sedan starten", r("Utskrivna"),
+                     pd.Series({"": reasons.loc[("Summa", "Sedan starten", "")]})))
+
+    participants = result.xs("Deltagare under perioden", level="Rad")
+    by_group = participants[participants.index.get_level_values("Kolumn").isin(groups)]
+    rows.append(_row("Deltagare under perioden = summan av målgrupper och kön",
+                     pd.Series({"": by_group.sum()}), r("Deltagare under perioden")))
+    in_table_1 = [m for m in period_months if m in set(t1_total.index)]
+    if in_table_1:
+        monthly = t1_groups[t1_groups.index.get_level_values("Kolumn").isin(in_table_1)]
+        most = monthly.groupby(level=["Rad", "Kön"]).max()
+        summed = monthly.groupby(level=["Rad", "Kön"]).sum()
+        counted = by_group.rename_axis(["Rad", "Kön"])
+        rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", most, counted, "<="))
+        rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed, "<="))
+    rows.append(_row("Nyinskrivna under perioden ≤ Deltagare under perioden",
+                     r("Nyinskrivna under perioden"), r("Deltagare under perioden"), "<="))
+    rows.append(_row("Återinskrivna bland deltagarna ≤ Deltagare under perioden",
+                     r("Återinskrivna bland deltagarna"), r("Deltagare under perioden"), "<="))
+    rows.append(_row("I arbete 90 dagar + Ej uppföljda ≤ Utskrivna mer än 90 dagar",
+                     r("I arbete 90 dagar efter utskrivning") + r("Ej uppföljda"),
+                     r("Utskrivna mer än 90 dagar"), "<="))
+    rows.append(_row("Utskrivna mer än 90 dagar ≤ Utskrivna", r("Utskrivna mer än 90 dagar"), r("Utskrivna"), "<="))
+    from schemas.register import CONTACT_TYPES
+
+    rows.append(_row("Arbetsgivarkontakter: typerna summerar till antalet organisationer",
+                     pd.Series({"": sum(result.loc[(c, "Utfall", "")] for c in CONTACT_TYPES)}),
+                     r("Arbetsgivarkontakter")))
+    rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
+                     r("Nya arbetsgivarkontakter under perioden"), r("Arbetsgivarkontakter"), "<="))
+    keys = figs[["Tabell", "Rad", "Kolumn", "Kön"]]
+    rows.append(_row("Siffror: ingen nyckel två gånger", pd.Series({"": float(keys.duplicated().sum())}),
+                     pd.Series({"": 0.0})))
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)

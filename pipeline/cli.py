@@ -1,0 +1,260 @@
+"""Command line: `report` (one register), `batch` (what `make report` runs) and `sample`.
+
+Exit status of `report`: 0 written, 1 the register is invalid or unreadable (the
+problems printed and written to an error file in the output folder), 2 a usage
+error. Every message is Swedish; no traceback reaches the user (an unexpected
+error is logged to a file in the output folder and reported in one line, status 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline.reader import READABLE_SUFFIXES
+
+USAGE_ERROR, INVALID, WRITTEN, INTERNAL = 2, 1, 0, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+class SwedishParser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own messages are English
+        raise UsageError(f"Felaktigt kommando: {message}. Se 'python -m pipeline --help'.")
+
+
+@dataclass
+class Outcome:
+    register: Path
+    status: int
+    summary: str
+    period: str = ""
+    written: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """`2009-05-01..2009-06-30` (or the form's `090501-090630`)."""
+    m = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text) or \
+        re.fullmatch(r"\s*(\d{6})-(\d{6})\s*", text)
+    if m:
+        form = "%Y-%m-%d" if "-" in m.group(1) else "%y%m%d"
+        start = pd.to_datetime(m.group(1), format=form, errors="coerce")
+        end = pd.to_datetime(m.group(2), format=form, errors="coerce")
+        if not pd.isna(start) and not pd.isna(end) and start <= end:
+            return start, end
+    raise UsageError(f"Perioden {text!r} ska skrivas FRÅN..TILL, t.ex. 2009-05-01..2009-06-30.")
+
+
+def check_output_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".skrivtest"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise UsageError(f"Det går inte att skriva i utdatamappen {folder}.") from None
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_report(register: Path, period_text: str | None, out: Path, today: date) -> Outcome:
+    """Validate and report one register. Raises UsageError for a usage problem."""
+    from pipeline.reader import read_register
+    from pipeline.validate import validate_register
+
+    if not register.exists():
+        raise UsageError(f"Filen {register} finns inte.")
+    if register.is_dir():
+        raise UsageError(f"{register} är en mapp, inte en registerfil.")
+    chosen = parse_period(period_text) if period_text else None
+    check_output_folder(out)
+    try:
+        reg = validate_register(read_register(register), today)
+        period = choose_period(reg, chosen, today)
+    except RegisterUnreadable as exc:
+        return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0)
+    except RegisterInvalid as exc:
+        return invalid(register, out, exc.problems, exc.rows_read)
+    return write_report(register, reg, period, out, today)
+
+
+def choose_period(reg, chosen, today: date):
+    from pipeline.tables import Period
+
+    periods = reg.periods
+    if chosen is None:
+        ended = periods[periods["end"] < pd.Timestamp(today)]
+        if ended.empty:
+            raise RegisterInvalid([Problem(ERROR, "Perioder", "", "", "Ingen period i Perioder har tagit slut "
+                                           "ännu. Ange perioden med PERIOD=ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD.")])
+        last = ended.iloc[-1]
+        return Period(last["start"], last["end"])
+    match = periods[(periods["start"] == chosen[0]) & (periods["end"] == chosen[1])]
+    if match.empty:
+        listed = ", ".join(f"{s:%Y-%m-%d}..{e:%Y-%m-%d}" for s, e in zip(periods["start"], periods["end"]))
+        raise RegisterInvalid([Problem(ERROR, "Perioder", "", f"{chosen[0]:%Y-%m-%d}..{chosen[1]:%Y-%m-%d}",
+                                       f"Perioden finns inte i bladet Perioder. Välj en av: {listed}.")])
+    return Period(chosen[0], chosen[1])
+
+
+def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int) -> Outcome:
+    from pipeline.output import ERRORS_KIND, safe_name, write_set
+
+    errors = [p for p in problems if p.severity == ERROR]
+    bad_rows = {(p.sheet, p.row) for p in errors if p.sheet == "Deltagare" and p.row}
+    summary_line = (f"Rader lästa i Deltagare: {rows_read}, rader med fel: {len(bad_rows)}, "
+                    f"rader räknade: 0 (ingen rapport skrivs förrän alla fel är rättade).")
+    lines = [f"Registret {register.name} har {len(errors)} fel; ingen rapport skrevs.", summary_line, ""]
+    lines += [p.text() for p in problems]
+    text = "\n".join(lines) + "\n"
+    stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
+    [path] = write_set(out, [stem], ".txt", [lambda p: p.write_text(text, encoding="utf-8")])
+    print(text, end="")
+    print(f"Felen finns också i {path}.")
+    return Outcome(register, INVALID, f"ogiltigt, {len(errors)} fel", written=[path], problems=problems)
+
+
+def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome:
+    from pipeline.output import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
+    from pipeline.report import build_report
+    from pipeline.worklist import write_worklist
+    from pipeline.writer import RunInfo, write_workbook
+
+    report = build_report(reg, period)
+    notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
+    run = RunInfo(register.name, sha256(register), datetime.now().replace(microsecond=0), __version__, notes)
+    project = safe_name(reg.project.name)
+    stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
+    paths = write_set(out, stems, ".xlsx", [
+        lambda p: write_workbook(report, run, p),
+        lambda p: write_worklist(report.worklist, period, reg.project.name, p),
+    ])
+    for problem in reg.problems:
+        print(problem.text() if problem.severity != WARNING else f"{problem.severity}: {problem.place}: {problem.message}")
+    print(f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}")
+    print(f"Internt underlag (skickas inte till ESF): {paths[1]}")
+    failed = report.failed_checks
+    if not failed.empty:
+        print("INTERNT FEL: följande kontroller stämmer inte. Rapporten är skriven men ska inte skickas; "
+              "kontakta den som underhåller verktyget.")
+        for row in failed.itertuples(index=False):
+            print(f"  {row.Kontroll}: {row.Exempel}")
+        return Outcome(register, INTERNAL, "skriven, men kontroller stämmer inte", period.label, paths)
+    warnings = sum(p.severity == WARNING for p in reg.problems)
+    summary = "skriven" + (f", {warnings} varningar" if warnings else "")
+    return Outcome(register, WRITTEN, summary, period.label, paths, reg.problems)
+
+
+def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Registers in a folder, and the files skipped (lock files, hidden files, other types)."""
+    if not folder.is_dir():
+        return [], []
+    found, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            continue
+        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES:
+            skipped.append(path)
+        else:
+            found.append(path)
+    return found, skipped
+
+
+def run_batch(input_dir: Path, samples_dir: Path, period: str | None, out: Path, today: date) -> int:
+    registers, skipped = registers_in(input_dir)
+    for path in skipped:
+        print(f"Hoppar över {path.name} (låsfil, dold fil eller inte en registerfil).")
+    if not registers:
+        registers, _ = registers_in(samples_dir)
+        print(f"Inga register i {input_dir}/; använder exemplet i {samples_dir}/.")
+    if not registers:
+        raise UsageError(f"Det finns inga register i {input_dir}/ eller {samples_dir}/.")
+    outcomes = []
+    for register in registers:
+        print(f"== {register.name}")
+        outcomes.append(guarded(lambda: run_report(register, period, out, today), register, out))
+        print()
+    print("Sammanställning:")
+    for o in outcomes:
+        written = o.written[0].name if o.written else ""
+        print(f"  {o.register.name:40} {o.period or '-':15} {o.summary:40} {written}")
+    return max(o.status for o in outcomes)
+
+
+def guarded(action, register: Path, out: Path) -> Outcome:
+    """Run one register so that nothing it does can stop the others or show a traceback."""
+    try:
+        return action()
+    except UsageError as exc:
+        print(str(exc))
+        return Outcome(register, USAGE_ERROR, str(exc))
+    except Exception:  # noqa: BLE001 - the last line of defence: log the details, say it in Swedish
+        log = out / "internt_fel.log"
+        try:
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
+        except OSError:
+            pass
+        print(f"Ett internt fel uppstod med {register.name}. Detaljerna finns i {log}; kontakta den som "
+              "underhåller verktyget.")
+        return Outcome(register, INTERNAL, "internt fel")
+
+
+def build_parser() -> SwedishParser:
+    parser = SwedishParser(prog="python -m pipeline", description="ESF-lägesrapport från deltagarregistret.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=SwedishParser)
+    report = commands.add_parser("report", help="Skriv rapporten för ett register.")
+    report.add_argument("register", type=Path, help="registerfilen (.xlsx, .xls eller .ods)")
+    report.add_argument("--period", help="rapportperioden FRÅN..TILL, t.ex. 2009-05-01..2009-06-30 "
+                                         "(standard: den senaste avslutade perioden i Perioder)")
+    report.add_argument("--out", type=Path, default=Path("output"), help="utdatamappen (standard: output)")
+    report.add_argument("--today", help=argparse.SUPPRESS)
+    batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (make report).")
+    batch.add_argument("--input", type=Path, default=Path("input"))
+    batch.add_argument("--samples", type=Path, default=Path("input_samples"))
+    batch.add_argument("--period")
+    batch.add_argument("--out", type=Path, default=Path("output"))
+    batch.add_argument("--today", help=argparse.SUPPRESS)
+    sample = commands.add_parser("sample", help="Skriv det syntetiska exempelregistret.")
+    sample.add_argument("--out", type=Path, default=Path("input_samples/navigator_register.xlsx"))
+    sample.add_argument("--rows", type=int, default=72)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        today = date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
+        if args.command == "report":
+            outcome = guarded(lambda: run_report(args.register, args.period, args.out, today), args.register, args.out)
+            return outcome.status
+        if args.command == "batch":
+            return run_batch(args.input, args.samples, args.period or None, args.out, today)
+        if args.command == "sample":
+            from pipeline.sample import generate, write_register
+
+            print(write_register(generate(args.rows), args.out))
+            return WRITTEN
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return USAGE_ERROR
+    return USAGE_ERROR

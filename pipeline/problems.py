@@ -1,0 +1,68 @@
+"""Problems found in a register: what they are, where they are, and how they are ordered.
+
+A problem names its sheet, its cell as Excel shows it (or a row, or nothing for a
+whole-sheet problem), the value as written and what was expected, in Swedish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ERROR, WARNING, NOTICE = "Fel", "Varning", "Notis"
+_SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
+_SHEET_ORDER = {"Projekt": 0, "Perioder": 1, "Deltagare": 2, "Arbetsgivarkontakter": 3}
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    sheet: str
+    cell: str  # "F17", or "" for a problem of the whole sheet
+    value: str
+    message: str
+
+    @property
+    def row(self) -> int:
+        digits = re.sub(r"\D", "", self.cell)
+        return int(digits) if digits else 0
+
+    @property
+    def place(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+
+    def text(self) -> str:
+        value = f" (värde: {self.value!r})" if self.value != "" else ""
+        return f"{self.severity}: {self.place}{value}: {self.message}"
+
+    def sort_key(self) -> tuple:
+        col = re.sub(r"\d", "", self.cell)
+        return (_SEVERITY_ORDER[self.severity], _SHEET_ORDER.get(self.sheet, 9), self.sheet,
+                self.row, len(col), col, self.message)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+class RegisterInvalid(Exception):
+    """The register cannot be reported: it carries the problems that say why."""
+
+    def __init__(self, problems: list[Problem], rows_read: int = 0):
+        super().__init__(f"{len(problems)} problem")
+        self.problems = sort_problems(problems)
+        self.rows_read = rows_read
+
+
+class RegisterUnreadable(Exception):
+    """The file is no readable workbook (not a workbook, encrypted, broken)."""
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel's letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

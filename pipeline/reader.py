@@ -1,0 +1,140 @@
+"""Reading a register workbook into string frames, one per sheet, with cell positions.
+
+Every cell is read as the text Excel holds for it (fastexcel, `dtypes="string"`), so
+that parsing and coercion happen once, in `pipeline.parse`, where a bad cell becomes
+a message instead of a silent guess. A sheet's table starts at its first non-empty
+row and may start in any column; each frame is indexed by Excel row number and
+each known column is mapped to its Excel column letter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
+from schemas.register import SHEETS, Sheet, normalise_label
+
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: string cells of the declared columns, indexed by Excel row."""
+
+    sheet: Sheet
+    frame: pd.DataFrame  # columns: declared column keys; index: Excel row numbers
+    letters: dict[str, str]  # column key -> Excel column letter
+    header_row: int
+    blank_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.letters[key]}{row}"
+
+
+def open_workbook(path: Path):
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(path)
+    except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
+        raise RegisterUnreadable(
+            f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
+            "den är inte en arbetsbok, är lösenordsskyddad eller är skadad."
+        ) from exc
+
+
+def read_register(path: Path) -> dict[str, RawSheet]:
+    """Read the four sheets; missing sheets and columns raise RegisterInvalid with all problems."""
+    reader = open_workbook(path)
+    names = {normalise_label(name): name for name in reader.sheet_names}
+    sheets: dict[str, RawSheet] = {}
+    problems: list[Problem] = []
+    for sheet in SHEETS:
+        actual = names.get(normalise_label(sheet.name))
+        if actual is None:
+            problems.append(Problem(ERROR, sheet.name, "", "",
+                                    f"Bladet {sheet.name} saknas i registret. Lägg till det "
+                                    f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
+            continue
+        raw = read_sheet(reader, actual, sheet)
+        problems += raw.problems
+        sheets[sheet.name] = raw
+    if any(p.severity == ERROR for p in problems):
+        raise RegisterInvalid(problems)
+    return sheets
+
+
+def _load(reader, name: str, header_row: int | None):
+    try:
+        return reader.load_sheet(name, header_row=header_row, dtypes="string")
+    except Exception as exc:
+        raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.") from exc
+
+
+def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
+    loaded = _load(reader, name, None)
+    frame = loaded.to_pandas()
+    if frame.empty:
+        return _empty(sheet, 1, [Problem(ERROR, sheet.name, "", "",
+                                         "Bladet är tomt: rubrikraden saknas.")])
+    # fastexcel starts the range at the first non-empty row but does not say which row that
+    # is; loading again with an absolute header row 1 gives the difference.
+    header_index = _first_row_index(reader, name, loaded.total_height)
+    header_row = header_index + 1
+    first_col = loaded.available_columns()[0].absolute_index
+    headers = frame.iloc[0].tolist()
+    body = frame.iloc[1:]
+    body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
+
+    lookup = sheet.header_lookup()
+    problems: list[Problem] = []
+    chosen: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        letter = column_letter(first_col + position)
+        if header is None or pd.isna(header) or str(header).strip() == "":
+            if body.iloc[:, position].notna().any():
+                problems.append(Problem(NOTICE, sheet.name, f"{letter}{header_row}", "",
+                                        "Kolumnen har ingen rubrik och läses inte."))
+            continue
+        column = lookup.get(normalise_label(header))
+        if column is None:
+            problems.append(Problem(NOTICE, sheet.name, f"{letter}{header_row}", str(header),
+                                    "Okänd kolumn; den läses inte."))
+        elif column.key in chosen:
+            earlier = column_letter(first_col + chosen[column.key])
+            problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row}", str(header),
+                                    f"Kolumnen {column.header} finns två gånger (även i "
+                                    f"{earlier}{header_row}). Ta bort eller byt namn på den ena."))
+        else:
+            chosen[column.key] = position
+    for column in sheet.columns:
+        if column.key not in chosen and column.required:
+            problems.append(Problem(ERROR, sheet.name, f"{header_row}:{header_row}", "",
+                                    f"Kolumnen {column.header} saknas i rubrikraden (rad {header_row})."))
+    columns = {}
+    for column in sheet.columns:
+        if column.key in chosen:
+            columns[column.key] = body.iloc[:, chosen[column.key]].astype("string").str.strip()
+        else:
+            columns[column.key] = pd.Series(pd.NA, index=body.index, dtype="string")
+    data = pd.DataFrame(columns, index=body.index).replace("", pd.NA)
+    # A row with none of the declared columns filled is blank, even if it has extra columns.
+    filled = data.notna().any(axis=1)
+    data = data[filled]
+    letters = {c.key: column_letter(first_col + chosen[c.key]) for c in sheet.columns if c.key in chosen}
+    return RawSheet(sheet, data, letters, header_row, int((~filled).sum()), problems)
+
+
+def _first_row_index(reader, name: str, total_height: int) -> int:
+    from_row_two = _load(reader, name, 1).total_height
+    # header_row=None gives rows [s, end]; header_row=1 gives rows (max(1, s), end].
+    return max(0, from_row_two - total_height + 2) if total_height else 0
+
+
+def _empty(sheet: Sheet, header_row: int, problems: list[Problem]) -> RawSheet:
+    frame = pd.DataFrame({c.key: pd.Series(dtype="string") for c in sheet.columns})
+    return RawSheet(sheet, frame, {}, header_row, 0, problems)

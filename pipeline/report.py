@@ -1,0 +1,71 @@
+"""Assembling a report: the register counted for one period into all figures, checks and the worklist.
+
+This is the one place that decides which enrolments each table sees (the register
+as it stood at the period end) and in which order the tables' figures are joined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import tables as t
+from pipeline.checks import FAILED, run_checks
+from pipeline.validate import Register
+
+
+@dataclass
+class Report:
+    register: Register
+    period: t.Period
+    periods: list[t.Period]  # reporting periods up to and including this one
+    table_1_months: pd.PeriodIndex
+    figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
+    checks: pd.DataFrame
+    worklist: pd.DataFrame  # internal: follow-ups due and not done, with Deltagar-ID
+
+    @property
+    def failed_checks(self) -> pd.DataFrame:
+        return self.checks[self.checks["Resultat"] == FAILED]
+
+    def value(self, table: str, row: str, column: str, gender: str = "") -> float:
+        f = self.figures
+        hit = f[(f["Tabell"] == table) & (f["Rad"] == row) & (f["Kolumn"] == column) & (f["Kön"] == gender)]
+        if len(hit) != 1:
+            raise KeyError((table, row, column, gender))
+        return float(hit["Värde"].iloc[0])
+
+
+def reporting_periods(register: Register) -> list[t.Period]:
+    return [t.Period(row.start, row.end) for row in register.periods.itertuples()]
+
+
+def build_report(register: Register, period: t.Period) -> Report:
+    periods = [p for p in reporting_periods(register) if p.start <= period.start]
+    enrolments = t.prepare(t.as_of(register.enrolments, period.end))
+    months = t.table_1_months(register.project.start, period)
+    passed, total = t.project_months(register.project.start, register.project.end, period)
+    figs = pd.concat([
+        t.table_1(enrolments, months),
+        t.table_2(enrolments, period),
+        t.table_4(enrolments, periods),
+        t.exit_reasons(enrolments, period),
+        t.results(enrolments, register.contacts, period, register.project.goals, passed, total),
+    ], ignore_index=True)
+    period_months = [t.month_label(m, months) for m in period.months if m in set(months)]
+    checks = run_checks(figs, period_months)
+    return Report(register, period, periods, months, figs, checks, follow_up_worklist(enrolments, period))
+
+
+def follow_up_worklist(enrolments: pd.DataFrame, period: t.Period) -> pd.DataFrame:
+    """Exits due for the 90-day follow-up at the period end and not yet followed up."""
+    due = enrolments[t.follow_up_due(enrolments, period.end) & enrolments["follow_up"].isna()]
+    return pd.DataFrame({
+        "Rad i registret": due.index,
+        "Deltagar-ID": due["person_id"].to_numpy(),
+        "Coach": due["coach"].to_numpy(),
+        "Utskriven": due["exited"].dt.date.to_numpy(),
+        "Uppföljning senast": (due["exited"] + pd.Timedelta(days=t.FOLLOW_UP_DAYS)).dt.date.to_numpy(),
+        "Utskrivningsorsak": due["reason"].map(t.REASON_LABELS).to_numpy(),
+    }).sort_values(["Uppföljning senast", "Rad i registret"])

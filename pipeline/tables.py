@@ -1,0 +1,302 @@
+"""The report's tables, one pure function per table, each returning its figures in long form.
+
+Every function takes typed frames (never files) and returns rows of
+`Tabell, Rad, Kolumn, Kön, Värde`: the `Siffror` sheet is their concatenation, and
+the writer lays out each table sheet from the same rows. Sum rows are counted
+from the enrolments directly, not added up from the group rows, so that
+`pipeline.checks` compares two independent counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from schemas.register import GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS
+
+GENDERS = ("kv", "m")
+MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec")
+FIGURE_COLUMNS = ["Tabell", "Rad", "Kolumn", "Kön", "Värde"]
+FOLLOW_UP_DAYS = 90
+
+T1, T2, T4, REASONS, RESULTS = "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat"
+T1_SUM_GENDER, T1_SUM = "Summa (kvinnor/män)", "Summa"
+T2_SUM_GENDER, T2_SUM_MONTH = "Summa / kön", "Summa / månad"
+T2_PERIOD_GENDER, T2_PERIOD, PERIOD_COLUMN = "Summa / period kvinnor/män", "Summa / period", "Perioden"
+T4_SUM_GENDER, T4_SUM = "Summa nya deltagare / kön", "Summa / respektive period"
+ENROLLED_SINCE_START, UNIQUE_SINCE_START = "Inskrivna sedan starten", "Unika sedan starten"
+REASON_ROWS = tuple(REASON_LABELS.values())
+DOMESTIC_ADULTS = GROUP_LABELS[2]
+FOREIGN_GROUPS = tuple(label for (young, born, _), label in TARGET_GROUPS.items() if born == "Utrikes")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%y%m%d}-{self.end:%y%m%d}"
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        return pd.period_range(self.start, self.end, freq="M")
+
+
+# --- shared helpers ----------------------------------------------------------------------
+
+def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with Rad, Kolumn, Kön, Värde as one table's figures."""
+    return rows.assign(Tabell=table)[FIGURE_COLUMNS].reset_index(drop=True)
+
+
+def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
+    """Add the output gender label and each enrolment's number for its person (0 = first)."""
+    ordered = enrolments.assign(_row=np.arange(len(enrolments))).sort_values(
+        ["person_id", "enrolled", "_row"], kind="stable")
+    number = ordered.groupby("person_id", sort=False).cumcount()
+    return enrolments.assign(
+        kon=enrolments["gender"].map({"K": "kv", "M": "m"}).astype("string"),
+        enrolment_number=number.reindex(ordered.index).loc[enrolments.index].to_numpy(),
+        group=pd.Categorical(enrolments["group"], categories=GROUP_LABELS),
+    )
+
+
+def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The register as it stood at `end`: later enrolments ignored, later exits not yet made."""
+    kept = enrolments[enrolments["enrolled"] <= end]
+    later_exit = kept["exited"] > end
+    if not later_exit.any():
+        return kept
+    return kept.assign(
+        exited=kept["exited"].mask(later_exit),
+        reason=kept["reason"].mask(later_exit),
+        follow_up=kept["follow_up"].mask(later_exit),
+    )
+
+
+def _count(frame: pd.DataFrame, by: list[str], categories: dict[str, list]) -> pd.Series:
+    """Counts by `by`, with every combination of the given categories present (zeros too)."""
+    keyed = frame[by].astype({k: pd.CategoricalDtype(categories[k]) for k in by})
+    return keyed.groupby(by, observed=False).size()
+
+
+def _long(counts: pd.Series, names: dict[str, str], fixed: dict[str, str]) -> pd.DataFrame:
+    """A count Series with a MultiIndex to long rows; `names` maps index levels to Rad/Kolumn/Kön."""
+    rows = counts.rename("Värde").reset_index().rename(columns=names)
+    for column, value in fixed.items():
+        rows[column] = value
+    rows["Värde"] = rows["Värde"].astype("float64")
+    return rows
+
+
+def month_label(period: pd.Period, all_months: pd.PeriodIndex) -> str:
+    """The form's month name; with the year added only if a table spans the same month twice."""
+    label = MONTH_LABELS[period.month - 1]
+    if len(set(all_months.month)) < len(all_months):
+        return f"{label} {period.year}"
+    return label
+
+
+# --- Table 1 -----------------------------------------------------------------------------
+
+def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodIndex:
+    first = max(pd.Timestamp(year=period.end.year, month=1, day=1), project_start)
+    return pd.period_range(first, period.end, freq="M")
+
+
+def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Participants per month: enrolled at least one day of the month, by group and gender."""
+    base = months[0].ordinal
+    n = len(months)
+    enrolled_m = enrolments["enrolled"].dt.to_period("M").astype("int64") - base
+    exited_m = enrolments["exited"].dt.to_period("M")
+    exited_m = pd.Series(np.where(exited_m.isna(), n - 1 + base, exited_m.array.asi8), index=enrolments.index) - base
+    first = enrolled_m.clip(lower=0)
+    last = exited_m.clip(upper=n - 1)
+    active = enrolments.assign(first=first, stop=last + 1)[first <= last]
+    labels = [month_label(m, months) for m in months]
+
+    def monthly(by: list[str]) -> pd.Series:
+        cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS)}
+        starts = _count(active.rename(columns={"first": "m"}), by + ["m"], cats | {"m": list(range(n + 1))})
+        stops = _count(active.rename(columns={"stop": "m"}), by + ["m"], cats | {"m": list(range(n + 1))})
+        running = (starts - stops)
+        if by:
+            running = running.unstack("m").cumsum(axis=1).iloc[:, :n].stack()
+        else:
+            running = running.cumsum().iloc[:n]
+        return running.rename(index=dict(enumerate(labels)), level="m")
+
+    groups = _long(monthly(["group", "kon"]), {"group": "Rad", "m": "Kolumn", "kon": "Kön"}, {})
+    by_gender = _long(monthly(["kon"]), {"m": "Kolumn", "kon": "Kön"}, {"Rad": T1_SUM_GENDER})
+    total = _long(monthly([]), {"m": "Kolumn"}, {"Rad": T1_SUM, "Kön": ""})
+    return figures(T1, pd.concat([groups, by_gender, total]))
+
+
+# --- Table 2 -----------------------------------------------------------------------------
+
+def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Exits from the period's first to its last day, by calendar month, group and gender."""
+    months = period.months
+    labels = {m: month_label(m, months) for m in months}
+    exits = enrolments[enrolments["exited"].between(period.start, period.end)]
+    exits = exits.assign(month=exits["exited"].dt.to_period("M").map(labels))
+    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "month": list(labels.values())}
+    groups = _long(_count(exits, ["group", "month", "kon"], cats),
+                   {"group": "Rad", "month": "Kolumn", "kon": "Kön"}, {})
+    by_gender = _long(_count(exits, ["month", "kon"], cats), {"month": "Kolumn", "kon": "Kön"},
+                      {"Rad": T2_SUM_GENDER})
+    by_month = _long(_count(exits, ["month"], cats), {"month": "Kolumn"}, {"Rad": T2_SUM_MONTH, "Kön": ""})
+    period_gender = _long(_count(exits, ["kon"], cats), {"kon": "Kön"},
+                          {"Rad": T2_PERIOD_GENDER, "Kolumn": PERIOD_COLUMN})
+    period_total = pd.DataFrame({"Rad": [T2_PERIOD], "Kolumn": [PERIOD_COLUMN], "Kön": [""],
+                                 "Värde": [float(len(exits))]})
+    return figures(T2, pd.concat([groups, by_gender, by_month, period_gender, period_total]))
+
+
+# --- Table 4 -----------------------------------------------------------------------------
+
+def table_4(enrolments: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
+    """New enrolments per reporting period so far; enrolments and unique persons since the start."""
+    labels = [p.label for p in periods]
+    starts = pd.DatetimeIndex([p.start for p in periods])
+    position = starts.searchsorted(enrolments["enrolled"].to_numpy(), side="right") - 1
+    within = enrolments.assign(period=np.asarray(labels, dtype=object)[np.clip(position, 0, None)])
+    within = within[(position >= 0) & (enrolments["enrolled"] <= periods[-1].end).to_numpy()]
+    first = within[within["enrolment_number"] == 0]
+    columns = labels + [ENROLLED_SINCE_START, UNIQUE_SINCE_START]
+    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "period": columns}
+    parts = []
+    for frame, column in ((within, None), (within, ENROLLED_SINCE_START), (first, UNIQUE_SINCE_START)):
+        by_period = frame if column is None else frame.assign(period=column)
+        names = {"group": "Rad", "period": "Kolumn", "kon": "Kön"}
+        grouped = _long(_count(by_period, ["group", "period", "kon"], cats), names, {})
+        by_gender = _long(_count(by_period, ["period", "kon"], cats), names, {"Rad": T4_SUM_GENDER})
+        total = _long(_count(by_period, ["period"], cats), names, {"Rad": T4_SUM, "Kön": ""})
+        keep = columns[:-2] if column is None else [column]
+        parts += [rows[rows["Kolumn"].isin(keep)] for rows in (grouped, by_gender, total)]
+    return figures(T4, pd.concat(parts))
+
+
+# --- Exit reasons ------------------------------------------------------------------------
+
+def exit_reasons(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Exits by reason for the period and since the start, counts and shares (0..1)."""
+    exited = enrolments[enrolments["exited"].notna()]
+    parts = []
+    for frame, column in ((exited[exited["exited"] >= period.start], PERIOD_COLUMN),
+                          (exited, "Sedan starten")):
+        counts = frame["reason"].map(REASON_LABELS).value_counts().reindex(REASON_ROWS, fill_value=0)
+        total = float(len(frame))
+        counts = pd.concat([counts.astype("float64"), pd.Series({"Summa": total})])
+        shares = counts / total if total else counts * 0.0
+        parts.append(pd.DataFrame({"Rad": counts.index, "Kolumn": column, "Värde": counts.to_numpy()}))
+        parts.append(pd.DataFrame({"Rad": shares.index, "Kolumn": f"{column} andel", "Värde": shares.to_numpy()}))
+    return figures(REASONS, pd.concat(parts).assign(Kön=""))
+
+
+# --- Resultat ----------------------------------------------------------------------------
+
+def project_months(project_start: pd.Timestamp, project_end: pd.Timestamp, period: Period) -> tuple[int, int]:
+    """Months of project time passed (start month to period-end month, inclusive) and in all."""
+    start = project_start.to_period("M").ordinal
+    return period.end.to_period("M").ordinal - start + 1, project_end.to_period("M").ordinal - start + 1
+
+
+def results(enrolments: pd.DataFrame, contacts: pd.DataFrame, period: Period, goals: dict[str, float],
+            months_passed: int, months_total: int) -> pd.DataFrame:
+    """Goals with outcome, participants of the period, 90-day follow-up and employer contacts."""
+    rows: list[tuple[str, str, str, float]] = []
+
+    def count_goal(row: str, outcome: float, goal: float | None):
+        rows.append((row, "Utfall", "", outcome))
+        if goal is not None:
+            rows.extend([(row, "Mål", "", goal), (row, "Andel av mål", "", outcome / goal if goal else 0.0)])
+
+    def share_goal(row: str, outcome: float, of: float, goal: float):
+        share = outcome / of if of else 0.0
+        rows.extend([(row, "Utfall", "", outcome), (row, "Andel", "", share), (row, "Mål", "", goal),
+                     (row, "Andel av mål", "", share / goal if goal else 0.0)])
+
+    group = enrolments["group"]
+    total = float(len(enrolments))
+    count_goal("Nyinskrivna deltagare", total, goals["goal_enrolled"])
+    count_goal("Ungdomar 16-24 år", float(group.isin(YOUNG_GROUPS).sum()), goals["goal_young"])
+    count_goal("Inrikesfödda 25-64 år", float((group == DOMESTIC_ADULTS).sum()), goals["goal_domestic_adults"])
+    count_goal("Utrikesfödda", float((enrolments["born"] == "Utrikes").sum()), goals["goal_foreign"])
+    women = float((enrolments["kon"] == "kv").sum())
+    share_goal("Kvinnor", women, total, goals["goal_women_share"])
+    rows.append(("Män", "Utfall", "", float((enrolments["kon"] == "m").sum())))
+    exits = enrolments[enrolments["exited"].notna()]
+    rows.append(("Utskrivna", "Utfall", "", float(len(exits))))
+    share_goal("Utskrivna till arbete eller studier", float(exits["reason"].isin(["1", "2"]).sum()),
+               float(len(exits)), goals["goal_work_or_studies_share"])
+    count_goal("Projekttid", float(months_passed), float(months_total))
+    rows += participant_rows(enrolments, period)
+    rows += follow_up_rows(enrolments, period, goals["goal_work_90_share"])
+    rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
+    frame = pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"])
+    return figures(RESULTS, frame.astype({"Värde": "float64"}))
+
+
+def participants_in_period(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+    return enrolments[(enrolments["enrolled"] <= period.end)
+                      & (enrolments["exited"].isna() | (enrolments["exited"] >= period.start))]
+
+
+def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
+    active = participants_in_period(enrolments, period)
+    row = "Deltagare under perioden"
+    by_group = _count(active, ["group", "kon"], {"group": list(GROUP_LABELS), "kon": list(GENDERS)})
+    by_gender = _count(active, ["kon"], {"kon": list(GENDERS)})
+    return ([(row, "Utfall", "", float(len(active)))]
+            + [(row, "Utfall", kon, float(n)) for kon, n in by_gender.items()]
+            + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()]
+            + [("Nyinskrivna under perioden", "Utfall", "", float((active["enrolled"] >= period.start).sum())),
+               ("Återinskrivna bland deltagarna", "Utfall", "", float((active["enrolment_number"] > 0).sum()))])
+
+
+def follow_up_due(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """Exits whose 90 days have passed by `end` (exit date + 90 days <= end)."""
+    return enrolments["exited"].notna() & (enrolments["exited"] + pd.Timedelta(days=FOLLOW_UP_DAYS) <= end)
+
+
+def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
+    due = enrolments[follow_up_due(enrolments, period.end)]
+    in_work = float((due["follow_up"] == "Arbete").sum())
+    share = in_work / len(due) if len(due) else 0.0
+    return [("Utskrivna mer än 90 dagar", "Utfall", "", float(len(due))),
+            ("I arbete 90 dagar efter utskrivning", "Utfall", "", in_work),
+            ("I arbete 90 dagar efter utskrivning", "Andel", "", share),
+            ("I arbete 90 dagar efter utskrivning", "Mål", "", goal),
+            ("I arbete 90 dagar efter utskrivning", "Andel av mål", "", share / goal if goal else 0.0),
+            ("Ej uppföljda", "Utfall", "", float(due["follow_up"].isna().sum()))]
+
+
+def organisation_key(names: pd.Series) -> pd.Series:
+    """Organisation names compared ignoring case and repeated spaces."""
+    return names.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+
+
+def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Each organisation's first contact up to `end`: earliest date, then highest in the sheet."""
+    upto = contacts[contacts["date"] <= end]
+    keyed = upto.assign(key=organisation_key(upto["organisation"]), _order=np.arange(len(upto)))
+    return keyed.sort_values(["date", "_order"], kind="stable").drop_duplicates("key")
+
+
+def contact_rows(contacts: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
+    from schemas.register import CONTACT_TYPES
+
+    first = first_contacts(contacts, period.end)
+    distinct = float(len(first))
+    by_type = first["type"].value_counts().reindex(list(CONTACT_TYPES), fill_value=0)
+    return ([("Arbetsgivarkontakter", "Utfall", "", distinct),
+             ("Arbetsgivarkontakter", "Mål", "", goal),
+             ("Arbetsgivarkontakter", "Andel av mål", "", distinct / goal if goal else 0.0),
+             ("Nya arbetsgivarkontakter under perioden", "Utfall", "", float((first["date"] >= period.start).sum()))]
+            + [(t, "Utfall", "", float(n)) for t, n in by_type.items()])

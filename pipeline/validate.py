@@ -1,0 +1,346 @@
+"""Turning the read sheets into a validated `Register`, or every problem at once.
+
+Column rules come from the Pandera models in `schemas.models` (required cells,
+allowed codes); parse errors from `pipeline.parse`; the rules between cells, rows
+and sheets (exit before enrolment, overlapping enrolments, target groups, periods)
+live here. Everything is found in one pass and raised together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from pipeline.parse import parse_codes, parse_dates, parse_text
+from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
+from pipeline.reader import RawSheet
+from schemas.models import MODELS
+from schemas.register import (
+    DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
+    YOUNG_MAX_AGE, normalise_label,
+)
+
+FOLLOW_UP_DAYS = 90
+
+
+@dataclass
+class Project:
+    name: str
+    case_number: str
+    owner: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    goals: dict[str, float]
+
+
+@dataclass
+class Register:
+    """A validated register: typed frames indexed by Excel row, ready for counting."""
+
+    project: Project
+    periods: pd.DataFrame  # start, end
+    enrolments: pd.DataFrame  # person_id, gender, birth_date, born, benefit, enrolled, exited, reason, follow_up, coach, age, group
+    contacts: pd.DataFrame  # date, organisation, type
+    rows_read: int = 0
+    blank_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)  # warnings and notices
+
+
+def validate_register(sheets: dict[str, RawSheet], today: date | None = None) -> Register:
+    today_ts = pd.Timestamp(today or date.today())
+    problems: list[Problem] = [p for raw in sheets.values() for p in raw.problems]
+    project = parse_project(sheets[PROJEKT.name], problems)
+    periods = parse_periods(sheets[PERIODER.name], project, problems)
+    enrolments = parse_enrolments(sheets[DELTAGARE.name], project, today_ts, problems)
+    contacts = parse_contacts(sheets[KONTAKTER.name], today_ts, problems)
+    rows_read = len(sheets[DELTAGARE.name].frame)
+    blank = sum(raw.blank_rows for raw in sheets.values())
+    if any(p.severity == ERROR for p in problems):
+        raise RegisterInvalid(problems, rows_read)
+    return Register(project, periods, enrolments, contacts, rows_read, blank,
+                    sorted(set(problems), key=Problem.sort_key))
+
+
+# --- Projekt ---------------------------------------------------------------------------
+
+def parse_project(raw: RawSheet, problems: list[Problem]) -> Project:
+    labels = raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
+    values: dict[str, object] = {}
+    for item in PROJECT_ITEMS:
+        rows = labels.index[labels == normalise_label(item.label)]
+        if len(rows) == 0:
+            problems.append(Problem(ERROR, raw.sheet.name, "", "",
+                                    f"Uppgiften {item.label} saknas. Lägg till en rad med "
+                                    f"{item.label} i kolumnen Uppgift och t.ex. {item.example} i Värde."))
+            continue
+        if len(rows) > 1:
+            problems.append(Problem(ERROR, raw.sheet.name, raw.cell("item", rows[1]), item.label,
+                                    f"Uppgiften {item.label} finns flera gånger (rad "
+                                    f"{', '.join(map(str, rows))}). Behåll en."))
+        row = rows[0]
+        text = raw.frame.at[row, "value"]
+        cell = raw.cell("value", row)
+        parsed = parse_project_value(item.kind, text)
+        if parsed is None:
+            problems.append(Problem(ERROR, raw.sheet.name, cell, "" if pd.isna(text) else text,
+                                    f"{item.label} måste vara {_ITEM_EXPECTED[item.kind]}, t.ex. {item.example}."))
+        values[item.key] = parsed
+    if values.get("start") is not None and values.get("end") is not None and values["end"] < values["start"]:
+        problems.append(Problem(ERROR, raw.sheet.name, "", "", "Projektslut ligger före Projektstart."))
+    goals = {i.key: values.get(i.key) for i in PROJECT_ITEMS if i.kind in ("count", "share")}
+    return Project(values.get("name") or "", values.get("case_number") or "", values.get("owner") or "",
+                   values.get("start"), values.get("end"), goals)
+
+
+_ITEM_EXPECTED = {
+    "text": "ifyllt",
+    "date": "ett datum (ÅÅÅÅ-MM-DD)",
+    "count": "ett heltal",
+    "share": "en andel i procent (70 %) eller som tal mellan 0 och 1 (0,7)",
+}
+
+
+def parse_project_value(kind: str, text) -> object:
+    if text is None or pd.isna(text) or str(text).strip() == "":
+        return None
+    text = str(text).strip()
+    if kind == "text":
+        return text
+    if kind == "date":
+        m = re.fullmatch(ISO_OR_SHORT, text)
+        if not m:
+            return None
+        value = pd.to_datetime(m.group(1), format="%Y-%m-%d", errors="coerce") if m.group(1) else \
+            pd.to_datetime("20" + m.group(2), format="%Y%m%d", errors="coerce")
+        return None if pd.isna(value) else value
+    if kind == "count":
+        m = re.fullmatch(r"(\d+)(?:\.0+)?\s*(?:st)?", text)
+        return float(m.group(1)) if m else None
+    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*%", text)
+    if m:
+        share = float(m.group(1).replace(",", ".")) / 100
+    else:
+        m = re.fullmatch(r"(0(?:[.,]\d+)?|1(?:[.,]0+)?)", text)
+        if not m:
+            return None
+        share = float(m.group(1).replace(",", "."))
+    return share if 0 < share <= 1 else None
+
+
+ISO_OR_SHORT = r"(?:(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|(\d{6}))"
+
+
+# --- Perioder --------------------------------------------------------------------------
+
+def parse_periods(raw: RawSheet, project: Project, problems: list[Problem]) -> pd.DataFrame:
+    name = raw.sheet.name
+    start_col, end_col = PERIODER.column("start"), PERIODER.column("end")
+    periods = pd.DataFrame({"start": parse_dates(raw, start_col, problems),
+                            "end": parse_dates(raw, end_col, problems)}, index=raw.frame.index)
+    for key in ("start", "end"):
+        for row in raw.frame.index[raw.frame[key].isna()]:
+            problems.append(Problem(ERROR, name, raw.cell(key, row), "",
+                                    f"{PERIODER.column(key).header} saknas."))
+    if periods.empty:
+        problems.append(Problem(ERROR, name, "", "", "Bladet Perioder har inga perioder. "
+                                "Lägg till rapportperioderna med Från och Till."))
+        return periods
+    if periods.isna().any().any():
+        return periods
+    for row in periods.index[periods["end"] < periods["start"]]:
+        problems.append(Problem(ERROR, name, raw.cell("end", row), _d(periods.at[row, "end"]),
+                                "Till ligger före Från."))
+    expected_start = periods["end"].shift(1) + pd.Timedelta(days=1)
+    for row in periods.index[1:][(periods["start"] != expected_start).iloc[1:].to_numpy()]:
+        previous_end = periods["end"].shift(1).at[row]
+        kind = "glapp" if periods.at[row, "start"] > expected_start.at[row] else "överlappning"
+        problems.append(Problem(ERROR, name, raw.cell("start", row), _d(periods.at[row, "start"]),
+                                f"Perioderna har ett {kind}: föregående period slutar {_d(previous_end)}, "
+                                f"så denna ska börja {_d(expected_start.at[row])}."))
+    first = periods.index[0]
+    if project.start is not None and periods.at[first, "start"] != project.start:
+        problems.append(Problem(ERROR, name, raw.cell("start", first), _d(periods.at[first, "start"]),
+                                f"Den första perioden måste börja på Projektstart ({_d(project.start)})."))
+    return periods.reset_index(drop=True)
+
+
+def _true(mask: pd.Series):
+    """A boolean mask where a missing comparison (an empty cell) counts as false."""
+    return mask.fillna(False).to_numpy(dtype=bool)
+
+
+def _d(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+# --- Deltagare -------------------------------------------------------------------------
+
+def parse_enrolments(raw: RawSheet, project: Project, today: pd.Timestamp,
+                     problems: list[Problem]) -> pd.DataFrame:
+    col = {c.key: c for c in DELTAGARE.columns}
+    enrolled = parse_dates(raw, col["enrolled"], problems)
+    frame = pd.DataFrame({
+        "person_id": parse_text(raw, col["person_id"]),
+        "gender": parse_codes(raw, col["gender"]),
+        "birth_date": parse_dates(raw, col["birth_date"], problems, century_before=enrolled),
+        "born": parse_codes(raw, col["born"]),
+        "benefit": parse_codes(raw, col["benefit"]),
+        "enrolled": enrolled,
+        "exited": parse_dates(raw, col["exited"], problems),
+        "reason": parse_codes(raw, col["reason"]),
+        "follow_up": parse_codes(raw, col["follow_up"]),
+        "coach": parse_text(raw, col["coach"]),
+    }, index=raw.frame.index)
+    already = {p.cell for p in problems if p.sheet == raw.sheet.name}
+    problems += model_problems(raw, frame, already)
+    bad_rows = {p.row for p in problems if p.sheet == raw.sheet.name and p.severity == ERROR}
+    problems += enrolment_rules(raw, frame, project, today, bad_rows)
+    return frame.assign(**derive_groups(frame))
+
+
+def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> list[Problem]:
+    """Run the sheet's Pandera model lazily and turn its failure cases into cell problems."""
+    sheet, model = MODELS[raw.sheet.name]
+    headers = {c.key: c.header for c in sheet.columns}
+    by_header = {c.header: c for c in sheet.columns}
+    try:
+        model.validate(frame.rename(columns=headers), lazy=True)
+        return []
+    except SchemaErrors as err:
+        cases = err.failure_cases
+    problems = []
+    for case in cases.itertuples(index=False):
+        column = by_header.get(case.column)
+        if column is None or pd.isna(case.index):
+            raise AssertionError(f"unexpected model failure: {case}")
+        cell = raw.cell(column.key, int(case.index))
+        if cell in already:
+            continue
+        if case.check == "not_nullable":
+            message = f"{column.header} saknas. Fyll i {column.expected_text()}."
+            value = ""
+        else:
+            message = f"{column.header} har ett värde som inte är tillåtet. Skriv {column.expected_text()}."
+            value = str(case.failure_case)
+        problems.append(Problem(ERROR, raw.sheet.name, cell, value, message))
+    return problems
+
+
+def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Age at enrolment in whole years and the form's target group of each enrolment."""
+    age = age_at(frame["birth_date"], frame["enrolled"])
+    young = age <= YOUNG_MAX_AGE
+    key = pd.Series(list(zip(young, frame["born"], frame["benefit"])), index=frame.index, dtype=object)
+    return {"age": age, "group": key.map(TARGET_GROUPS).astype("string")}
+
+
+def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Whole years between birth and `on`; a birthday on that day counts."""
+    years = on.dt.year - birth.dt.year
+    before_birthday = (on.dt.month < birth.dt.month) | (
+        (on.dt.month == birth.dt.month) & (on.dt.day < birth.dt.day))
+    return (years - before_birthday.astype("int64")).astype("Int64")
+
+
+def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp,
+                    bad_rows: set[int]) -> list[Problem]:
+    name = raw.sheet.name
+    out: list[Problem] = []
+
+    def flag(mask: pd.Series, key: str, message, severity=ERROR):
+        for row in f.index[_true(mask)]:
+            value = f.at[row, key]
+            text = _d(value) if key in ("birth_date", "enrolled", "exited") else ("" if pd.isna(value) else str(value))
+            out.append(Problem(severity, name, raw.cell(key, row), text,
+                               message(row) if callable(message) else message))
+
+    exited, reason = f["exited"].notna(), f["reason"].notna()
+    flag(f["exited"] < f["enrolled"], "exited", "Utskriven ligger före Inskriven.")
+    flag(exited & ~reason & raw.frame["reason"].isna(), "reason",
+         "Utskrivningsorsak saknas fast Utskriven är ifylld. Ange orsak 1-5.")
+    flag(reason & ~exited & raw.frame["exited"].isna(), "reason",
+         "Utskrivningsorsak är ifylld men Utskriven saknas. Fyll i utskrivningsdatum eller töm orsaken.")
+    flag(f["follow_up"].notna() & ~exited & raw.frame["exited"].isna(), "follow_up",
+         "Uppföljning 90 dagar är ifylld men personen är inte utskriven.")
+    if project.start is not None:
+        flag(f["enrolled"] < project.start, "enrolled",
+             f"Inskriven ligger före Projektstart ({_d(project.start)}).")
+    age = age_at(f["birth_date"], f["enrolled"])
+    flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date",
+         lambda row: f"Åldern vid inskrivningen är {age.at[row]} år; projektet tar emot 16-64 år.")
+    groups = derive_groups(f)["group"]
+    known = f["born"].isin(["Inrikes", "Utrikes"]) & f["benefit"].isin(
+        ["Försörjningsstöd", "Introduktionsersättning"]) & age.between(MIN_AGE, MAX_AGE).fillna(False)
+    flag(known & groups.isna(), "benefit", lambda row: (
+        f"{f.at[row, 'born']} född med {f.at[row, 'benefit']} vid {age.at[row]} års ålder är ingen "
+        "målgrupp i ansökan. Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda "
+        "16-24 år med introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller "
+        "introduktionsersättning."))
+    out += person_rules(raw, f, bad_rows)
+    # warnings
+    for key in ("enrolled", "exited", "birth_date"):
+        flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
+    if project.end is not None:
+        flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
+    recent = f["follow_up"].notna() & (f["exited"] + pd.Timedelta(days=FOLLOW_UP_DAYS) > today)
+    flag(recent, "follow_up", "Uppföljningen är ifylld fast det har gått mindre än 90 dagar sedan "
+         "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
+    return out
+
+
+def person_rules(raw: RawSheet, f: pd.DataFrame, bad_rows: set[int]) -> list[Problem]:
+    """Enrolments of one Deltagar-ID: no overlap in time, one Kön, Födelsedatum and Född."""
+    name, out = raw.sheet.name, []
+    ok = f[f["person_id"].notna() & f["enrolled"].notna()]
+    repeated = ok[ok["person_id"].duplicated(keep=False)]
+    if repeated.empty:
+        return out
+    ordered = repeated.assign(row=repeated.index).sort_values(["person_id", "enrolled", "row"])
+    same = ordered["person_id"].eq(ordered["person_id"].shift(1))
+    prev_exit = ordered["exited"].shift(1)
+    prev_row = ordered["row"].shift(1)
+    overlap = same & (prev_exit.isna() | (prev_exit >= ordered["enrolled"]))
+    for row in ordered.index[_true(overlap)]:
+        other = int(prev_row.at[row])
+        out.append(Problem(ERROR, name, raw.cell("enrolled", row), _d(f.at[row, "enrolled"]),
+                           f"Deltagar-ID {f.at[row, 'person_id']} är redan inskriven då (rad {other}: "
+                           f"inskriven {_d(f.at[other, 'enrolled'])}, utskriven "
+                           f"{_d(f.at[other, 'exited']) or 'ej utskriven'}). En återinskrivning måste "
+                           "börja efter föregående utskrivning."))
+    first_row = ordered.groupby("person_id")["row"].transform("first")
+    for key in ("gender", "birth_date", "born"):
+        header = DELTAGARE.column(key).header
+        first_value = ordered.groupby("person_id")[key].transform("first")
+        differs = ordered[key].ne(first_value) & ordered[key].notna() & first_value.notna()
+        for row in ordered.index[_true(differs)]:
+            first = int(first_row.at[row])
+            value = f.at[row, key]
+            shown = _d(value) if key == "birth_date" else str(value)
+            first_shown = _d(f.at[first, key]) if key == "birth_date" else str(f.at[first, key])
+            out.append(Problem(ERROR, name, raw.cell(key, row), shown,
+                               f"Deltagar-ID {f.at[row, 'person_id']} har {header} {first_shown} på rad "
+                               f"{first}. Samma person ska ha samma {header} i alla inskrivningar."))
+    return out
+
+
+# --- Arbetsgivarkontakter --------------------------------------------------------------
+
+def parse_contacts(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]) -> pd.DataFrame:
+    col = {c.key: c for c in KONTAKTER.columns}
+    frame = pd.DataFrame({
+        "date": parse_dates(raw, col["date"], problems),
+        "organisation": parse_text(raw, col["organisation"]),
+        "type": parse_codes(raw, col["type"]),
+    }, index=raw.frame.index)
+    already = {p.cell for p in problems if p.sheet == raw.sheet.name}
+    problems += model_problems(raw, frame, already)
+    for row in frame.index[_true(frame["date"] > today)]:
+        problems.append(Problem(WARNING, raw.sheet.name, raw.cell("date", row), _d(frame.at[row, "date"]),
+                                f"Datumet ligger efter dagens datum ({_d(today)})."))
+    return frame

@@ -1,0 +1,531 @@
+"""Writing the ESF workbook (xlsxwriter): every sheet's layout and format, and nothing else.
+
+Formats are defined once (`Formats`); each sheet is laid out from the report's
+long-form figures, so a table sheet and `Siffror` cannot disagree. Sum rows are
+Excel formulas with their computed values cached, so that every viewer shows the
+numbers. Text from the register is always written as a string, never as a formula.
+The workbook holds counts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from pipeline import tables as t
+from pipeline.report import Report
+from schemas.register import CONTACT_TYPES, GROUP_LABELS
+
+SHEET_ORDER = ("Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat",
+               "Kontroller", "Siffror", "Om rapporten")
+
+
+@dataclass
+class RunInfo:
+    """What `Om rapporten` says about the run."""
+
+    source_name: str
+    source_sha256: str
+    run_time: datetime
+    version: str
+    notes: list[str]  # warnings and notices, by place and message (no values: they may identify)
+
+
+class Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        border = {"border": 1, "font_name": "Arial", "font_size": 10, "valign": "vcenter"}
+        self.title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Arial"})
+        self.heading = wb.add_format({"bold": True, "font_size": 11, "font_name": "Arial"})
+        self.plain = wb.add_format({"font_name": "Arial", "font_size": 10, "text_wrap": True, "valign": "top"})
+        self.header = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#D9E1F2", "text_wrap": True})
+        self.header_left = wb.add_format(border | {"bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
+        self.label = wb.add_format(border | {"text_wrap": True})
+        self.label_bold = wb.add_format(border | {"bold": True, "text_wrap": True})
+        self.sub = wb.add_format(border | {"indent": 1, "text_wrap": True})
+        self.count = wb.add_format(border | {"num_format": "0", "align": "center"})
+        self.count_bold = wb.add_format(border | {"num_format": "0", "align": "center", "bold": True})
+        self.decimal = wb.add_format(border | {"num_format": "0.0", "align": "center"})
+        self.share = wb.add_format(border | {"num_format": "0 %", "align": "center"})
+        self.text_center = wb.add_format(border | {"align": "center", "bold": True})
+        self.empty = wb.add_format(border)
+        self.ok = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.failed = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.note = wb.add_format({"italic": True, "font_color": "#595959", "font_name": "Arial", "font_size": 9,
+                                   "text_wrap": True, "valign": "top"})
+
+
+class Figures:
+    """Fast lookup of a figure by (Tabell, Rad, Kolumn, Kön)."""
+
+    def __init__(self, figs: pd.DataFrame):
+        self._values = dict(zip(zip(figs["Tabell"], figs["Rad"], figs["Kolumn"], figs["Kön"]), figs["Värde"]))
+
+    def __call__(self, table: str, row: str, column: str, gender: str = "") -> float:
+        return self._values[(table, row, column, gender)]
+
+    def get(self, table: str, row: str, column: str, gender: str = "") -> float | None:
+        return self._values.get((table, row, column, gender))
+
+
+def write_workbook(report: Report, run: RunInfo, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    project = report.register.project
+    wb.set_properties({"title": f"ESF lägesrapport {report.period.label}", "subject": project.name,
+                       "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})
+    fmt = Formats(wb)
+    figs = Figures(report.figures)
+    sheets = {name: wb.add_worksheet(name) for name in SHEET_ORDER}
+    months = [t.month_label(m, report.table_1_months) for m in report.table_1_months]
+    write_table_1(sheets["Tabell 1"], fmt, figs, months)
+    write_table_2(sheets["Tabell 2"], fmt, figs, [t.month_label(m, report.period.months) for m in report.period.months])
+    write_table_4(sheets["Tabell 4"], fmt, figs, report)
+    write_exit_reasons(sheets["Utskrivningsorsak"], fmt, figs, report)
+    write_results(sheets["Resultat"], fmt, figs, report)
+    write_checks(sheets["Kontroller"], fmt, report.checks)
+    write_figures(sheets["Siffror"], fmt, report.figures)
+    write_about(sheets["Om rapporten"], fmt, report, run)
+    write_summary(wb, sheets["Sammanfattning"], fmt, figs, report, run, months)
+    sheets["Sammanfattning"].activate()
+    wb.close()
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _print_setup(ws, header_rows: int, first_columns: int = 1) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.freeze_panes(header_rows, first_columns)
+    ws.repeat_rows(0, header_rows - 1)
+
+
+def _pair_headers(ws, fmt: Formats, row: int, first_col: int, labels: list[str]) -> None:
+    """Merged labels over kv/m column pairs, with the kv/m row below."""
+    for i, label in enumerate(labels):
+        col = first_col + 2 * i
+        ws.merge_range(row, col, row, col + 1, label, fmt.header)
+        ws.write_string(row + 1, col, "kv", fmt.header)
+        ws.write_string(row + 1, col + 1, "m", fmt.header)
+
+
+def _sum_formula(ws, row: int, col: int, cells: list[str], value: float, cell_format) -> None:
+    ws.write_formula(row, col, "=" + "+".join(cells) if len(cells) < 4 or not _contiguous(cells)
+                     else f"=SUM({cells[0]}:{cells[-1]})", cell_format, value)
+
+
+def _contiguous(cells: list[str]) -> bool:
+    rows = [int("".join(ch for ch in c if ch.isdigit())) for c in cells]
+    return rows == list(range(rows[0], rows[0] + len(rows))) and len({c.rstrip("0123456789") for c in cells}) == 1
+
+
+def _goal_text(goal: float | None, share: bool) -> str:
+    if goal is None:
+        return ""
+    return f"{round(goal * 100)} %" if share else f"{int(goal)} st"
+
+
+# --- Tabell 1 --------------------------------------------------------------------------
+
+def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
+    ws.write_string(0, 0, "Tabell 1:", fmt.header_left)
+    ws.write_string(1, 0, "Deltagare respektive månad", fmt.header_left)
+    _pair_headers(ws, fmt, 0, 1, months)
+    first_data = 2
+    for r, group in enumerate(GROUP_LABELS, start=first_data):
+        ws.write_string(r, 0, group, fmt.label)
+        for i, month in enumerate(months):
+            for j, kon in enumerate(t.GENDERS):
+                ws.write_number(r, 1 + 2 * i + j, figs(t.T1, group, month, kon), fmt.count)
+    sum_row = first_data + len(GROUP_LABELS)
+    ws.write_string(sum_row, 0, t.T1_SUM_GENDER, fmt.label_bold)
+    ws.write_string(sum_row + 1, 0, t.T1_SUM, fmt.label_bold)
+    for i, month in enumerate(months):
+        for j, kon in enumerate(t.GENDERS):
+            col = 1 + 2 * i + j
+            cells = [xl_rowcol_to_cell(r, col) for r in range(first_data, sum_row)]
+            _sum_formula(ws, sum_row, col, cells, figs(t.T1, t.T1_SUM_GENDER, month, kon), fmt.count_bold)
+        col = 1 + 2 * i
+        ws.merge_range(sum_row + 1, col, sum_row + 1, col + 1, "", fmt.count_bold)
+        ws.write_formula(sum_row + 1, col, f"={xl_rowcol_to_cell(sum_row, col)}+{xl_rowcol_to_cell(sum_row, col + 1)}",
+                         fmt.count_bold, figs(t.T1, t.T1_SUM, month))
+    ws.set_column(0, 0, 56)
+    ws.set_column(1, 2 * len(months), 6)
+    _print_setup(ws, 2)
+
+
+# --- Tabell 2 --------------------------------------------------------------------------
+
+TABLE_2_ROWS = (
+    ("Ungdomar 16-24 år, varav", None),
+    ("- inrikesfödda med försörjningsstöd", GROUP_LABELS[0]),
+    ("- utrikesfödda med introduktionsersättning", GROUP_LABELS[1]),
+    ("Personer 25-64 år, varav", None),
+    ("- inrikesfödda med försörjningsstöd", GROUP_LABELS[2]),
+    ("- utrikesfödda med försörjningsstöd", GROUP_LABELS[3]),
+    ("- utrikesfödda med introduktionsersättning", GROUP_LABELS[4]),
+)
+
+
+def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
+    ws.write_blank(0, 0, None, fmt.header_left)
+    ws.write_blank(1, 0, None, fmt.header_left)
+    _pair_headers(ws, fmt, 0, 1, months)
+    comment_col = 1 + 2 * len(months)
+    last_col = comment_col - 1
+    ws.merge_range(0, comment_col, 1, comment_col, "Kommentar", fmt.header)
+    ws.write_string(2, 0, "Tabell 2: Utskrivna", fmt.label_bold)
+    for col in range(1, comment_col + 1):
+        ws.write_blank(2, col, None, fmt.empty)
+    group_rows = []
+    for r, (label, group) in enumerate(TABLE_2_ROWS, start=3):
+        ws.write_string(r, 0, label, fmt.sub if group else fmt.label_bold)
+        for i, month in enumerate(months):
+            for j, kon in enumerate(t.GENDERS):
+                col = 1 + 2 * i + j
+                if group:
+                    ws.write_number(r, col, figs(t.T2, group, month, kon), fmt.count)
+                else:
+                    ws.write_blank(r, col, None, fmt.empty)
+        ws.write_blank(r, comment_col, None, fmt.empty)
+        if group:
+            group_rows.append(r)
+    r = 3 + len(TABLE_2_ROWS)
+    labels = (t.T2_SUM_GENDER, t.T2_SUM_MONTH, t.T2_PERIOD_GENDER, t.T2_PERIOD)
+    for offset, label in enumerate(labels):
+        ws.write_string(r + offset, 0, label, fmt.label_bold)
+        ws.write_blank(r + offset, comment_col, None, fmt.empty)
+    for i, month in enumerate(months):
+        for j, kon in enumerate(t.GENDERS):
+            col = 1 + 2 * i + j
+            _sum_formula(ws, r, col, [xl_rowcol_to_cell(g, col) for g in group_rows],
+                         figs(t.T2, t.T2_SUM_GENDER, month, kon), fmt.count_bold)
+        col = 1 + 2 * i
+        ws.merge_range(r + 1, col, r + 1, col + 1, "", fmt.count_bold)
+        ws.write_formula(r + 1, col, f"={xl_rowcol_to_cell(r, col)}+{xl_rowcol_to_cell(r, col + 1)}",
+                         fmt.count_bold, figs(t.T2, t.T2_SUM_MONTH, month))
+    women = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "kv")
+    men = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "m")
+    # the form writes the period's women/men in one cell: 2/8
+    ws.merge_range(r + 2, 1, r + 2, last_col, f"{int(women)}/{int(men)}", fmt.text_center)
+    month_sums = [xl_rowcol_to_cell(r + 1, 1 + 2 * i) for i in range(len(months))]
+    ws.merge_range(r + 3, 1, r + 3, last_col, "", fmt.count_bold)
+    ws.write_formula(r + 3, 1, "=" + "+".join(month_sums), fmt.count_bold, figs(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN))
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, last_col, 6)
+    ws.set_column(comment_col, comment_col, 36)
+    _print_setup(ws, 2)
+
+
+# --- Tabell 4 --------------------------------------------------------------------------
+
+def table_4_rows(goals: dict[str, float]) -> tuple:
+    """(label, group or None, goal text) as the form lists them."""
+    return (
+        ("Nyinskrivna deltagare", None, _goal_text(goals["goal_enrolled"], False)),
+        ("Ungdomar 16-24 år", None, _goal_text(goals["goal_young"], False)),
+        ("- Inrikesfödda med försörjningsstöd", GROUP_LABELS[0], ""),
+        ("- Utrikesfödda med introduktionsers.", GROUP_LABELS[1], ""),
+        ("Inrikesfödda personer 25-64 år med försörjningsstöd", GROUP_LABELS[2],
+         _goal_text(goals["goal_domestic_adults"], False)),
+        ("Utrikesfödda 25-64 år, varav", None, _goal_text(goals["goal_foreign"], False)),
+        ("- med försörjningsstöd", GROUP_LABELS[3], ""),
+        ("- med introduktionsersättning", GROUP_LABELS[4], ""),
+    )
+
+
+def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
+    columns = [p.label for p in report.periods] + [t.ENROLLED_SINCE_START, t.UNIQUE_SINCE_START]
+    ws.write_string(0, 0, "Tabell 4: Kvantifierade mål", fmt.header_left)
+    ws.write_string(0, 1, "Projektmål", fmt.header)
+    ws.write_blank(1, 0, None, fmt.header_left)
+    ws.write_blank(1, 1, None, fmt.header)
+    _pair_headers(ws, fmt, 0, 2, columns)
+    group_rows = []
+    rows = table_4_rows(report.register.project.goals)
+    for r, (label, group, goal) in enumerate(rows, start=2):
+        ws.write_string(r, 0, label, fmt.sub if label.startswith("-") else fmt.label_bold)
+        ws.write_string(r, 1, goal, fmt.text_center) if goal else ws.write_blank(r, 1, None, fmt.empty)
+        for i, column in enumerate(columns):
+            for j, kon in enumerate(t.GENDERS):
+                col = 2 + 2 * i + j
+                if group:
+                    ws.write_number(r, col, figs(t.T4, group, column, kon), fmt.count)
+                else:
+                    ws.write_blank(r, col, None, fmt.empty)
+        if group:
+            group_rows.append(r)
+    r = 2 + len(rows)
+    ws.write_string(r, 0, t.T4_SUM_GENDER, fmt.label_bold)
+    ws.write_string(r + 1, 0, t.T4_SUM, fmt.label_bold)
+    ws.write_blank(r, 1, None, fmt.empty)
+    ws.write_blank(r + 1, 1, None, fmt.empty)
+    for i, column in enumerate(columns):
+        for j, kon in enumerate(t.GENDERS):
+            col = 2 + 2 * i + j
+            _sum_formula(ws, r, col, [xl_rowcol_to_cell(g, col) for g in group_rows],
+                         figs(t.T4, t.T4_SUM_GENDER, column, kon), fmt.count_bold)
+        col = 2 + 2 * i
+        ws.merge_range(r + 1, col, r + 1, col + 1, "", fmt.count_bold)
+        ws.write_formula(r + 1, col, f"={xl_rowcol_to_cell(r, col)}+{xl_rowcol_to_cell(r, col + 1)}",
+                         fmt.count_bold, figs(t.T4, t.T4_SUM, column))
+    ws.set_row(0, 30)
+    ws.set_column(0, 0, 46)
+    ws.set_column(1, 1, 10)
+    ws.set_column(2, 1 + 2 * len(columns), 7)
+    _print_setup(ws, 2, 2)
+
+
+# --- Utskrivningsorsak -----------------------------------------------------------------
+
+def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> None:
+    ws.write_string(0, 0, "Utskrivningsorsak", fmt.header_left)
+    ws.merge_range(0, 1, 0, 2, f"Perioden {report.period.label}", fmt.header)
+    ws.merge_range(0, 3, 0, 4, "Sedan starten", fmt.header)
+    ws.write_blank(1, 0, None, fmt.header_left)
+    for col, label in enumerate(("Antal", "Andel", "Antal", "Andel"), start=1):
+        ws.write_string(1, col, label, fmt.header)
+    for r, row in enumerate((*t.REASON_ROWS, "Summa"), start=2):
+        bold = row == "Summa"
+        ws.write_string(r, 0, row, fmt.label_bold if bold else fmt.label)
+        for col, column in enumerate((t.PERIOD_COLUMN, "Perioden andel", "Sedan starten", "Sedan starten andel"), start=1):
+            value = figs(t.REASONS, row, column)
+            if "andel" in column:
+                ws.write_number(r, col, value, fmt.share)
+            elif bold:
+                cells = [xl_rowcol_to_cell(x, col) for x in range(2, r)]
+                _sum_formula(ws, r, col, cells, value, fmt.count_bold)
+            else:
+                ws.write_number(r, col, value, fmt.count)
+    ws.write_string(9, 0, "Annan orsak omfattar bland annat flytt, graviditet, sjukdom, missbruk och andra åtgärder.",
+                    fmt.note)
+    ws.write_string(11, 0, "Som i lägesrapporten (perioden):", fmt.heading)
+    for r, row in enumerate(t.REASON_ROWS, start=12):
+        ws.write_string(r, 0, f"{row}: {int(figs(t.REASONS, row, t.PERIOD_COLUMN))} st", fmt.plain)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 4, 11)
+    _print_setup(ws, 2)
+
+
+# --- Resultat --------------------------------------------------------------------------
+
+GOAL_ROWS = (
+    ("Nyinskrivna deltagare", False), ("Ungdomar 16-24 år", False), ("Inrikesfödda 25-64 år", False),
+    ("Utrikesfödda", False), ("Kvinnor", True), ("Män", False), ("Utskrivna", False),
+    ("Utskrivna till arbete eller studier", True), ("I arbete 90 dagar efter utskrivning", True),
+    ("Arbetsgivarkontakter", False), ("Projekttid", False),
+)
+
+
+def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
+    ws.write_string(0, 0, f"Resultat till och med {report.period.end:%Y-%m-%d}", fmt.title)
+    header = ("Mål", "Utfall", "Andel", "Mål", "Andel av mål")
+    ws.write_row(2, 0, header, fmt.header)
+    r = 3
+    for row, is_share in GOAL_ROWS:
+        label = "Projekttid (månader)" if row == "Projekttid" else row
+        ws.write_string(r, 0, label, fmt.label)
+        ws.write_number(r, 1, figs(t.RESULTS, row, "Utfall"), fmt.count)
+        andel, goal, of_goal = (figs.get(t.RESULTS, row, c) for c in ("Andel", "Mål", "Andel av mål"))
+        _number_or_blank(ws, r, 2, andel, fmt.share, fmt)
+        _number_or_blank(ws, r, 3, goal, fmt.share if is_share else fmt.count, fmt)
+        _number_or_blank(ws, r, 4, of_goal, fmt.share, fmt)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, f"Deltagare under perioden {report.period.label}", fmt.heading)
+    r += 1
+    ws.write_row(r, 0, ("Målgrupp", "Kvinnor", "Män", "Summa"), fmt.header)
+    first = r + 1
+    for r, group in enumerate(GROUP_LABELS, start=r + 1):
+        ws.write_string(r, 0, group, fmt.label)
+        women = figs(t.RESULTS, "Deltagare under perioden", group, "kv")
+        men = figs(t.RESULTS, "Deltagare under perioden", group, "m")
+        ws.write_number(r, 1, women, fmt.count)
+        ws.write_number(r, 2, men, fmt.count)
+        ws.write_formula(r, 3, f"={xl_rowcol_to_cell(r, 1)}+{xl_rowcol_to_cell(r, 2)}", fmt.count, women + men)
+    r += 1
+    ws.write_string(r, 0, "Summa", fmt.label_bold)
+    for col, kon in ((1, "kv"), (2, "m"), (3, "")):
+        cells = [xl_rowcol_to_cell(x, col) for x in range(first, r)]
+        _sum_formula(ws, r, col, cells, figs(t.RESULTS, "Deltagare under perioden", "Utfall", kon), fmt.count_bold)
+    for label in ("Nyinskrivna under perioden", "Återinskrivna bland deltagarna"):
+        r += 1
+        ws.write_string(r, 0, label, fmt.label)
+        ws.write_number(r, 3, figs(t.RESULTS, label, "Utfall"), fmt.count)
+    r += 2
+    ws.write_string(r, 0, f"Uppföljning 90 dagar efter utskrivning (per {report.period.end:%Y-%m-%d})", fmt.heading)
+    for label in ("Utskrivna mer än 90 dagar", "I arbete 90 dagar efter utskrivning", "Ej uppföljda"):
+        r += 1
+        ws.write_string(r, 0, label, fmt.label)
+        ws.write_number(r, 1, figs(t.RESULTS, label, "Utfall"), fmt.count)
+    r += 2
+    ws.write_string(r, 0, "Arbetsgivarkontakter (olika organisationer, efter typ av första kontakt)", fmt.heading)
+    for label in ("Arbetsgivarkontakter", "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES):
+        r += 1
+        ws.write_string(r, 0, label if label in CONTACT_TYPES else label, fmt.sub if label in CONTACT_TYPES else fmt.label)
+        ws.write_number(r, 1, figs(t.RESULTS, label, "Utfall"), fmt.count)
+    ws.set_column(0, 0, 58)
+    ws.set_column(1, 4, 13)
+    _print_setup(ws, 3)
+
+
+def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: Formats) -> None:
+    if value is None:
+        ws.write_blank(r, c, None, fmt.empty)
+    else:
+        ws.write_number(r, c, value, cell_format)
+
+
+# --- Kontroller, Siffror, Om rapporten -------------------------------------------------
+
+def write_checks(ws, fmt: Formats, checks: pd.DataFrame) -> None:
+    ws.write_row(0, 0, list(checks.columns), fmt.header)
+    for r, row in enumerate(checks.itertuples(index=False), start=1):
+        ws.write_string(r, 0, row.Kontroll, fmt.label)
+        ws.write_number(r, 1, row.Jämförelser, fmt.count)
+        ws.write_number(r, 2, row.Avvikelser, fmt.count)
+        ws.write_string(r, 3, row.Exempel, fmt.label)
+        ws.write_string(r, 4, row.Resultat, fmt.ok if row.Resultat == "OK" else fmt.failed)
+    ws.set_column(0, 0, 70)
+    ws.set_column(1, 2, 12)
+    ws.set_column(3, 3, 30)
+    ws.set_column(4, 4, 10)
+    _print_setup(ws, 1, 0)
+
+
+def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
+    columns = list(figs.columns)
+    ws.write_row(0, 0, columns, fmt.header)
+    for c, column in enumerate(columns):
+        values = figs[column].tolist()
+        for r, value in enumerate(values, start=1):
+            if column == "Värde":
+                ws.write_number(r, c, value)
+            else:
+                ws.write_string(r, c, value)
+    ws.autofilter(0, 0, len(figs), len(columns) - 1)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 58)
+    ws.set_column(2, 2, 58)
+    ws.set_column(3, 4, 8)
+    _print_setup(ws, 1, 0)
+
+
+COUNTING_RULES = (
+    "Varje inskrivning räknas för sig; en återinskrivning är en senare inskrivning med samma Deltagar-ID.",
+    "Målgruppen bestäms av åldern på inskrivningsdagen i hela år (16-24 ungdom, 25-64 vuxen; födelsedag på "
+    "inskrivningsdagen räknas), Född och Ersättning, och ändras inte under inskrivningen.",
+    "Rapporten för en period bortser från inskrivningar efter periodens slut och räknar en utskrivning efter "
+    "periodens slut som ännu inte gjord.",
+    "Tabell 1: deltagare en månad = inskriven minst en dag av månaden, från januari i periodens slutår (eller "
+    "projektstart) till periodens slut.",
+    "Tabell 2: utskrivna från periodens första till sista dag, per kalendermånad.",
+    "Tabell 4: nyinskrivna per rapportperiod; Inskrivna sedan starten räknar inskrivningar, Unika sedan starten "
+    "räknar personer i målgrupp och kön vid första inskrivningen.",
+    "Uppföljning 90 dagar: en utskrivning ska följas upp när utskrivningsdatum + 90 dagar ≤ periodens slut.",
+    "Arbetsgivarkontakter: olika organisationer (namn utan hänsyn till versaler och extra mellanslag) till "
+    "periodens slut, efter typ av första kontakten.",
+    "Andelar avrundas till hela procent i visningen men är exakta i Siffror.",
+)
+
+
+def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
+    project = report.register.project
+    ws.write_string(0, 0, "Om rapporten", fmt.title)
+    rows = (
+        ("Projekt", project.name), ("Diarienummer", project.case_number), ("Projektägare", project.owner),
+        ("Period", f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})"),
+        ("Register (fil)", run.source_name), ("Registrets SHA-256", run.source_sha256),
+        ("Rapporten skapad", run.run_time.strftime("%Y-%m-%d %H:%M")), ("Programversion", run.version),
+        ("Inskrivningar i registret", str(report.register.rows_read)),
+        ("Tomma rader (hoppades över)", str(report.register.blank_rows)),
+    )
+    for r, (key, value) in enumerate(rows, start=2):
+        ws.write_string(r, 0, key, fmt.label_bold)
+        ws.write_string(r, 1, value, fmt.label)
+    r = 3 + len(rows)
+    ws.write_string(r, 0, "Räkneregler i korthet", fmt.heading)
+    for r, rule in enumerate(COUNTING_RULES, start=r + 1):
+        ws.write_string(r, 0, "•", fmt.plain)
+        ws.write_string(r, 1, rule, fmt.plain)
+    r += 2
+    ws.write_string(r, 0, "Varningar och notiser", fmt.heading)
+    for r, note in enumerate(run.notes or ["Inga."], start=r + 1):
+        ws.write_string(r, 1, note, fmt.plain)
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 100)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+# --- Sammanfattning --------------------------------------------------------------------
+
+def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str]) -> None:
+    project = report.register.project
+    ws.write_string(0, 0, f"ESF lägesrapport: {project.name}", fmt.title)
+    info = (("Diarienummer", project.case_number), ("Projektägare", project.owner),
+            ("Period", f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
+    for r, (key, value) in enumerate(info, start=2):
+        ws.write_string(r, 0, key, fmt.label_bold)
+        ws.write_string(r, 1, value, fmt.label)
+    headline = (
+        ("Deltagare under perioden", figs(t.RESULTS, "Deltagare under perioden", "Utfall")),
+        ("Nyinskrivna under perioden", figs(t.RESULTS, "Nyinskrivna under perioden", "Utfall")),
+        ("Utskrivna under perioden", figs(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN)),
+        ("Inskrivna sedan starten", figs(t.T4, t.T4_SUM, t.ENROLLED_SINCE_START)),
+        ("Unika personer sedan starten", figs(t.T4, t.T4_SUM, t.UNIQUE_SINCE_START)),
+        ("Projektmål deltagare", figs(t.RESULTS, "Nyinskrivna deltagare", "Mål")),
+        ("Projekttid som har gått (månader)", figs(t.RESULTS, "Projekttid", "Utfall")),
+    )
+    ws.write_string(6, 0, "Nyckeltal", fmt.heading)
+    for r, (key, value) in enumerate(headline, start=7):
+        ws.write_string(r, 0, key, fmt.label)
+        ws.write_number(r, 1, value, fmt.count)
+    r = 7 + len(headline)
+    failed = len(report.failed_checks)
+    ws.write_string(r, 0, "Kontroller", fmt.label)
+    ws.write_string(r, 1, "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
+                    fmt.ok if not failed else fmt.failed)
+    ws.write_string(r + 1, 0, "Varningar", fmt.label)
+    ws.write_string(r + 1, 1, f"{sum(n.startswith('Varning') for n in run.notes)} (se Om rapporten)", fmt.label)
+
+    # chart data: participants per month (Table 1) and exit reasons
+    data_row = r + 4
+    ws.write_string(data_row - 1, 0, "Deltagare per månad (Tabell 1)", fmt.heading)
+    ws.write_row(data_row, 0, ("Månad", "Kvinnor", "Män", "Summa"), fmt.header)
+    for i, month in enumerate(months, start=data_row + 1):
+        ws.write_string(i, 0, month, fmt.label)
+        ws.write_number(i, 1, figs(t.T1, t.T1_SUM_GENDER, month, "kv"), fmt.count)
+        ws.write_number(i, 2, figs(t.T1, t.T1_SUM_GENDER, month, "m"), fmt.count)
+        ws.write_number(i, 3, figs(t.T1, t.T1_SUM, month), fmt.count)
+    last = data_row + len(months)
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    for col, name in ((1, "Kvinnor"), (2, "Män")):
+        chart.add_series({"name": name, "categories": ["Sammanfattning", data_row + 1, 0, last, 0],
+                          "values": ["Sammanfattning", data_row + 1, col, last, col], "gap": 60})
+    chart.set_title({"name": "Deltagare per månad"})
+    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": "Antal"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 620, "height": 300})
+    ws.insert_chart(2, 4, chart)
+
+    reason_chart = wb.add_chart({"type": "bar"})
+    for col, name in ((1, f"Perioden {report.period.label}"), (3, "Sedan starten")):
+        reason_chart.add_series({"name": name, "categories": ["Utskrivningsorsak", 2, 0, 6, 0],
+                                 "values": ["Utskrivningsorsak", 2, col, 6, col]})
+    reason_chart.set_title({"name": "Utskrivningsorsak"})
+    reason_chart.set_x_axis({"min": 0, "name": "Antal"})
+    reason_chart.set_y_axis({"reverse": True})
+    reason_chart.set_legend({"position": "bottom"})
+    reason_chart.set_size({"width": 620, "height": 300})
+    ws.insert_chart(18, 4, reason_chart)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 3, 9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)

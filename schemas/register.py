@@ -1,0 +1,218 @@
+"""The register's format, declared once.
+
+Every sheet and column of the coaches' register is declared here: its Swedish
+header and accepted aliases, its kind (identifier, text, code or date), its
+allowed values with their accepted spellings, and a description. The reader's
+header mapping, the code normalisation, the Pandera model of the parsed
+`Deltagare` sheet (`schemas.models`), the template's dropdowns, the error
+texts and the README's column table are all derived from these declarations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["id", "text", "code", "date"]
+
+
+def normalise_label(text: str) -> str:
+    """Fold a header or code as a coach may write it: case, surrounding and repeated spaces."""
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a register sheet."""
+
+    key: str
+    header: str
+    kind: Kind
+    description: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    # canonical value -> accepted spellings (matched with normalise_label)
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> list[str]:
+        return list(self.codes)
+
+    def code_lookup(self) -> dict[str, str]:
+        """Every accepted spelling (normalised) mapped to its canonical value."""
+        lookup: dict[str, str] = {}
+        for canonical, variants in self.codes.items():
+            for spelling in (canonical, *variants):
+                lookup[normalise_label(spelling)] = canonical
+        return lookup
+
+    def expected_text(self) -> str:
+        """What the column accepts, in Swedish, for messages and the template."""
+        if self.kind == "code":
+            return "en av " + ", ".join(self.allowed)
+        if self.kind == "date":
+            return "ett datum (datumcell, ÅÅÅÅ-MM-DD eller ÅÅMMDD)"
+        return "text" if self.kind == "text" else "text eller nummer"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the register, with its columns in the template's order."""
+
+    name: str
+    columns: tuple[Column, ...]
+    description: str
+    may_be_empty: bool = False
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def header_lookup(self) -> dict[str, Column]:
+        lookup: dict[str, Column] = {}
+        for column in self.columns:
+            for spelling in (column.header, *column.aliases):
+                lookup[normalise_label(spelling)] = column
+        return lookup
+
+
+GENDER = Column(
+    "gender", "Kön", "code", "Kön: K (kvinna) eller M (man).", required=True,
+    codes={"K": ("kv", "kvinna", "kvinnor", "k"), "M": ("m", "man", "män")},
+)
+REASONS = {
+    "1": ("1-Arbete", "Arbete", "1 Arbete", "1 - Arbete"),
+    "2": ("2-Studier", "Studier", "2 Studier", "2 - Studier"),
+    "3": ("3-Annan orsak", "Annan orsak", "3 Annan orsak", "3 - Annan orsak"),
+    "4": ("4-Okänd orsak", "Okänd orsak", "4 Okänd orsak", "4 - Okänd orsak"),
+    "5": ("5-Projekt fullföljt", "Projekt fullföljt", "5 Projekt fullföljt", "5 - Projekt fullföljt"),
+}
+REASON_LABELS = {code: variants[0] for code, variants in REASONS.items()}
+
+DELTAGARE = Sheet(
+    "Deltagare",
+    (
+        Column("person_id", "Deltagar-ID", "id",
+               "Personens stabila pseudonym; en återinskrivning använder samma ID.",
+               required=True, aliases=("DeltagarID", "Deltagar ID", "ID")),
+        GENDER,
+        Column("birth_date", "Födelsedatum", "date", "Födelsedatum.", required=True,
+               aliases=("Födelsedag",)),
+        Column("born", "Född", "code", "Född i Sverige (Inrikes) eller utomlands (Utrikes).",
+               required=True, aliases=("Födelseland",),
+               codes={"Inrikes": ("inrikes född", "inrikesfödd"),
+                      "Utrikes": ("utrikes född", "utrikesfödd")}),
+        Column("benefit", "Ersättning", "code", "Ersättning vid inskrivningen.", required=True,
+               codes={"Försörjningsstöd": ("fs",), "Introduktionsersättning": ("intro", "ie")}),
+        Column("enrolled", "Inskriven", "date", "Inskrivningsdatum.", required=True,
+               aliases=("Inskrivningsdatum", "Inskriven datum")),
+        Column("exited", "Utskriven", "date", "Utskrivningsdatum; tomt så länge personen är inskriven.",
+               aliases=("Utskrivningsdatum", "Utskriven datum")),
+        Column("reason", "Utskrivningsorsak", "code",
+               "Orsak till utskrivning, 1-5; krävs när Utskriven är ifylld, annars tom.",
+               aliases=("Orsak",), codes=REASONS),
+        Column("follow_up", "Uppföljning 90 dagar", "code",
+               "Situationen 90 dagar efter utskrivning; tom tills uppföljningen är gjord.",
+               aliases=("Uppföljning 90 dgr", "Uppföljning"),
+               codes={"Arbete": (), "Studier": (), "Annat": (), "Ej nådd": ("ej nadd",)}),
+        Column("coach", "Coach", "text", "Ansvarig coach (frivillig).", aliases=("Handledare",)),
+    ),
+    "En rad per inskrivning.",
+)
+
+PERIODER = Sheet(
+    "Perioder",
+    (
+        Column("start", "Från", "date", "Periodens första dag.", required=True,
+               aliases=("Fr.o.m.", "From")),
+        Column("end", "Till", "date", "Periodens sista dag.", required=True,
+               aliases=("T.o.m.", "Tom")),
+    ),
+    "Rapportperioderna som avtalats med ESF-rådet, i ordning och utan glapp.",
+)
+
+CONTACT_TYPES = ("Företag", "Landsting", "Egen kommun", "Annan kommun",
+                 "Frivillig organisation", "Övrig")
+
+KONTAKTER = Sheet(
+    "Arbetsgivarkontakter",
+    (
+        Column("date", "Datum", "date", "Datum för kontakten.", required=True),
+        Column("organisation", "Organisation", "text", "Arbetsgivarens namn.", required=True,
+               aliases=("Arbetsgivare",)),
+        Column("type", "Typ", "code", "Typ av arbetsgivare.", required=True,
+               codes={t: () for t in CONTACT_TYPES}),
+    ),
+    "En rad per kontakt med en arbetsgivare.",
+    may_be_empty=True,
+)
+
+PROJEKT = Sheet(
+    "Projekt",
+    (
+        Column("item", "Uppgift", "text", "Uppgiftens namn.", required=True),
+        Column("value", "Värde", "text", "Uppgiftens värde.", required=True),
+    ),
+    "Projektets uppgifter och kvantifierade mål, en per rad.",
+)
+
+
+@dataclass(frozen=True)
+class ProjectItem:
+    """One row of the `Projekt` sheet."""
+
+    key: str
+    label: str
+    kind: Literal["text", "date", "count", "share"]
+    example: str
+
+
+PROJECT_ITEMS = (
+    ProjectItem("name", "Projektnamn", "text", "Navigator"),
+    ProjectItem("case_number", "Diarienummer", "text", "2008-3040063"),
+    ProjectItem("owner", "Projektägare", "text", "Krokoms kommun"),
+    ProjectItem("start", "Projektstart", "date", "2008-05-01"),
+    ProjectItem("end", "Projektslut", "date", "2011-04-30"),
+    ProjectItem("goal_enrolled", "Mål deltagare", "count", "135"),
+    ProjectItem("goal_young", "Mål ungdomar 16-24 år", "count", "60"),
+    ProjectItem("goal_domestic_adults", "Mål inrikesfödda 25-64 år", "count", "25"),
+    ProjectItem("goal_foreign", "Mål utrikesfödda", "count", "50"),
+    ProjectItem("goal_women_share", "Mål andel kvinnor", "share", "50 %"),
+    ProjectItem("goal_work_or_studies_share", "Mål arbete eller studier vid utskrivning", "share", "70 %"),
+    ProjectItem("goal_work_90_share", "Mål i arbete 90 dagar efter utskrivning", "share", "28 %"),
+    ProjectItem("goal_employer_contacts", "Mål arbetsgivarkontakter", "count", "60"),
+)
+
+SHEETS = (DELTAGARE, PROJEKT, PERIODER, KONTAKTER)
+
+# The five target groups of the form, by (young, born, benefit), named by their Table 1 label.
+TARGET_GROUPS = {
+    (True, "Inrikes", "Försörjningsstöd"): "Inrikesfödda ungdomar 16-24 år med försörjningsstöd",
+    (True, "Utrikes", "Introduktionsersättning"): "Utrikesfödda ungdomar 16-24 år med introduktionsersättning",
+    (False, "Inrikes", "Försörjningsstöd"): "Inrikesfödda 25-64 år med försörjningsstöd",
+    (False, "Utrikes", "Försörjningsstöd"): "Utrikesfödda 25-64 år med försörjningsstöd",
+    (False, "Utrikes", "Introduktionsersättning"): "Utrikesfödda 25-64 år med introduktionsersättning",
+}
+GROUP_LABELS = tuple(TARGET_GROUPS.values())
+YOUNG_GROUPS = GROUP_LABELS[:2]
+MIN_AGE, YOUNG_MAX_AGE, MAX_AGE = 16, 24, 64
+
+
+def column_reference_markdown() -> str:
+    """The README's table of register columns, generated from the declarations above."""
+    lines = []
+    for sheet in SHEETS:
+        lines += [f"#### Sheet `{sheet.name}`", "", sheet.description, "",
+                  "| column | required | accepted values | description |", "|---|---|---|---|"]
+        for column in sheet.columns:
+            accepted = column.expected_text()
+            if column.kind == "code":
+                accepted = ", ".join(f"`{c}`" for c in column.allowed)
+            aliases = f" (also {', '.join(f'`{a}`' for a in column.aliases)})" if column.aliases else ""
+            lines.append(f"| `{column.header}`{aliases} | {'yes' if column.required else 'no'} "
+                         f"| {accepted} | {column.description} |")
+        lines.append("")
+    lines += ["Rows of `Projekt` (`Uppgift` → `Värde`):", "",
+              "| Uppgift | kind | example |", "|---|---|---|"]
+    lines += [f"| `{item.label}` | {item.kind} | {item.example} |" for item in PROJECT_ITEMS]
+    return "\n".join(lines) + "\n"
