@@ -1,0 +1,87 @@
+"""Shared test helpers: registers written to disk with openpyxl, and small inline frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.validate import derive_groups  # noqa: E402
+from schemas.register import PROJECT_ITEMS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "input_samples" / "navigator_register.xlsx"
+TODAY = "2026-11-25"
+
+DELTAGARE_HEADERS = ["Deltagar-ID", "Kön", "Födelsedatum", "Född", "Ersättning", "Inskriven", "Utskriven",
+                     "Utskrivningsorsak", "Uppföljning 90 dagar", "Coach"]
+PERIODS = [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
+           ("2009-01-01", "2009-02-28"), ("2009-03-01", "2009-04-30"), ("2009-05-01", "2009-06-30")]
+
+
+def d(text: str | None):
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def person(pid="P1", kon="K", born_on="1970-03-10", fodd="Inrikes", ers="Försörjningsstöd",
+           inskriven="2009-01-10", utskriven=None, orsak=None, uppfoljning=None, coach="Coach Test") -> list:
+    """One Deltagare row as a coach would type it (dates as date cells)."""
+    return [pid, kon, d(born_on), fodd, ers, d(inskriven), d(utskriven), orsak, uppfoljning, coach]
+
+
+def project_rows(**overrides) -> list[list]:
+    values = {i.label: i.example for i in PROJECT_ITEMS} | {"Projektslut": "2011-04-30"} | overrides
+    return [[label, value] for label, value in values.items()]
+
+
+def write_register(path: Path, deltagare: list[list], *, projekt: list[list] | None = None,
+                   perioder: list[tuple] | None = None, kontakter: list[list] | None = None,
+                   headers: list[str] | None = None, origin: tuple[int, int] = (1, 1)) -> Path:
+    """A register on disk; `origin` (row, column) is where each table's header row starts."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+
+    def sheet(name: str, header: list[str], rows: list[list]):
+        ws = wb.create_sheet(name)
+        r0, c0 = origin
+        for j, h in enumerate(header):
+            ws.cell(r0, c0 + j, h)
+        for i, row in enumerate(rows, start=1):
+            for j, value in enumerate(row):
+                if value is not None:
+                    cell = ws.cell(r0 + i, c0 + j, value)
+                    if isinstance(value, dt.datetime):
+                        cell.number_format = "yyyy-mm-dd"
+
+    sheet("Deltagare", headers or DELTAGARE_HEADERS, deltagare)
+    sheet("Projekt", ["Uppgift", "Värde"], projekt if projekt is not None else project_rows())
+    sheet("Perioder", ["Från", "Till"], [[d(a), d(b)] for a, b in (perioder or PERIODS)])
+    sheet("Arbetsgivarkontakter", ["Datum", "Organisation", "Typ"],
+          kontakter if kontakter is not None else [[d("2009-01-05"), "Bygg AB", "Företag"]])
+    wb.save(path)
+    return path
+
+
+def enrolments(*rows: dict) -> pd.DataFrame:
+    """A typed enrolment frame, as validation returns it, from short dicts (for table unit tests)."""
+    defaults = dict(person_id="P1", gender="K", birth_date="1970-03-10", born="Inrikes", benefit="Försörjningsstöd",
+                    enrolled="2009-01-10", exited=None, reason=None, follow_up=None, coach="C")
+    frame = pd.DataFrame([defaults | r for r in rows])
+    frame.index = range(2, 2 + len(frame))
+    frame = frame.astype({k: "string" for k in ("person_id", "gender", "born", "benefit", "reason", "follow_up", "coach")})
+    for k in ("birth_date", "enrolled", "exited"):
+        frame[k] = pd.to_datetime(frame[k]).astype("datetime64[ns]")
+    return frame.assign(**derive_groups(frame))
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "navigator_register.xlsx"
+    target.write_bytes(SAMPLE.read_bytes())
+    return target
