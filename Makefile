@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test template bench sample clean
+.PHONY: help report test template bench sample readme clean
 
 help: ## list the targets
 	@echo "Targets:"
@@ -26,6 +26,9 @@ test: $(STAMP) ## run the whole test suite
 
 sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
+
+readme: $(STAMP) ## regenerate the README's register column table from schemas/register.py
+	$(PY) -m pipeline readme
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis

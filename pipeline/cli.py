@@ -237,6 +237,7 @@ def build_parser() -> SwedishParser:
     sample = commands.add_parser("sample", help="Skriv det syntetiska exempelregistret.")
     sample.add_argument("--out", type=Path, default=Path("input_samples/navigator_register.xlsx"))
     sample.add_argument("--rows", type=int, default=72)
+    commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner.")
     return parser
 
 
@@ -253,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.sample import generate, write_register
 
             print(write_register(generate(args.rows), args.out))
+            return WRITTEN
+        if args.command == "readme":
+            from pipeline.docs import update_readme
+
+            print("README.md uppdaterad." if update_readme(Path("README.md")) else "README.md var redan aktuell.")
             return WRITTEN
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

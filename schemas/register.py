@@ -200,14 +200,17 @@ MIN_AGE, YOUNG_MAX_AGE, MAX_AGE = 16, 24, 64
 
 def column_reference_markdown() -> str:
     """The README's table of register columns, generated from the declarations above."""
-    lines = []
+    lines = ["Descriptions are in Swedish, as the template shows them to coaches. Codes are matched "
+             "ignoring case and spaces.", ""]
     for sheet in SHEETS:
         lines += [f"#### Sheet `{sheet.name}`", "", sheet.description, "",
                   "| column | required | accepted values | description |", "|---|---|---|---|"]
         for column in sheet.columns:
             accepted = column.expected_text()
             if column.kind == "code":
-                accepted = ", ".join(f"`{c}`" for c in column.allowed)
+                accepted = "; ".join(
+                    f"`{code}`" + (f" (also {', '.join(f'`{v}`' for v in variants)})" if variants else "")
+                    for code, variants in column.codes.items())
             aliases = f" (also {', '.join(f'`{a}`' for a in column.aliases)})" if column.aliases else ""
             lines.append(f"| `{column.header}`{aliases} | {'yes' if column.required else 'no'} "
                          f"| {accepted} | {column.description} |")

@@ -1,0 +1,95 @@
+"""Property tests (hypothesis): invariants of the tables on generated registers."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import enrolments
+from pipeline import tables as t
+from pipeline.checks import OK
+from pipeline.report import build_report
+from pipeline.validate import Project, Register
+from schemas.register import CONTACT_TYPES, GROUP_LABELS
+from test_tables import GOALS, PERIODS
+
+START = pd.Timestamp("2008-05-01")
+LAST = PERIODS[-1].end
+GROUPS = [("1990-06-01", "Inrikes", "Försörjningsstöd"), ("1990-06-01", "Utrikes", "Introduktionsersättning"),
+          ("1970-06-01", "Inrikes", "Försörjningsstöd"), ("1970-06-01", "Utrikes", "Försörjningsstöd"),
+          ("1970-06-01", "Utrikes", "Introduktionsersättning")]
+
+
+@st.composite
+def persons(draw, pid: int) -> list[dict]:
+    birth, born, benefit = draw(st.sampled_from(GROUPS))
+    gender = draw(st.sampled_from(["K", "M"]))
+    day = draw(st.integers(0, (LAST - START).days))
+    rows = []
+    for _ in range(draw(st.integers(1, 3))):
+        enrolled = START + pd.Timedelta(days=day)
+        if enrolled > LAST + pd.Timedelta(days=40):
+            break
+        row = dict(person_id=f"P{pid}", gender=gender, birth_date=birth, born=born, benefit=benefit,
+                   enrolled=str(enrolled.date()))
+        length = draw(st.one_of(st.none(), st.integers(0, 400)))
+        if length is None:
+            rows.append(row)
+            break
+        exited = enrolled + pd.Timedelta(days=length)
+        row |= dict(exited=str(exited.date()), reason=draw(st.sampled_from("12345")),
+                    follow_up=draw(st.sampled_from([None, "Arbete", "Studier", "Annat", "Ej nådd"])))
+        rows.append(row)
+        day = (exited - START).days + draw(st.integers(1, 120))
+    return rows
+
+
+@st.composite
+def registers(draw) -> tuple[Register, t.Period]:
+    rows = [r for pid in range(draw(st.integers(1, 25))) for r in draw(persons(pid))]
+    n_contacts = draw(st.integers(0, 8))
+    contacts = pd.DataFrame({
+        "date": pd.to_datetime([START + pd.Timedelta(days=draw(st.integers(0, 500))) for _ in range(n_contacts)]),
+        "organisation": pd.Series([draw(st.sampled_from(["Bygg AB", "bygg  ab", "Vården", "Skolan"]))
+                                    for _ in range(n_contacts)], dtype="string"),
+        "type": pd.Series([draw(st.sampled_from(CONTACT_TYPES)) for _ in range(n_contacts)], dtype="string"),
+    }).astype({"date": "datetime64[ns]"})
+    periods = pd.DataFrame({"start": [p.start for p in PERIODS], "end": [p.end for p in PERIODS]})
+    project = Project("Test", "1", "Ägare", START, pd.Timestamp("2011-04-30"), dict(GOALS))
+    register = Register(project, periods, enrolments(*rows), contacts)
+    return register, draw(st.sampled_from(PERIODS))
+
+
+def figure(report, table, row, column, gender=""):
+    return report.value(table, row, column, gender)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registers())
+def test_every_check_passes_on_any_valid_register(case):
+    register, period = case
+    report = build_report(register, period)
+    assert set(report.checks["Resultat"]) == {OK}, report.failed_checks.to_dict("records")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registers())
+def test_table_invariants(case):
+    register, period = case
+    report = build_report(register, period)
+    f = report.figures
+    t1 = f[f["Tabell"] == t.T1]
+    for month in t1["Kolumn"].unique():
+        groups = t1[(t1["Kolumn"] == month) & t1["Rad"].isin(GROUP_LABELS)]["Värde"].sum()
+        assert groups == figure(report, t.T1, t.T1_SUM, month)
+    for group in GROUP_LABELS:
+        for kon in t.GENDERS:
+            enrolled = figure(report, t.T4, group, t.ENROLLED_SINCE_START, kon)
+            assert figure(report, t.T4, group, t.UNIQUE_SINCE_START, kon) <= enrolled
+            per_period = sum(figure(report, t.T4, group, p.label, kon) for p in report.periods)
+            assert per_period == enrolled
+    assert figure(report, t.T2, t.T2_PERIOD, t.PERIOD_COLUMN) == figure(report, t.REASONS, "Summa", t.PERIOD_COLUMN)
+    as_of = register.enrolments[register.enrolments["enrolled"] <= period.end]
+    assert figure(report, t.T4, t.T4_SUM, t.ENROLLED_SINCE_START) == len(as_of)
+    assert figure(report, t.T4, t.T4_SUM, t.UNIQUE_SINCE_START) == as_of["person_id"].nunique()
