@@ -91,7 +91,7 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date) 
         reg = validate_register(read_register(register), today)
         period = choose_period(reg, chosen, today)
     except RegisterUnreadable as exc:
-        return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0)
+        return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
         return invalid(register, out, exc.problems, exc.rows_read)
     return write_report(register, reg, period, out, today)
@@ -116,21 +116,26 @@ def choose_period(reg, chosen, today: date):
     return Period(chosen[0], chosen[1])
 
 
-def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int) -> Outcome:
+def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True) -> Outcome:
+    """Print every problem and write them (text, and a marked copy of the register) to the output folder."""
+    from pipeline.error_workbook import write_error_workbook
     from pipeline.output import ERRORS_KIND, safe_name, write_set
 
     errors = [p for p in problems if p.severity == ERROR]
-    bad_rows = {(p.sheet, p.row) for p in errors if p.sheet == "Deltagare" and p.row}
-    summary_line = (f"Rader lästa i Deltagare: {rows_read}, rader med fel: {len(bad_rows)}, "
-                    f"rader räknade: 0 (ingen rapport skrivs förrän alla fel är rättade).")
-    lines = [f"Registret {register.name} har {len(errors)} fel; ingen rapport skrevs.", summary_line, ""]
+    bad_rows = {p.row for p in errors if p.sheet == "Deltagare" and p.row}
+    lines = [f"Registret {register.name} har {len(errors)} fel; ingen rapport skrevs.",
+             f"Rader lästa i Deltagare: {rows_read}, rader med fel: {len(bad_rows)}, rader räknade: 0 "
+             "(ingen rapport skrivs förrän alla fel är rättade).", ""]
     lines += [p.text() for p in problems]
     text = "\n".join(lines) + "\n"
     stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
-    [path] = write_set(out, [stem], ".txt", [lambda p: p.write_text(text, encoding="utf-8")])
+    writers = {".txt": lambda p: p.write_text(text, encoding="utf-8")}
+    if readable:
+        writers[".xlsx"] = lambda p: write_error_workbook(register, problems, p, rows_read)
+    paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
     print(text, end="")
-    print(f"Felen finns också i {path}.")
-    return Outcome(register, INVALID, f"ogiltigt, {len(errors)} fel", written=[path], problems=problems)
+    print("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
+    return Outcome(register, INVALID, f"ogiltigt, {len(errors)} fel", written=paths, problems=problems)
 
 
 def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome:
@@ -149,7 +154,9 @@ def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome
         lambda p: write_worklist(report.worklist, period, reg.project.name, p),
     ])
     for problem in reg.problems:
-        print(problem.text() if problem.severity != WARNING else f"{problem.severity}: {problem.place}: {problem.message}")
+        print(problem.text())
+    print(f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read} "
+          f"(tomma rader som hoppades över: {reg.blank_rows}).")
     print(f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}")
     print(f"Internt underlag (skickas inte till ESF): {paths[1]}")
     failed = report.failed_checks

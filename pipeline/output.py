@@ -16,7 +16,7 @@ from typing import Callable
 
 REPORT_KIND = "lagesrapport"
 WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
-ERRORS_KIND = "fel"
+ERRORS_KIND = "INTERNT_fel"
 
 
 def safe_name(text: str) -> str:
@@ -27,13 +27,14 @@ def safe_name(text: str) -> str:
 
 
 def versioned(folder: Path, stem: str, suffix: str, version: int) -> Path:
+    """`stem.suffix`, or `stem_vN.suffix` from the second version on."""
     return folder / (f"{stem}{suffix}" if version == 1 else f"{stem}_v{version}{suffix}")
 
 
-def next_version(folder: Path, stems: list[str], suffix: str) -> int:
-    """The first version for which none of the files `stems` exist (they share one version)."""
+def next_version(folder: Path, stems: list[str], suffixes: list[str]) -> int:
+    """The first version for which none of the files exist (files written together share one version)."""
     version = 1
-    while any(versioned(folder, stem, suffix, version).exists() for stem in stems):
+    while any(versioned(folder, stem, suffix, version).exists() for stem, suffix in zip(stems, suffixes)):
         version += 1
     return version
 
@@ -51,11 +52,14 @@ def write_new(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_set(folder: Path, stems: list[str], suffix: str, writers: list[Callable[[Path], None]]) -> list[Path]:
+def write_set(folder: Path, stems: list[str], suffixes: str | list[str],
+              writers: list[Callable[[Path], None]]) -> list[Path]:
     """Write files that belong together under one shared free version; retry on a race."""
+    if isinstance(suffixes, str):
+        suffixes = [suffixes] * len(stems)
     while True:
-        version = next_version(folder, stems, suffix)
-        paths = [versioned(folder, stem, suffix, version) for stem in stems]
+        version = next_version(folder, stems, suffixes)
+        paths = [versioned(folder, stem, suffix, version) for stem, suffix in zip(stems, suffixes)]
         try:
             for path, write in zip(paths, writers):
                 write_new(path, write)

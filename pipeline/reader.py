@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+import zipfile
+
 from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
+from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, hidden_cells
 from schemas.register import SHEETS, Sheet, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -35,9 +38,24 @@ class RawSheet:
         return f"{self.letters[key]}{row}"
 
 
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
 def open_workbook(path: Path):
     import fastexcel
 
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise RegisterUnreadable(f"Filen {path.name} är tom (0 byte).")
+    if head == OLE_MAGIC and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise RegisterUnreadable(f"Filen {path.name} är lösenordsskyddad (krypterad). Spara en kopia utan "
+                                 "lösenord och kör igen.")
+    try:
+        check_package_size(path)
+    except PackageRefused as exc:
+        raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
+                                 "inte: den är skadad eller gjord för att överbelasta datorn.") from None
     try:
         return fastexcel.read_excel(path)
     except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
@@ -50,6 +68,10 @@ def open_workbook(path: Path):
 def read_register(path: Path) -> dict[str, RawSheet]:
     """Read the four sheets; missing sheets and columns raise RegisterInvalid with all problems."""
     reader = open_workbook(path)
+    try:
+        hidden = hidden_cells(path)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
     names = {normalise_label(name): name for name in reader.sheet_names}
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
@@ -61,6 +83,7 @@ def read_register(path: Path) -> dict[str, RawSheet]:
                                     f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
             continue
         raw = read_sheet(reader, actual, sheet)
+        raw.problems += hidden_cell_problems(raw, hidden.get(actual, []))
         problems += raw.problems
         sheets[sheet.name] = raw
     if any(p.severity == ERROR for p in problems):
@@ -83,7 +106,7 @@ def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
                                          "Bladet är tomt: rubrikraden saknas.")])
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
-    header_index = _first_row_index(reader, name, loaded.total_height)
+    header_index = first_row_index(reader, name, loaded.total_height)
     header_row = header_index + 1
     first_col = loaded.available_columns()[0].absolute_index
     headers = frame.iloc[0].tolist()
@@ -129,7 +152,24 @@ def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
     return RawSheet(sheet, data, letters, header_row, int((~filled).sum()), problems)
 
 
-def _first_row_index(reader, name: str, total_height: int) -> int:
+def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem]:
+    """Error cells and uncalculated formulas in the declared columns, which read as empty."""
+    columns = {letter: key for key, letter in raw.letters.items()}
+    problems = []
+    for cell in cells:
+        letter = cell.cell.rstrip("0123456789")
+        if letter not in columns or int(cell.cell[len(letter):]) <= raw.header_row:
+            continue
+        if cell.kind == "error":
+            message = f"Cellen innehåller Excel-felet {cell.value}. Rätta formeln eller skriv in värdet."
+        else:
+            message = ("Cellen innehåller en formel utan sparat värde. Öppna filen i Excel och spara den igen, "
+                       "eller skriv in värdet direkt.")
+        problems.append(Problem(ERROR, raw.sheet.name, cell.cell, cell.value, message))
+    return problems
+
+
+def first_row_index(reader, name: str, total_height: int) -> int:
     from_row_two = _load(reader, name, 1).total_height
     # header_row=None gives rows [s, end]; header_row=1 gives rows (max(1, s), end].
     return max(0, from_row_two - total_height + 2) if total_height else 0

@@ -56,6 +56,8 @@ def write_register(path: Path, deltagare: list[list], *, projekt: list[list] | N
             for j, value in enumerate(row):
                 if value is not None:
                     cell = ws.cell(r0 + i, c0 + j, value)
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"  # text a coach typed, not a formula
                     if isinstance(value, dt.datetime):
                         cell.number_format = "yyyy-mm-dd"
 

@@ -225,7 +225,8 @@ def test_an_invalid_register_exits_1_with_an_error_file_and_no_report(tmp_path: 
     assert "Deltagare!B2 (värde: 'X')" in printed
     assert "Deltagare!H3" in printed and "Utskrivningsorsak saknas" in printed
     assert not list(out.glob("*lagesrapport*"))
-    assert "Deltagare!B2" in (out / "r_fel.txt").read_text(encoding="utf-8")
+    assert "Deltagare!B2" in (out / "r_INTERNT_fel.txt").read_text(encoding="utf-8")
+    assert (out / "r_INTERNT_fel.xlsx").exists()
 
 
 def test_a_period_not_in_perioder_is_an_error(tmp_path: Path, sample_copy: Path, capsys):

@@ -1,0 +1,93 @@
+"""What fastexcel does not show of an .xlsx: error cells, formulas without a stored value, and sizes.
+
+fastexcel reads an Excel error (`#N/A`) or a formula that was never calculated as an
+empty cell; that would silently drop a value. This module scans the sheet XML for
+such cells, so that each becomes a problem naming its cell. It also checks the
+uncompressed size of the package before anything is decompressed (a zip bomb is
+refused, not read).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+# far beyond any real register: 1,000,000 enrolments take about 150 MB of sheet XML
+MAX_UNCOMPRESSED_BYTES = 2_000_000_000
+MAX_COMPRESSION_RATIO = 200
+
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
+_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"')
+_REL = re.compile(rb'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+
+
+class PackageRefused(Exception):
+    """The package is not safe to open (sizes far beyond any register)."""
+
+
+@dataclass(frozen=True)
+class HiddenCell:
+    cell: str
+    kind: str  # "error" or "formula"
+    value: str
+
+
+def check_package_size(path: Path) -> None:
+    """Refuse an .xlsx whose uncompressed parts are far larger than any real register."""
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as package:
+        infos = package.infolist()
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or (total > 50_000_000 and total / packed > MAX_COMPRESSION_RATIO):
+        raise PackageRefused(f"{total / 1e9:.1f} GB uppackat från {packed / 1e6:.1f} MB")
+
+
+def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
+    """Error cells and formulas without a stored value, by sheet name (empty for non-.xlsx files)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        return {}
+    found: dict[str, list[HiddenCell]] = {}
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+        if "xl/workbook.xml" not in names:
+            return {}
+        targets = _sheet_targets(package)
+        for sheet, target in targets.items():
+            if target not in names:
+                continue
+            xml = package.read(target)
+            if b'<f' not in xml and b't="e"' not in xml:
+                continue
+            cells = []
+            for match in _CELL.finditer(xml):
+                attributes, body = match.group(2), match.group(3) or b""
+                value = _VALUE.search(body)
+                if b't="e"' in attributes:
+                    cells.append(HiddenCell(match.group(1).decode(), "error",
+                                            value.group(1).decode() if value else "#FEL"))
+                elif b"<f" in body and (value is None or value.group(1) == b""):
+                    cells.append(HiddenCell(match.group(1).decode(), "formula", ""))
+            if cells:
+                found[sheet] = cells
+    return found
+
+
+def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
+    workbook = package.read("xl/workbook.xml")
+    rels = package.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in package.namelist() else b""
+    by_id = {}
+    for m in _REL.finditer(rels):
+        rel_id, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        target = target.decode()
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        by_id[rel_id] = path
+    return {_unescape(m.group(1).decode()): by_id.get(m.group(2), "") for m in _SHEET.finditer(workbook)}
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")

@@ -1,0 +1,224 @@
+"""Validation: a register on disk that breaks exactly one rule, the exit status, the cell and the message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import DELTAGARE_HEADERS, TODAY, d, person, project_rows, write_register
+from pipeline.cli import main
+
+
+def run(path: Path, capsys, today: str = TODAY, period: str | None = None) -> tuple[int, str]:
+    args = ["report", str(path), "--out", str(path.parent / "out"), "--today", today]
+    if period:
+        args += ["--period", period]
+    code = main(args)
+    return code, capsys.readouterr().out
+
+
+OK_ROW = person("P9", inskriven="2009-02-01")
+
+ERROR_CASES = {
+    "required value missing": ([person(kon=None)], "Deltagare!B2", "Kön saknas"),
+    "value outside the accepted set": ([person(kon="X")], "Deltagare!B2 (värde: 'X')", "inte är tillåtet"),
+    "impossible date": ([person(inskriven=None) [:5] + ["2009-02-30"] + person()[6:]], "Deltagare!F2",
+                        "finns inte i kalendern"),
+    "number in a date column": ([person()[:5] + [39934] + person()[6:]], "Deltagare!F2", "ett tal, inte ett datum"),
+    "ambiguous date": ([person()[:5] + ["09/05/01"] + person()[6:]], "Deltagare!F2", "tvetydigt"),
+    "exit before enrolment": ([person(utskriven="2009-01-05", orsak=1)], "Deltagare!G2",
+                              "Utskriven ligger före Inskriven"),
+    "exit without reason": ([person(utskriven="2009-03-05")], "Deltagare!H2", "Utskrivningsorsak saknas"),
+    "reason without exit": ([person(orsak=2)], "Deltagare!H2", "Utskriven saknas"),
+    "age under 16": ([person(born_on="1994-01-01")], "Deltagare!C2", "Åldern vid inskrivningen är 15 år"),
+    "age over 64": ([person(born_on="1940-01-01")], "Deltagare!C2", "Åldern vid inskrivningen är 69 år"),
+    "Inrikes with introduktionsersättning": ([person(ers="Introduktionsersättning")], "Deltagare!E2",
+                                             "ingen målgrupp"),
+    "young Utrikes with försörjningsstöd": ([person(born_on="1990-01-01", fodd="Utrikes")], "Deltagare!E2",
+                                            "ingen målgrupp"),
+    "overlapping enrolments": ([person(inskriven="2009-01-10", utskriven="2009-03-01", orsak=1),
+                                person(inskriven="2009-02-15")], "Deltagare!F3", "redan inskriven då (rad 2"),
+    "re-enrolment on the exit day overlaps": ([person(inskriven="2009-01-10", utskriven="2009-03-01", orsak=1),
+                                               person(inskriven="2009-03-01")], "Deltagare!F3", "redan inskriven"),
+    "enrolments disagree on Kön": ([person(inskriven="2008-06-01", utskriven="2008-08-01", orsak=3),
+                                    person(kon="M")], "Deltagare!B3", "samma Kön"),
+    "enrolments disagree on Födelsedatum": ([person(inskriven="2008-06-01", utskriven="2008-08-01", orsak=3),
+                                             person(born_on="1971-03-10")], "Deltagare!C3", "samma Födelsedatum"),
+    "enrolments disagree on Född": ([person(inskriven="2008-06-01", utskriven="2008-08-01", orsak=3),
+                                     person(fodd="Utrikes")], "Deltagare!D3", "samma Född"),
+    "enrolment before Projektstart": ([person(inskriven="2008-04-30")], "Deltagare!F2", "före Projektstart"),
+    "follow-up without exit": ([person(uppfoljning="Arbete")], "Deltagare!I2", "inte utskriven"),
+    "Deltagar-ID missing": ([[None] + person()[1:]], "Deltagare!A2", "Deltagar-ID saknas"),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_each_rule_names_its_cell(case: str, tmp_path: Path, capsys):
+    rows, place, message = ERROR_CASES[case]
+    code, out = run(write_register(tmp_path / "r.xlsx", [*rows, OK_ROW]), capsys)
+    assert code == 1, out
+    problem = next((line for line in out.splitlines() if line.startswith(f"Fel: {place}")), None)
+    assert problem is not None, out
+    assert message in problem
+    assert not list((tmp_path / "out").glob("*lagesrapport*"))
+
+
+def test_missing_sheet_and_missing_column_are_named(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person()[:4] + person()[5:]],
+                          headers=[h for h in DELTAGARE_HEADERS if h != "Ersättning"])
+    wb = openpyxl.load_workbook(path)
+    del wb["Arbetsgivarkontakter"]
+    wb.save(path)
+    code, out = run(path, capsys)
+    assert code == 1
+    assert "Fel: Arbetsgivarkontakter: Bladet Arbetsgivarkontakter saknas" in out
+    assert "Fel: Deltagare!1:1: Kolumnen Ersättning saknas i rubrikraden (rad 1)" in out
+
+
+def test_duplicate_header_is_an_error_and_an_extra_column_a_notice(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person() + ["F", "x"]],
+                          headers=DELTAGARE_HEADERS + ["kön", "Anteckning"])
+    code, out = run(path, capsys)
+    assert code == 1
+    assert "Fel: Deltagare!K1 (värde: 'kön'): Kolumnen Kön finns två gånger (även i B1)" in out
+    assert "Notis: Deltagare!L1 (värde: 'Anteckning'): Okänd kolumn" in out
+
+
+@pytest.mark.parametrize("perioder, place, message", [
+    ([("2008-05-01", "2008-07-31"), ("2008-08-05", "2008-09-30")], "Perioder!A3", "glapp"),
+    ([("2008-05-01", "2008-07-31"), ("2008-07-15", "2008-09-30")], "Perioder!A3", "överlappning"),
+    ([("2008-06-01", "2008-07-31")], "Perioder!A2", "börja på Projektstart (2008-05-01)"),
+    ([("2008-05-01", "2008-04-30")], "Perioder!B2", "Till ligger före Från"),
+])
+def test_perioder_rules(perioder, place, message, tmp_path: Path, capsys):
+    code, out = run(write_register(tmp_path / "r.xlsx", [person(inskriven="2008-06-10")], perioder=perioder),
+                    capsys, period="2008-05-01..2008-07-31")
+    assert code == 1
+    assert any(line.startswith(f"Fel: {place}") and message in line for line in out.splitlines()), out
+
+
+def test_projekt_values_are_checked(tmp_path: Path, capsys):
+    rows = project_rows(**{"Mål andel kvinnor": "femtio", "Projektstart": "2008-13-01"})
+    rows = [r for r in rows if r[0] != "Diarienummer"]
+    code, out = run(write_register(tmp_path / "r.xlsx", [person()], projekt=rows), capsys)
+    assert code == 1
+    assert "Fel: Projekt: Uppgiften Diarienummer saknas" in out
+    assert "Fel: Projekt!B10 (värde: 'femtio'): Mål andel kvinnor måste vara en andel" in out
+    assert "Fel: Projekt!B4 (värde: '2008-13-01'): Projektstart måste vara ett datum" in out
+
+
+def test_excel_error_cells_and_formulas_without_value_are_named(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person(), person("P2")])
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["D2"] = "#N/A"  # openpyxl stores this as an error cell
+    wb["Deltagare"]["E3"] = '=IF(1,"Försörjningsstöd")'  # a formula never calculated
+    wb.save(path)
+    code, out = run(path, capsys)
+    assert code == 1
+    assert "Fel: Deltagare!D2 (värde: '#N/A'): Cellen innehåller Excel-felet #N/A" in out
+    assert "Fel: Deltagare!E3: Cellen innehåller en formel utan sparat värde" in out
+
+
+def test_warnings_still_give_the_report(tmp_path: Path, capsys):
+    rows = [person(inskriven="2009-05-01", utskriven="2009-06-01", orsak=1, uppfoljning="Arbete"),
+            person("P2", inskriven="2009-07-20"),
+            person("P3", inskriven="2009-02-01", utskriven="2010-01-15", orsak=5)]
+    path = write_register(tmp_path / "r.xlsx", rows, projekt=project_rows(Projektslut="2009-12-31"))
+    code, out = run(path, capsys, today="2009-07-15", period="2009-05-01..2009-06-30")
+    assert code == 0, out
+    assert "Varning: Deltagare!F3 (värde: '2009-07-20'): Datumet ligger efter dagens datum (2009-07-15)" in out
+    assert "Varning: Deltagare!G4 (värde: '2010-01-15'): Utskriven ligger efter Projektslut" in out
+    assert "Varning: Deltagare!I2 (värde: 'Arbete'): Uppföljningen är ifylld fast det har gått mindre än 90" in out
+    about = openpyxl.load_workbook(next((tmp_path / "out").glob("*lagesrapport*.xlsx")))["Om rapporten"]
+    notes = [row[1] for row in about.iter_rows(values_only=True) if row[1] and str(row[1]).startswith("Varning")]
+    assert "Varning: Deltagare!G4: Datumet ligger efter dagens datum (2009-07-15)." in notes
+    assert len(notes) == 4
+    assert not any("2010-01-15" in n for n in notes)  # values may identify; only places and messages
+
+
+def test_many_mistakes_are_all_reported_at_once_sorted_with_a_summary(tmp_path: Path, capsys):
+    rows = [
+        person("A1", kon="X", inskriven=None)[:5] + ["2009-02-30"] + person()[6:],  # two columns wrong in one row
+        person("A2", born_on="1940-01-01"),
+        person("A3", ers="Introduktionsersättning"),
+        person("A4", utskriven="2009-01-01", orsak=1),
+        person("A5", utskriven="2009-03-01"),
+        person("A6", orsak=4),
+        person("A7", uppfoljning="Studier"),
+        person("A8", inskriven="2008-01-01"),
+        person("A9", kon=None),
+        person("A10")[:3] + ["Någonstans"] + person()[4:],
+        person("A11")[:7] + [9, None] + person()[9:],
+        person("A12")[:5] + ["12/05/2009"] + person()[6:],
+        None,  # a blank row, skipped and counted
+        person("A13"),
+    ]
+    rows = [r if r is not None else [None] * 10 for r in rows]
+    path = write_register(tmp_path / "r.xlsx", rows)
+    before = path.read_bytes()
+    code, out = run(path, capsys)
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("Fel: ")]
+    for place in ("B2", "F2", "C3", "E4", "G5", "H6", "H7", "I8", "F9", "B10", "D11", "H12", "F13"):
+        assert any(line.startswith(f"Fel: Deltagare!{place}") for line in errors), place
+    rows_named = [int(line.split("!")[1].split()[0].rstrip(":").lstrip("ABCDEFGHIJ")) for line in errors]
+    assert rows_named == sorted(rows_named)
+    assert "Rader lästa i Deltagare: 13, rader med fel: 12, rader räknade: 0" in out
+    assert path.read_bytes() == before
+
+
+def test_error_workbook_marks_each_cell_with_its_message(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person(kon="X"), person("P2", utskriven="2009-03-01"),
+                                                person("=HYPERLINK(\"x\")", kon="=1+1")])
+    code, _ = run(path, capsys)
+    assert code == 1
+    wb = openpyxl.load_workbook(tmp_path / "out" / "r_INTERNT_fel.xlsx")
+    assert wb.sheetnames[0] == "Fel"
+    listing = list(wb["Fel"].iter_rows(values_only=True))
+    assert listing[0] == ("Typ", "Blad", "Cell", "Värde", "Problem")
+    assert ("Fel", "Deltagare", "B2", "X") in [row[:4] for row in listing]
+    assert wb["Fel"]["C2"].hyperlink.location == "'Deltagare'!B2" or wb["Fel"]["C2"].hyperlink.target.endswith("B2")
+    marked = wb["Deltagare"]["B2"]
+    assert marked.fill.start_color.rgb.endswith("FFC7CE")
+    assert "Kön har ett värde som inte är tillåtet" in marked.comment.text
+    assert "Utskrivningsorsak saknas" in wb["Deltagare"]["H3"].comment.text
+    values = [c.value for row in wb["Fel"].iter_rows() for c in row]
+    assert "=1+1" in values  # the register's text is written as text, never as a formula
+    assert all(c.data_type != "f" for row in wb["Fel"].iter_rows() for c in row)
+
+
+def test_date_text_forms_are_each_read_once(tmp_path: Path, capsys):
+    rows = [person("P1")[:2] + ["700310"] + person()[3:5] + ["2009-01-10 08:30"] + person()[6:],
+            person("P2")[:2] + ["050310"] + person()[3:]]
+    code, out = run(write_register(tmp_path / "r.xlsx", rows), capsys)
+    # 700310 is 1970 (2070 would be after the enrolment); 050310 is 2005, a three-year-old
+    assert code == 1
+    assert "Fel: Deltagare!C3" in out and "Åldern vid inskrivningen är 3 år" in out
+    assert "Deltagare!C2" not in out and "Deltagare!F2" not in out
+
+
+def test_codes_in_every_accepted_spelling(tmp_path: Path, capsys):
+    rows = [person("P1", kon=" kvinna ", orsak="1-Arbete", utskriven="2009-05-03", uppfoljning=None),
+            person("P2", kon="man", orsak=" studier", utskriven="2009-05-03"),
+            person("P3", kon="KV", orsak=3.0, utskriven="2009-05-03"),
+            person("P4", kon="m", orsak="5 - Projekt fullföljt", utskriven="2009-05-03")]
+    code, out = run(write_register(tmp_path / "r.xlsx", rows), capsys, period="2009-05-01..2009-06-30")
+    assert code == 0, out
+
+
+def test_a_date_cell_with_a_time_is_that_date(tmp_path: Path, capsys):
+    row = person()
+    row[5] = dt.datetime(2009, 5, 3, 13, 45)
+    code, out = run(write_register(tmp_path / "r.xlsx", [row]), capsys, period="2009-05-01..2009-06-30")
+    assert code == 0, out
+    figs = openpyxl.load_workbook(next((tmp_path / "out").glob("*lagesrapport*.xlsx")), data_only=True)["Tabell 4"]
+    assert [c.value for c in figs[7]][12] == 1  # Inrikesfödda 25-64, 090501-090630, kv
+
+
+def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path, capsys):
+    code, out = run(write_register(tmp_path / "r.xlsx", [], kontakter=[]), capsys)
+    assert code == 0, out
+    assert d("2009-01-01")  # the helper still parses
