@@ -24,6 +24,9 @@ report: $(STAMP) ## report every register in input/ (or the sample) into output/
 test: $(STAMP) ## run the whole test suite
 	$(PY) -m pytest
 
+template: $(STAMP) ## write an empty register for coaches, with dropdowns and date checks, to output/
+	$(PY) -m pipeline template --out output
+
 sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
 

@@ -226,6 +226,17 @@ def guarded(action, register: Path, out: Path) -> Outcome:
         return Outcome(register, INTERNAL, "internt fel")
 
 
+def write_template_file(target: Path) -> int:
+    from pipeline.output import write_set
+    from pipeline.template import write_template
+
+    folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, "registermall")
+    check_output_folder(folder)
+    [path] = write_set(folder, [stem], ".xlsx", [write_template])
+    print(f"Registermallen är skriven: {path}")
+    return WRITTEN
+
+
 def build_parser() -> SwedishParser:
     parser = SwedishParser(prog="python -m pipeline", description="ESF-lägesrapport från deltagarregistret.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=SwedishParser)
@@ -244,6 +255,8 @@ def build_parser() -> SwedishParser:
     sample = commands.add_parser("sample", help="Skriv det syntetiska exempelregistret.")
     sample.add_argument("--out", type=Path, default=Path("input_samples/navigator_register.xlsx"))
     sample.add_argument("--rows", type=int, default=72)
+    template = commands.add_parser("template", help="Skriv en tom registermall med listor och datumkontroller.")
+    template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
     commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner.")
     return parser
 
@@ -262,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(write_register(generate(args.rows), args.out))
             return WRITTEN
+        if args.command == "template":
+            return write_template_file(args.out)
         if args.command == "readme":
             from pipeline.docs import update_readme
 

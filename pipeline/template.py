@@ -1,0 +1,90 @@
+"""The empty register for coaches to start from (`make template`), derived from `schemas.register`.
+
+Every coded column gets a dropdown of its allowed values and every date column a
+date check with a Swedish input message; the `Projekt` sheet lists its items; an
+instructions sheet explains the rest. Nothing here is declared twice: headers,
+lists and descriptions all come from the declarations that validation uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from schemas.register import PROJECT_ITEMS, PROJEKT, SHEETS, Column
+
+TEMPLATE_ROWS = 5000
+HEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
+
+INSTRUCTIONS = (
+    "Så fyller du i registret",
+    "",
+    "Deltagare: en rad per inskrivning. En person som skrivs in igen får en ny rad med samma Deltagar-ID.",
+    "Välj Kön, Född, Ersättning, Utskrivningsorsak och Uppföljning 90 dagar i listorna.",
+    "Datum skrivs som datum (2009-05-01). Utskriven, Utskrivningsorsak och Uppföljning lämnas tomma så länge "
+    "personen är inskriven.",
+    "Projekt: fyll i Värde för varje uppgift. Andelar skrivs som 70 % eller 0,7.",
+    "Perioder: rapportperioderna som avtalats med ESF-rådet, i ordning och utan glapp; den första börjar på "
+    "Projektstart.",
+    "Arbetsgivarkontakter: en rad per kontakt. Samma organisation kan stå flera gånger.",
+    "",
+    "Lägg registret i mappen input/ och kör make report. Alla fel visas på en gång, med cell och förklaring.",
+)
+
+
+def write_template(path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    info = wb.create_sheet("Instruktioner")
+    for r, line in enumerate(INSTRUCTIONS, start=1):
+        info.cell(r, 1, line).font = Font(bold=r == 1, size=14 if r == 1 else 11)
+    info.column_dimensions["A"].width = 120
+    for sheet in SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        for c, column in enumerate(sheet.columns, start=1):
+            header = ws.cell(1, c, column.header)
+            header.font = Font(bold=True)
+            header.fill = HEADER_FILL
+            header.comment = Comment(column.description, "Mall")
+            ws.column_dimensions[get_column_letter(c)].width = max(16, len(column.header) + 4)
+            if sheet is not PROJEKT:
+                add_validation(ws, column, get_column_letter(c))
+        ws.freeze_panes = "A2"
+    projekt = wb[PROJEKT.name]
+    for r, item in enumerate(PROJECT_ITEMS, start=2):
+        projekt.cell(r, 1, item.label)
+        value = projekt.cell(r, 2)
+        value.alignment = Alignment(horizontal="left")
+        if item.kind == "date":
+            value.number_format = "yyyy-mm-dd"
+    projekt.column_dimensions["A"].width = 44
+    projekt.column_dimensions["B"].width = 24
+    for r, item in enumerate(PROJECT_ITEMS, start=2):
+        single = DataValidation(type="custom", formula1="TRUE", allow_blank=True,
+                                promptTitle=item.label, prompt=f"Till exempel {item.example}")
+        single.add(f"B{r}")
+        projekt.add_data_validation(single)
+    wb.save(path)
+
+
+def add_validation(ws, column: Column, letter: str) -> None:
+    cells = f"{letter}2:{letter}{TEMPLATE_ROWS}"
+    if column.kind == "code":
+        rule = DataValidation(type="list", formula1='"' + ",".join(column.allowed) + '"', allow_blank=True,
+                              showErrorMessage=True, errorTitle=column.header,
+                              error=f"Välj {column.expected_text()}.", promptTitle=column.header,
+                              prompt=column.description)
+    elif column.kind == "date":
+        rule = DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)",
+                              formula2="DATE(2100,12,31)", allow_blank=True, showErrorMessage=True,
+                              errorTitle=column.header, error="Skriv ett datum, t.ex. 2009-05-01.",
+                              promptTitle=column.header, prompt=f"{column.description} Skriv datumet som 2009-05-01.")
+    else:
+        return
+    rule.add(cells)
+    ws.add_data_validation(rule)
