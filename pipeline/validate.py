@@ -261,27 +261,31 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
                                message(row) if callable(message) else message))
 
     exited, reason = f["exited"].notna(), f["reason"].notna()
-    flag(f["exited"] < f["enrolled"], "exited", "Utskriven ligger före Inskriven.")
-    flag(exited & ~reason & raw.frame["reason"].isna(), "reason",
-         "Utskrivningsorsak saknas fast Utskriven är ifylld. Ange orsak 1-5.")
-    flag(reason & ~exited & raw.frame["exited"].isna(), "reason",
-         "Utskrivningsorsak är ifylld men Utskriven saknas. Fyll i utskrivningsdatum eller töm orsaken.")
-    flag(f["follow_up"].notna() & ~exited & raw.frame["exited"].isna(), "follow_up",
-         "Uppföljning 90 dagar är ifylld men personen är inte utskriven.")
+    cell = lambda key, row: raw.cell(key, row)  # noqa: E731
+    flag(f["exited"] < f["enrolled"], "exited", lambda row:
+         f"Utskriven ligger före Inskriven ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}).")
+    flag(exited & ~reason & raw.frame["reason"].isna(), "reason", lambda row:
+         f"Utskrivningsorsak saknas fast Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
+    flag(reason & ~exited & raw.frame["exited"].isna(), "reason", lambda row:
+         f"Utskrivningsorsak är ifylld men Utskriven saknas ({cell('exited', row)}). Fyll i "
+         "utskrivningsdatum eller töm orsaken.")
+    flag(f["follow_up"].notna() & ~exited & raw.frame["exited"].isna(), "follow_up", lambda row:
+         f"Uppföljning 90 dagar är ifylld men personen är inte utskriven ({cell('exited', row)} är tom).")
     if project.start is not None:
         flag(f["enrolled"] < project.start, "enrolled",
              f"Inskriven ligger före Projektstart ({_d(project.start)}).")
     age = age_at(f["birth_date"], f["enrolled"])
-    flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date",
-         lambda row: f"Åldern vid inskrivningen är {age.at[row]} år; projektet tar emot 16-64 år.")
+    flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date", lambda row:
+         f"Åldern vid inskrivningen ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) är {age.at[row]} år; "
+         "projektet tar emot 16-64 år.")
     groups = derive_groups(f)["group"]
     known = f["born"].isin(["Inrikes", "Utrikes"]) & f["benefit"].isin(
         ["Försörjningsstöd", "Introduktionsersättning"]) & age.between(MIN_AGE, MAX_AGE).fillna(False)
     flag(known & groups.isna(), "benefit", lambda row: (
-        f"{f.at[row, 'born']} född med {f.at[row, 'benefit']} vid {age.at[row]} års ålder är ingen "
-        "målgrupp i ansökan. Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda "
-        "16-24 år med introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller "
-        "introduktionsersättning."))
+        f"{f.at[row, 'born']} född ({cell('born', row)}) med {f.at[row, 'benefit']} vid {age.at[row]} års ålder "
+        f"(född {cell('birth_date', row)}, inskriven {cell('enrolled', row)}) är ingen målgrupp i ansökan. "
+        "Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
+        "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f, bad_rows)
     # warnings
     for key in ("enrolled", "exited", "birth_date"):

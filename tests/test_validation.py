@@ -33,8 +33,8 @@ ERROR_CASES = {
                               "Utskriven ligger före Inskriven"),
     "exit without reason": ([person(utskriven="2009-03-05")], "Deltagare!H2", "Utskrivningsorsak saknas"),
     "reason without exit": ([person(orsak=2)], "Deltagare!H2", "Utskriven saknas"),
-    "age under 16": ([person(born_on="1994-01-01")], "Deltagare!C2", "Åldern vid inskrivningen är 15 år"),
-    "age over 64": ([person(born_on="1940-01-01")], "Deltagare!C2", "Åldern vid inskrivningen är 69 år"),
+    "age under 16": ([person(born_on="1994-01-01")], "Deltagare!C2", "är 15 år; projektet tar emot 16-64 år"),
+    "age over 64": ([person(born_on="1940-01-01")], "Deltagare!C2", "är 69 år"),
     "Inrikes with introduktionsersättning": ([person(ers="Introduktionsersättning")], "Deltagare!E2",
                                              "ingen målgrupp"),
     "young Utrikes with försörjningsstöd": ([person(born_on="1990-01-01", fodd="Utrikes")], "Deltagare!E2",
@@ -196,7 +196,7 @@ def test_date_text_forms_are_each_read_once(tmp_path: Path, capsys):
     code, out = run(write_register(tmp_path / "r.xlsx", rows), capsys)
     # 700310 is 1970 (2070 would be after the enrolment); 050310 is 2005, a three-year-old
     assert code == 1
-    assert "Fel: Deltagare!C3" in out and "Åldern vid inskrivningen är 3 år" in out
+    assert "Fel: Deltagare!C3" in out and "är 3 år; projektet" in out
     assert "Deltagare!C2" not in out and "Deltagare!F2" not in out
 
 
