@@ -10,6 +10,7 @@ their original row numbers. The file names persons, so it is marked internal.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -26,7 +27,9 @@ WHOLE_COPY_MAX_ROWS = 100_000
 def write_error_workbook(register: Path, problems: list[Problem], path: Path, rows_read: int = 0) -> None:
     if register.suffix.lower() in (".xlsx", ".xlsm") and rows_read <= WHOLE_COPY_MAX_ROWS:
         try:
-            workbook = openpyxl.load_workbook(register)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl's notes on odd cells; the problems say it all
+                workbook = openpyxl.load_workbook(register)
         except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what fastexcel read
             workbook = rebuilt_copy(register, problems, only_problem_rows=False)
     else:

@@ -24,8 +24,8 @@ class Problem:
 
     @property
     def row(self) -> int:
-        digits = re.sub(r"\D", "", self.cell)
-        return int(digits) if digits else 0
+        digits = re.search(r"\d+", self.cell)
+        return int(digits.group()) if digits else 0
 
     @property
     def place(self) -> str:
@@ -36,7 +36,7 @@ class Problem:
         return f"{self.severity}: {self.place}{value}: {self.message}"
 
     def sort_key(self) -> tuple:
-        col = re.sub(r"\d", "", self.cell)
+        col = re.sub(r"[\d:]", "", self.cell)
         return (_SEVERITY_ORDER[self.severity], _SHEET_ORDER.get(self.sheet, 9), self.sheet,
                 self.row, len(col), col, self.message)
 

@@ -33,6 +33,11 @@ class RawSheet:
     header_row: int
     blank_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    unreadable_rows: int = 0  # rows reported as unreadable and left out of `frame`
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + self.unreadable_rows
 
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters[key]}{row}"
@@ -86,21 +91,81 @@ def read_register(path: Path) -> dict[str, RawSheet]:
         raw.problems += hidden_cell_problems(raw, hidden.get(actual, []))
         problems += raw.problems
         sheets[sheet.name] = raw
-    if any(p.severity == ERROR for p in problems):
+    # A missing sheet or column stops here; problems of single cells are reported with validation's.
+    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
         raise RegisterInvalid(problems)
     return sheets
 
 
-def _load(reader, name: str, header_row: int | None):
+def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
+    raw = sheets.get(name)
+    return raw.header_row if raw else 1 << 30
+
+
+def _load(reader, name: str, header_row: int | None, **options):
     try:
-        return reader.load_sheet(name, header_row=header_row, dtypes="string")
+        return reader.load_sheet(name, header_row=header_row, dtypes="string", **options)
     except Exception as exc:
         raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.") from exc
 
 
-def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
+def _is_panic(exc: BaseException) -> bool:
+    # fastexcel's Rust panics reach Python as pyo3's PanicException, a BaseException
+    return type(exc).__name__ == "PanicException"
+
+
+def _converts(reader, name: str, **options) -> bool:
+    try:
+        _load(reader, name, None, **options).to_arrow()
+        return True
+    except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
+        if _is_panic(exc):
+            return False
+        raise
+
+
+def load_cells(reader, name: str):
+    """The sheet as strings, and the cells fastexcel cannot convert: (0-based row, column letter).
+
+    A date cell far outside Excel's date range makes fastexcel panic; such a cell is
+    found by bisection, skipped in the read, and reported by its row.
+    """
     loaded = _load(reader, name, None)
-    frame = loaded.to_pandas()
+    try:
+        return loaded, loaded.to_pandas(), []
+    except BaseException as exc:  # noqa: BLE001
+        if not _is_panic(exc):
+            raise
+    bad: list[int] = []
+    while len(bad) < 100:
+        def clean(lo: int, hi: int) -> bool:
+            skip = [r for r in bad if lo <= r < hi]
+            rows = [r for r in range(lo, hi) if r not in skip] if skip else None
+            return _converts(reader, name, skip_rows=lambda r: r < lo or r >= hi or r in skip) if rows or not skip \
+                else True
+        if clean(0, loaded.total_height):
+            break
+        lo, hi = 0, loaded.total_height
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if clean(lo, mid):
+                lo = mid
+            else:
+                hi = mid
+        bad.append(lo)
+    else:
+        raise RegisterUnreadable(f"Bladet {name} har för många celler som inte kan läsas.")
+    kept = _load(reader, name, None, skip_rows=lambda r: r in bad).to_pandas()
+    positions = [r for r in range(loaded.total_height) if r not in set(bad)]
+    kept.index = positions
+    first_col = loaded.available_columns()[0].absolute_index
+    cells = [(row, column_letter(first_col + c)) for row in bad for c in range(loaded.width)
+             if not _converts(reader, name, use_columns=[c], skip_rows=lambda r, row=row: r != row)]
+    return loaded, kept.reindex(range(loaded.total_height)), cells
+
+
+def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
+    loaded, frame, unreadable = load_cells(reader, name)
     if frame.empty:
         return _empty(sheet, 1, [Problem(ERROR, sheet.name, "", "",
                                          "Bladet är tomt: rubrikraden saknas.")])
@@ -147,9 +212,15 @@ def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
     data = pd.DataFrame(columns, index=body.index).replace("", pd.NA)
     # A row with none of the declared columns filled is blank, even if it has extra columns.
     filled = data.notna().any(axis=1)
-    data = data[filled]
+    unreadable_rows = sorted({header_row + i for i, _ in unreadable})
+    data = data[filled & ~data.index.isin(unreadable_rows)]
     letters = {c.key: column_letter(first_col + chosen[c.key]) for c in sheet.columns if c.key in chosen}
-    return RawSheet(sheet, data, letters, header_row, int((~filled).sum()), problems)
+    for index, letter in unreadable:
+        problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row + index}", "",
+                                "Datumcellen har ett värde långt utanför Excels datumområde (den visar ##### i "
+                                "Excel) och kan inte läsas. Rätta datumet; raden räknas inte förrän dess."))
+    blank = int((~filled).sum()) - len(unreadable_rows)
+    return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows))
 
 
 def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem]:

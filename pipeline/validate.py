@@ -59,7 +59,7 @@ def validate_register(sheets: dict[str, RawSheet], today: date | None = None) ->
     periods = parse_periods(sheets[PERIODER.name], project, problems)
     enrolments = parse_enrolments(sheets[DELTAGARE.name], project, today_ts, problems)
     contacts = parse_contacts(sheets[KONTAKTER.name], today_ts, problems)
-    rows_read = len(sheets[DELTAGARE.name].frame)
+    rows_read = sheets[DELTAGARE.name].rows_read
     blank = sum(raw.blank_rows for raw in sheets.values())
     if any(p.severity == ERROR for p in problems):
         raise RegisterInvalid(problems, rows_read)
