@@ -76,7 +76,8 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_report(register: Path, period_text: str | None, out: Path, today: date) -> Outcome:
+def run_report(register: Path, period_text: str | None, out: Path, today: date,
+               previous: Path | None = None) -> Outcome:
     """Validate and report one register. Raises UsageError for a usage problem."""
     from pipeline.reader import read_register
     from pipeline.validate import validate_register
@@ -87,6 +88,14 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date) 
         raise UsageError(f"{register} är en mapp, inte en registerfil.")
     chosen = parse_period(period_text) if period_text else None
     check_output_folder(out)
+    earlier = None
+    if previous is not None:
+        from pipeline.changes import read_about
+
+        earlier = read_about(previous) if previous.is_file() else None
+        if earlier is None:
+            raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
+                             "Siffror saknas).")
     try:
         reg = validate_register(read_register(register), today)
         period = choose_period(reg, chosen, today)
@@ -94,7 +103,7 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date) 
         return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
         return invalid(register, out, exc.problems, exc.rows_read)
-    return write_report(register, reg, period, out, today)
+    return write_report(register, reg, period, out, earlier)
 
 
 def choose_period(reg, chosen, today: date):
@@ -138,19 +147,39 @@ def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, 
     return Outcome(register, INVALID, f"ogiltigt, {len(errors)} fel", written=paths, problems=problems)
 
 
-def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome:
+def changes_since(reg, period, out: Path, earlier):
+    """Ändringar: the earlier report of this project recounted from today's register, or None."""
+    from pipeline.changes import Changes, compare, find_earlier, read_figures
+    from pipeline.report import build_report
+
+    earlier = earlier or find_earlier(out, reg.project.case_number, period)
+    if earlier is None:
+        return None
+    if earlier.case_number != reg.project.case_number.strip():
+        return Changes(earlier, pd.DataFrame(), f"Den tidigare rapporten gäller diarienummer {earlier.case_number}, "
+                                                "inte detta projekt; ingen jämförelse gjordes.")
+    known = ((reg.periods["start"] == earlier.period.start) & (reg.periods["end"] == earlier.period.end)).any()
+    if not known:
+        return Changes(earlier, pd.DataFrame(), f"Perioden {earlier.period.label} finns inte längre i bladet "
+                                                "Perioder; ingen jämförelse gjordes.")
+    recounted = build_report(reg, earlier.period).figures
+    return Changes(earlier, compare(read_figures(earlier.path), recounted))
+
+
+def write_report(register: Path, reg, period, out: Path, earlier=None) -> Outcome:
     from pipeline.output import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.report import build_report
     from pipeline.worklist import write_worklist
     from pipeline.writer import RunInfo, write_workbook
 
     report = build_report(reg, period)
+    changes = changes_since(reg, period, out, earlier)
     notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
     run = RunInfo(register.name, sha256(register), datetime.now().replace(microsecond=0), __version__, notes)
     project = safe_name(reg.project.name)
     stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
     paths = write_set(out, stems, ".xlsx", [
-        lambda p: write_workbook(report, run, p),
+        lambda p: write_workbook(report, run, p, changes),
         lambda p: write_worklist(report.worklist, period, reg.project.name, p),
     ])
     for problem in reg.problems:
@@ -159,6 +188,8 @@ def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome
           f"(tomma rader som hoppades över: {reg.blank_rows}).")
     print(f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}")
     print(f"Internt underlag (skickas inte till ESF): {paths[1]}")
+    if changes is not None:
+        print(f"Ändringar mot {changes.earlier.path.name}: {changes_summary(changes)}")
     failed = report.failed_checks
     if not failed.empty:
         print("INTERNT FEL: följande kontroller stämmer inte. Rapporten är skriven men ska inte skickas; "
@@ -169,6 +200,13 @@ def write_report(register: Path, reg, period, out: Path, today: date) -> Outcome
     warnings = sum(p.severity == WARNING for p in reg.problems)
     summary = "skriven" + (f", {warnings} varningar" if warnings else "")
     return Outcome(register, WRITTEN, summary, period.label, paths, reg.problems)
+
+
+def changes_summary(changes) -> str:
+    if changes.note:
+        return changes.note
+    n = len(changes.table)
+    return "Inga ändringar." if n == 0 else f"{n} {'siffra har' if n == 1 else 'siffror har'} ändrats."
 
 
 def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -245,6 +283,8 @@ def build_parser() -> SwedishParser:
     report.add_argument("--period", help="rapportperioden FRÅN..TILL, t.ex. 2009-05-01..2009-06-30 "
                                          "(standard: den senaste avslutade perioden i Perioder)")
     report.add_argument("--out", type=Path, default=Path("output"), help="utdatamappen (standard: output)")
+    report.add_argument("--previous", type=Path, help="en tidigare rapport att jämföra med (standard: den "
+                                                     "senaste för samma diarienummer i utdatamappen)")
     report.add_argument("--today", help=argparse.SUPPRESS)
     batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (make report).")
     batch.add_argument("--input", type=Path, default=Path("input"))
@@ -266,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         today = date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
         if args.command == "report":
-            outcome = guarded(lambda: run_report(args.register, args.period, args.out, today), args.register, args.out)
+            outcome = guarded(lambda: run_report(args.register, args.period, args.out, today, args.previous),
+                              args.register, args.out)
             return outcome.status
         if args.command == "batch":
             return run_batch(args.input, args.samples, args.period or None, args.out, today)

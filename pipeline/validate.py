@@ -60,6 +60,9 @@ def validate_register(sheets: dict[str, RawSheet], today: date | None = None) ->
     enrolments = parse_enrolments(sheets[DELTAGARE.name], project, today_ts, problems)
     contacts = parse_contacts(sheets[KONTAKTER.name], today_ts, problems)
     rows_read = sheets[DELTAGARE.name].rows_read
+    if rows_read == 0:
+        problems.append(Problem(NOTICE, DELTAGARE.name, "", "", "Bladet har inga inskrivningar ännu; rapporten "
+                                "visar nollor."))
     blank = sum(raw.blank_rows for raw in sheets.values())
     if any(p.severity == ERROR for p in problems):
         raise RegisterInvalid(problems, rows_read)

@@ -72,7 +72,7 @@ class Figures:
         return self._values.get((table, row, column, gender))
 
 
-def write_workbook(report: Report, run: RunInfo, path: Path) -> None:
+def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     project = report.register.project
@@ -80,7 +80,8 @@ def write_workbook(report: Report, run: RunInfo, path: Path) -> None:
                        "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})
     fmt = Formats(wb)
     figs = Figures(report.figures)
-    sheets = {name: wb.add_worksheet(name) for name in SHEET_ORDER}
+    names = SHEET_ORDER + (("Ändringar",) if changes is not None else ())
+    sheets = {name: wb.add_worksheet(name) for name in names}
     months = [t.month_label(m, report.table_1_months) for m in report.table_1_months]
     write_table_1(sheets["Tabell 1"], fmt, figs, months)
     write_table_2(sheets["Tabell 2"], fmt, figs, [t.month_label(m, report.period.months) for m in report.period.months])
@@ -90,7 +91,9 @@ def write_workbook(report: Report, run: RunInfo, path: Path) -> None:
     write_checks(sheets["Kontroller"], fmt, report.checks)
     write_figures(sheets["Siffror"], fmt, report.figures)
     write_about(sheets["Om rapporten"], fmt, report, run)
-    write_summary(wb, sheets["Sammanfattning"], fmt, figs, report, run, months)
+    if changes is not None:
+        write_changes(sheets["Ändringar"], fmt, changes)
+    write_summary(wb, sheets["Sammanfattning"], fmt, figs, report, run, months, changes)
     sheets["Sammanfattning"].activate()
     wb.close()
 
@@ -465,7 +468,33 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
 
 # --- Sammanfattning --------------------------------------------------------------------
 
-def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str]) -> None:
+def write_changes(ws, fmt: Formats, changes) -> None:
+    from pipeline.cli import changes_summary
+
+    earlier = changes.earlier
+    ws.write_string(0, 0, f"Ändringar sedan rapporten för {earlier.period.label}", fmt.title)
+    ws.write_string(1, 0, f"Jämförd med {earlier.path.name} (skapad {earlier.created}). Perioden {earlier.period.label} "
+                          "har räknats om från dagens register.", fmt.plain)
+    ws.write_string(2, 0, changes_summary(changes), fmt.heading)
+    if changes.note or changes.table.empty:
+        ws.set_column(0, 0, 100)
+        return
+    columns = list(changes.table.columns)
+    ws.write_row(4, 0, columns, fmt.header)
+    for r, row in enumerate(changes.table.itertuples(index=False), start=5):
+        for c, value in enumerate(row):
+            if isinstance(value, float):
+                _number_or_blank(ws, r, c, None if pd.isna(value) else value, fmt.decimal if value % 1 else fmt.count, fmt)
+            else:
+                ws.write_string(r, c, str(value), fmt.label)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 2, 50)
+    ws.set_column(3, 5, 14)
+    _print_setup(ws, 5, 0)
+
+
+def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],
+                  changes=None) -> None:
     project = report.register.project
     ws.write_string(0, 0, f"ESF lägesrapport: {project.name}", fmt.title)
     info = (("Diarienummer", project.case_number), ("Projektägare", project.owner),
@@ -493,6 +522,13 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
                     fmt.ok if not failed else fmt.failed)
     ws.write_string(r + 1, 0, "Varningar", fmt.label)
     ws.write_string(r + 1, 1, f"{sum(n.startswith('Varning') for n in run.notes)} (se Om rapporten)", fmt.label)
+    if changes is not None:
+        from pipeline.cli import changes_summary
+
+        r += 1
+        ws.write_string(r + 1, 0, f"Ändringar mot {changes.earlier.period.label}", fmt.label)
+        ws.write_string(r + 1, 1, changes_summary(changes) + " (se Ändringar)",
+                        fmt.ok if not changes.note and changes.table.empty else fmt.failed)
 
     # chart data: participants per month (Table 1) and exit reasons
     data_row = r + 4

@@ -1,0 +1,193 @@
+"""Trust across periods and files: Ändringar, hostile and odd files, nothing leaks or executes."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from conftest import TODAY, person, project_rows, write_register
+from pipeline.cli import main
+
+ROWS = [person("P1", inskriven="2009-01-10", utskriven="2009-05-20", orsak=1),
+        person("P2", kon="M", inskriven="2009-02-01", utskriven="2009-03-15", orsak=3),
+        person("P3", inskriven="2009-05-05")]
+REPORT = "Navigator_lagesrapport_090501-090630.xlsx"
+
+
+def report(path: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
+    code = main(["report", str(path), "--out", str(out), "--today", TODAY, *extra])
+    return code, capsys.readouterr().out
+
+
+def changes_sheet(path: Path) -> list[tuple]:
+    return list(openpyxl.load_workbook(path, data_only=True)["Ändringar"].iter_rows(values_only=True))
+
+
+def test_an_edited_past_enrolment_lists_exactly_the_affected_figures(tmp_path: Path, capsys):
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    out = tmp_path / "out"
+    assert report(register, out, capsys)[0] == 0
+    assert "Ändringar" not in openpyxl.load_workbook(out / REPORT).sheetnames
+    wb = openpyxl.load_workbook(register)
+    wb["Deltagare"]["H2"] = 2  # P1 left for studies, not work
+    wb.save(register)
+    code, printed = report(register, out, capsys)
+    assert code == 0
+    assert "8 siffror har ändrats" in printed
+    second = out / "Navigator_lagesrapport_090501-090630_v2.xlsx"
+    assert openpyxl.load_workbook(second).sheetnames[-1] == "Ändringar"
+    rows = changes_sheet(second)
+    header = rows.index(("Tabell", "Rad", "Kolumn", "Kön", "Tidigare värde", "Nytt värde"))
+    changed = {row[:4]: row[4:] for row in rows[header + 1:]}
+    assert changed[("Utskrivningsorsak", "1-Arbete", "Perioden", "")] == (1, 0)
+    assert changed[("Utskrivningsorsak", "2-Studier", "Perioden", "")] == (0, 1)
+    assert changed[("Utskrivningsorsak", "1-Arbete", "Sedan starten andel", "")] == (0.5, 0)
+    assert len(changed) == 8
+    assert {key[0] for key in changed} == {"Utskrivningsorsak"}
+    summary = [r for r in openpyxl.load_workbook(second)["Sammanfattning"].iter_rows(values_only=True) if r[0]]
+    assert ("Ändringar mot 090501-090630", "8 siffror har ändrats. (se Ändringar)") in [r[:2] for r in summary]
+
+
+def test_an_unchanged_register_says_no_changes_and_a_later_period_compares_with_an_earlier(tmp_path: Path, capsys):
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    out = tmp_path / "out"
+    assert report(register, out, capsys, "--period", "2009-03-01..2009-04-30")[0] == 0
+    code, printed = report(register, out, capsys)
+    assert code == 0
+    assert "Ändringar mot Navigator_lagesrapport_090301-090430.xlsx: Inga ändringar." in printed
+    assert changes_sheet(out / REPORT)[2][0] == "Inga ändringar."
+
+
+def test_previous_names_the_report_to_compare_with(tmp_path: Path, capsys):
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    first = tmp_path / "first"
+    assert report(register, first, capsys)[0] == 0
+    wb = openpyxl.load_workbook(register)
+    wb["Deltagare"]["G3"] = pd.Timestamp("2009-05-15").to_pydatetime()  # P2's exit moves into the period
+    wb.save(register)
+    code, printed = report(register, tmp_path / "second", capsys, "--previous", str(first / REPORT))
+    assert code == 0 and "siffror har ändrats" in printed
+    assert report(register, tmp_path / "x", capsys, "--previous", str(register))[0] == 2
+
+
+# --- hostile and broken files -----------------------------------------------------------
+
+def assert_refused(path: Path, tmp_path: Path, capsys, message: str, status: int = 1):
+    out = tmp_path / "out"
+    code, printed = report(path, out, capsys)
+    assert code == status
+    assert message in printed
+    assert "Traceback" not in printed
+    assert not list(out.glob("*lagesrapport*")) if out.exists() else True
+
+
+def test_a_renamed_text_or_pdf_file(tmp_path: Path, capsys):
+    (tmp_path / "a.xlsx").write_text("Deltagar-ID;Kön\nP1;K\n")
+    assert_refused(tmp_path / "a.xlsx", tmp_path, capsys, "kan inte läsas som en arbetsbok")
+    (tmp_path / "b.xlsx").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n")
+    assert_refused(tmp_path / "b.xlsx", tmp_path, capsys, "kan inte läsas som en arbetsbok")
+
+
+def test_an_empty_file(tmp_path: Path, capsys):
+    (tmp_path / "tom.xlsx").write_bytes(b"")
+    assert_refused(tmp_path / "tom.xlsx", tmp_path, capsys, "är tom (0 byte)")
+
+
+def test_a_password_protected_workbook(tmp_path: Path, capsys):
+    # an encrypted .xlsx is an OLE compound file holding EncryptionInfo and EncryptedPackage streams
+    header = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(512 - 8)
+    (tmp_path / "las.xlsx").write_bytes(header + "EncryptionInfo".encode("utf-16-le") + bytes(4096))
+    assert_refused(tmp_path / "las.xlsx", tmp_path, capsys, "är lösenordsskyddad")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read(tmp_path: Path, capsys):
+    bomb = tmp_path / "bomb.xlsx"
+    write_register(bomb, ROWS)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as package:
+        with package.open("xl/media/padding.bin", "w") as member:
+            block = bytes(1 << 20)
+            for _ in range(80):  # 80 MB of zeros, compressed to about 80 KB
+                member.write(block)
+    assert bomb.stat().st_size < 1_000_000
+    assert_refused(bomb, tmp_path, capsys, "orimligt stor när den packas upp")
+
+
+def test_a_workbook_without_deltagare(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", ROWS)
+    wb = openpyxl.load_workbook(path)
+    del wb["Deltagare"]
+    wb.save(path)
+    assert_refused(path, tmp_path, capsys, "Bladet Deltagare saknas i registret")
+
+
+# --- odd but honest files -----------------------------------------------------------------
+
+def test_whole_columns_formatted_and_many_formatted_empty_rows_are_reported_as_usual(tmp_path: Path, capsys):
+    path = tmp_path / "formatted.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    fmt = wb.add_format({"bg_color": "#FFFFCC", "num_format": "yyyy-mm-dd"})
+    sheets = {"Deltagare": [["Deltagar-ID", "Kön", "Födelsedatum", "Född", "Ersättning", "Inskriven", "Utskriven",
+                             "Utskrivningsorsak", "Uppföljning 90 dagar", "Coach"],
+                            ["P1", "K", "1970-03-10", "Inrikes", "Försörjningsstöd", "2009-05-04", None, None, None, "C"]],
+              "Projekt": [["Uppgift", "Värde"], *project_rows()],
+              "Perioder": [["Från", "Till"], ["2008-05-01", "2009-06-30"]],
+              "Arbetsgivarkontakter": [["Datum", "Organisation", "Typ"]]}
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        ws.set_column(0, 15, 14, fmt)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write_string(r, c, str(value))
+        if name == "Deltagare":
+            for r in range(len(rows), 200_000):
+                ws.set_row(r, None, fmt)
+                ws.write_blank(r, 0, None, fmt)
+    wb.close()
+    code, printed = report(path, tmp_path / "out", capsys)
+    assert code == 0, printed
+    [written] = (tmp_path / "out").glob("*lagesrapport_080501-090630.xlsx")
+    figs = pd.read_excel(written, sheet_name="Siffror", keep_default_na=False)
+    assert figs.query("Tabell == 'Tabell 1' and Rad == 'Summa' and Kolumn == 'Maj'")["Värde"].item() == 1
+    assert "tomma rader som hoppades över: 0" in printed  # formatting alone makes no row
+
+
+def test_headers_and_no_rows_give_a_report_of_zeros_with_a_notice(tmp_path: Path, capsys):
+    code, printed = report(write_register(tmp_path / "r.xlsx", [], kontakter=[]), tmp_path / "out", capsys)
+    assert code == 0
+    assert "Notis: Deltagare: Bladet har inga inskrivningar ännu" in printed
+    figs = pd.read_excel(tmp_path / "out" / REPORT, sheet_name="Siffror", keep_default_na=False)
+    tables = figs[figs["Tabell"].isin(["Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak"])]
+    assert len(tables) > 200 and (tables["Värde"] == 0).all()
+    assert figs.query("Rad == 'Projekttid' and Kolumn == 'Utfall'")["Värde"].item() == 14
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x.test","klicka")', "+46 70 123 45 67", "@SUM(A1:A2)",
+                                  "-1+2"])
+def test_text_from_the_register_stays_text(text: str, tmp_path: Path, capsys):
+    rows = project_rows(Projektnamn=text, Projektägare=text)
+    path = write_register(tmp_path / "r.xlsx", ROWS, projekt=rows)
+    code, printed = report(path, tmp_path / "out", capsys)
+    assert code == 0, printed
+    [written] = (tmp_path / "out").glob("*lagesrapport*.xlsx")
+    wb = openpyxl.load_workbook(written)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert any(text in str(c.value) for c in cells)
+    formulas = [c for c in cells if c.data_type == "f"]
+    assert all(not any(ch in str(c.value) for ch in "@\"") and "HYPERLINK" not in str(c.value) for c in formulas)
+    assert all(text not in str(c.value) for c in formulas)
+
+
+def test_document_properties_name_no_person(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", ROWS)
+    assert report(path, tmp_path / "out", capsys)[0] == 0
+    props = openpyxl.load_workbook(tmp_path / "out" / REPORT).properties
+    assert props.creator == "ESF-rapportverktyget"
+    text = " ".join(str(getattr(props, k) or "") for k in ("title", "subject", "creator", "description", "keywords",
+                                                            "lastModifiedBy", "category"))
+    assert "Coach" not in text and "P1" not in text
