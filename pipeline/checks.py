@@ -48,8 +48,11 @@ def _by(series: pd.Series, levels: list[str]) -> pd.Series:
     return series.groupby(level=levels).sum()
 
 
-def run_checks(figs: pd.DataFrame, period_months: list[str]) -> pd.DataFrame:
-    """All self-checks on the report's figures; `period_months` are the period's Table 1 labels."""
+def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = ()) -> pd.DataFrame:
+    """All self-checks on the report's figures; `period_months` are the period's Table 1 labels.
+
+    `text` is Textförslag: every number it states must be a figure of the report.
+    """
     groups = list(GROUP_LABELS)
     gender = list(t.GENDERS)
     rows = []
@@ -81,6 +84,10 @@ def run_checks(figs: pd.DataFrame, period_months: list[str]) -> pd.DataFrame:
         total = reasons.loc[("Summa", column, "")]
         rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
                          pd.Series({column: parts.sum()}), pd.Series({column: total})))
+    period_exits = _series(figs, t.RESULTS, ["Utskrivna under perioden"])
+    rows.append(_row("Resultat: Utskrivna under perioden = Tabell 2 per målgrupp och kön",
+                     period_exits[period_exits.index.get_level_values("Kolumn").isin(groups)].droplevel("Rad"),
+                     _by(t2_groups, ["Rad", "Kön"]).rename_axis(["Kolumn", "Kön"])))
     rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden",
                      pd.Series({"": t2_period.sum()}),
                      pd.Series({"": reasons.loc[("Summa", t.PERIOD_COLUMN, "")]})))
@@ -142,6 +149,14 @@ def run_checks(figs: pd.DataFrame, period_months: list[str]) -> pd.DataFrame:
                      r("Arbetsgivarkontakter")))
     rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
                      r("Nya arbetsgivarkontakter under perioden"), r("Arbetsgivarkontakter"), "<="))
+    from pipeline.text import allowed_numbers, numbers_in
+
+    allowed = allowed_numbers(figs)
+    stated = [(sentence, n) for _, sentence in text for n in numbers_in(sentence)]
+    strays = [f"{n} i: {sentence[:60]}" for sentence, n in stated if n not in allowed]
+    rows.append({"Kontroll": "Textförslag: varje tal i texten är en siffra i rapporten",
+                 "Jämförelser": len(stated), "Avvikelser": len(strays), "Exempel": strays[0] if strays else "",
+                 "Resultat": FAILED if strays else OK})
     keys = figs[["Tabell", "Rad", "Kolumn", "Kön"]]
     rows.append(_row("Siffror: ingen nyckel två gånger", pd.Series({"": float(keys.duplicated().sum())}),
                      pd.Series({"": 0.0})))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline import tables as t
 from pipeline.checks import FAILED, run_checks
+from pipeline.text import suggestions
 from pipeline.validate import Register
 
 
@@ -23,6 +24,7 @@ class Report:
     table_1_months: pd.PeriodIndex
     figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
     checks: pd.DataFrame
+    text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
     worklist: pd.DataFrame  # internal: follow-ups due and not done, with Deltagar-ID
 
     @property
@@ -52,10 +54,12 @@ def build_report(register: Register, period: t.Period) -> Report:
         t.table_4(enrolments, periods),
         t.exit_reasons(enrolments, period),
         t.results(enrolments, register.contacts, period, register.project.goals, passed, total),
+        t.text_figures(enrolments, register.project.start, period),
     ], ignore_index=True)
     period_months = [t.month_label(m, months) for m in period.months if m in set(months)]
-    checks = run_checks(figs, period_months)
-    return Report(register, period, periods, months, figs, checks, follow_up_worklist(enrolments, period))
+    text = suggestions(figs, period, months)
+    checks = run_checks(figs, period_months, text)
+    return Report(register, period, periods, months, figs, checks, text, follow_up_worklist(enrolments, period))
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: t.Period) -> pd.DataFrame:

@@ -137,6 +137,23 @@ def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     return figures(T1, pd.concat([groups, by_gender, total]))
 
 
+def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: Period) -> pd.DataFrame:
+    """The figures the status report's text needs that no table has (filed under Resultat).
+
+    The mean number of participants per month over the months from the project start to
+    the period end (Table 1's monthly count, exact), and the persons enrolled more than once.
+    """
+    months = pd.period_range(project_start, period.end, freq="M")
+    monthly = table_1(enrolments, months)
+    by_gender = monthly[monthly["Rad"] == T1_SUM_GENDER].groupby("Kön")["Värde"].mean()
+    total = monthly.loc[monthly["Rad"] == T1_SUM, "Värde"].mean()
+    average = "Deltagare per månad i genomsnitt"
+    repeated = (enrolments.groupby("person_id").size() > 1).sum()
+    rows = [(average, "Utfall", kon, float(by_gender.get(kon, 0.0))) for kon in GENDERS]
+    rows += [(average, "Utfall", "", float(total)), ("Personer inskrivna mer än en gång", "Utfall", "", float(repeated))]
+    return figures(RESULTS, pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"]))
+
+
 # --- Table 2 -----------------------------------------------------------------------------
 
 def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -230,13 +247,15 @@ def results(enrolments: pd.DataFrame, contacts: pd.DataFrame, period: Period, go
     count_goal("Utrikesfödda", float((enrolments["born"] == "Utrikes").sum()), goals["goal_foreign"])
     women = float((enrolments["kon"] == "kv").sum())
     share_goal("Kvinnor", women, total, goals["goal_women_share"])
-    rows.append(("Män", "Utfall", "", float((enrolments["kon"] == "m").sum())))
+    men = float((enrolments["kon"] == "m").sum())
+    rows.extend([("Män", "Utfall", "", men), ("Män", "Andel", "", men / total if total else 0.0)])
     exits = enrolments[enrolments["exited"].notna()]
     rows.append(("Utskrivna", "Utfall", "", float(len(exits))))
     share_goal("Utskrivna till arbete eller studier", float(exits["reason"].isin(["1", "2"]).sum()),
                float(len(exits)), goals["goal_work_or_studies_share"])
     count_goal("Projekttid", float(months_passed), float(months_total))
     rows += participant_rows(enrolments, period)
+    rows += period_exit_rows(enrolments, period)
     rows += follow_up_rows(enrolments, period, goals["goal_work_90_share"])
     rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
     frame = pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"])
@@ -257,7 +276,19 @@ def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
             + [(row, "Utfall", kon, float(n)) for kon, n in by_gender.items()]
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()]
             + [("Nyinskrivna under perioden", "Utfall", "", float((active["enrolled"] >= period.start).sum())),
-               ("Återinskrivna bland deltagarna", "Utfall", "", float((active["enrolment_number"] > 0).sum()))])
+               ("Återinskrivna bland deltagarna", "Utfall", "", float((active["enrolment_number"] > 0).sum())),
+               ("Återinskrivna bland nyinskrivna under perioden", "Utfall", "",
+                float(((active["enrolled"] >= period.start) & (active["enrolment_number"] > 0)).sum()))])
+
+
+def period_exit_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
+    """Exits of the period by group and gender (Table 2 without its months), for the text."""
+    exits = enrolments[enrolments["exited"].between(period.start, period.end)]
+    row = "Utskrivna under perioden"
+    by_group = _count(exits, ["group", "kon"], {"group": list(GROUP_LABELS), "kon": list(GENDERS)})
+    by_gender = _count(exits, ["kon"], {"kon": list(GENDERS)})
+    return ([(row, "Utfall", "", float(len(exits)))] + [(row, "Utfall", kon, float(n)) for kon, n in by_gender.items()]
+            + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()])
 
 
 def follow_up_due(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.Series:

@@ -22,7 +22,7 @@ from pipeline.report import Report
 from schemas.register import CONTACT_TYPES, GROUP_LABELS
 
 SHEET_ORDER = ("Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat",
-               "Kontroller", "Siffror", "Om rapporten")
+               "Textförslag", "Kontroller", "Siffror", "Om rapporten")
 
 
 @dataclass
@@ -88,6 +88,7 @@ def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> No
     write_table_4(sheets["Tabell 4"], fmt, figs, report)
     write_exit_reasons(sheets["Utskrivningsorsak"], fmt, figs, report)
     write_results(sheets["Resultat"], fmt, figs, report)
+    write_text(sheets["Textförslag"], fmt, report)
     write_checks(sheets["Kontroller"], fmt, report.checks)
     write_figures(sheets["Siffror"], fmt, report.figures)
     write_about(sheets["Om rapporten"], fmt, report, run)
@@ -384,6 +385,26 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
         ws.write_number(r, c, value, cell_format)
 
 
+# --- Textförslag ------------------------------------------------------------------------
+
+def write_text(ws, fmt: Formats, report: Report) -> None:
+    ws.write_string(0, 0, f"Textförslag till lägesrapporten {report.period.label}", fmt.title)
+    ws.write_string(1, 0, "Meningarna bygger på samma siffror som tabellerna. Kopiera en cell i taget till "
+                          "rapportens avsnitt.", fmt.note)
+    r, previous = 3, None
+    for heading, sentence in report.text:
+        if heading != previous:
+            r += previous is not None
+            ws.write_string(r, 0, heading, fmt.heading)
+            previous = heading
+            r += 1
+        ws.write_string(r, 0, sentence, fmt.plain)
+        r += 1
+    ws.set_column(0, 0, 130)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
 # --- Kontroller, Siffror, Om rapporten -------------------------------------------------
 
 def write_checks(ws, fmt: Formats, checks: pd.DataFrame) -> None:
@@ -520,8 +541,11 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     ws.write_string(r, 0, "Kontroller", fmt.label)
     ws.write_string(r, 1, "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
                     fmt.ok if not failed else fmt.failed)
+    ws.write_string(r + 2, 0, "Textförslag", fmt.label)
+    ws.write_string(r + 2, 1, "Meningar med rapportens siffror finns i bladet Textförslag.", fmt.label)
     ws.write_string(r + 1, 0, "Varningar", fmt.label)
     ws.write_string(r + 1, 1, f"{sum(n.startswith('Varning') for n in run.notes)} (se Om rapporten)", fmt.label)
+    r += 1
     if changes is not None:
         from pipeline.cli import changes_summary
 

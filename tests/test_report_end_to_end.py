@@ -18,7 +18,7 @@ from pipeline.reader import read_register
 from pipeline.validate import validate_register
 from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
 
-SHEETS = ["Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat", "Kontroller",
+SHEETS = ["Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat", "Textförslag", "Kontroller",
           "Siffror", "Om rapporten"]
 REPORT = "Navigator_lagesrapport_090501-090630.xlsx"
 
@@ -111,7 +111,9 @@ def test_siffror_is_complete_with_no_key_twice_and_matches_the_sheets(sample_rep
             "Utskrivna", "Utskrivna till arbete eller studier", "Projekttid", "Deltagare under perioden",
             "Nyinskrivna under perioden", "Återinskrivna bland deltagarna", "Utskrivna mer än 90 dagar",
             "I arbete 90 dagar efter utskrivning", "Ej uppföljda", "Arbetsgivarkontakter",
-            "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES} == result_rows
+            "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES, "Deltagare per månad i genomsnitt",
+            "Personer inskrivna mer än en gång", "Återinskrivna bland nyinskrivna under perioden",
+            "Utskrivna under perioden"} == result_rows
     assert set(figs.loc[figs["Tabell"] == "Utskrivningsorsak", "Rad"]) == {*REASON_LABELS.values(), "Summa"}
     # the same figure on the table sheet and in Siffror
     wb = openpyxl.load_workbook(sample_report, data_only=True)

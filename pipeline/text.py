@@ -1,0 +1,297 @@
+"""`Textförslag`: the status report's figure-bearing sentences, built from the report's own figures.
+
+Each sentence is a small pure function of a figure lookup (`Figures`), so that the
+text can never disagree with the tables: no sentence counts anything itself.
+Swedish as such reports write it: numbers up to twelve in words at the start of a
+sentence, whole percentages written `43 %`, singular and plural, and sentences that
+still read well when a figure is zero.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable
+
+import pandas as pd
+
+from pipeline import tables as t
+from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
+
+Lookup = Callable[..., float]  # (table, row, column, gender="") -> value
+
+WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+               "november", "december")
+# (singular, plural) of each target group as a sentence names it
+GROUP_PHRASES = {
+    GROUP_LABELS[0]: ("inrikesfödd ungdom med försörjningsstöd", "inrikesfödda ungdomar med försörjningsstöd"),
+    GROUP_LABELS[1]: ("utrikesfödd ungdom med introduktionsersättning",
+                      "utrikesfödda ungdomar med introduktionsersättning"),
+    GROUP_LABELS[2]: ("inrikesfödd 25-64 år med försörjningsstöd", "inrikesfödda 25-64 år med försörjningsstöd"),
+    GROUP_LABELS[3]: ("utrikesfödd 25-64 år med försörjningsstöd", "utrikesfödda 25-64 år med försörjningsstöd"),
+    GROUP_LABELS[4]: ("utrikesfödd 25-64 år med introduktionsersättning",
+                      "utrikesfödda 25-64 år med introduktionsersättning"),
+}
+REASON_PHRASES = {"1-Arbete": "arbete", "2-Studier": "studier", "3-Annan orsak": "annan orsak",
+                  "4-Okänd orsak": "okänd orsak", "5-Projekt fullföljt": "projektet fullföljt"}
+CONTACT_PHRASES = {"Företag": ("företag", "företag", True), "Landsting": ("landsting", "landsting", True),
+                   "Egen kommun": ("den egna kommunen", "den egna kommunen", False),
+                   "Annan kommun": ("annan kommun", "andra kommuner", False),
+                   "Frivillig organisation": ("frivillig organisation", "frivilliga organisationer", False),
+                   "Övrig": ("övrig", "övriga", False)}
+# fixed terms of the form that carry digits but are no figures
+FIXED_TERMS = re.compile(r"\b(16-24|25-64|16-64) år\b|\b90 dagar\b|\b\d{6}-\d{6}\b|\b\d{4}-\d{2}-\d{2}\b")
+
+
+# --- wording helpers --------------------------------------------------------------------
+
+def number(n: float, start: bool = False, neuter: bool = False) -> str:
+    """A count: in words up to twelve at the start of a sentence, digits otherwise."""
+    n = int(round(n))
+    if start and n <= 12:
+        word = "ett" if (n == 1 and neuter) else WORDS[n]
+        return word.capitalize()
+    return str(n)
+
+
+def count(n: float, singular: str, plural: str, start: bool = False, neuter: bool = False) -> str:
+    """'1 deltagare', '2 kvinnor', 'En kvinna', 'Inga deltagare'."""
+    n = int(round(n))
+    if n == 0 and start:
+        return f"Inga {plural}"
+    return f"{number(n, start, neuter)} {singular if n == 1 else plural}"
+
+
+def whole_percent(share: float) -> int:
+    """Half up, as Excel's `0 %` format shows it (Python's round() would make 12.5 % into 12)."""
+    return int(math.floor(share * 100 + 0.5 + 1e-9))
+
+
+def percent(share: float) -> str:
+    return f"{whole_percent(share)} %"
+
+
+def decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def listing(parts: list[str]) -> str:
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " och " + parts[-1]
+
+
+def women_men(women: float, men: float) -> str:
+    """'2 kvinnor och 1 man'; a side with none is left out when the other has some ('1 man')."""
+    parts = [(women, "kvinna", "kvinnor"), (men, "man", "män")]
+    shown = [p for p in parts if p[0]] or parts
+    return listing([count(n, singular, plural) for n, singular, plural in shown])
+
+
+def by_group(women_and_men: dict[str, tuple[float, float]]) -> str:
+    """'inrikesfödda ungdomar med försörjningsstöd 2 kvinnor och 1 man; ...' (groups with none left out).
+
+    Each group is told by its women and men, the figures the tables have, never by a sum they lack.
+    """
+    return "; ".join(f"{GROUP_PHRASES[g][1]} {women_men(w, m)}" for g, (w, m) in women_and_men.items() if w + m)
+
+
+def capitalised(sentence: str) -> str:
+    return sentence[0].upper() + sentence[1:]
+
+
+# --- the sentences ----------------------------------------------------------------------
+
+def participants_per_month(f: Lookup, months: list[tuple[str, int]]) -> str:
+    """Participants in each month of the period (Table 1), with the re-enrolled among them."""
+    if not months:
+        return ""
+    parts = [f"{int(f(t.T1, t.T1_SUM, label))} i {MONTH_NAMES[month - 1]}" for label, month in months]
+    parts[0] = parts[0].replace(" i ", " deltagare i ", 1)
+    re_enrolled = f(t.RESULTS, "Återinskrivna bland deltagarna", "Utfall")
+    tail = f", inklusive {count(re_enrolled, 'återinskriven', 'återinskrivna')}" if re_enrolled else ""
+    return f"Projektet hade {listing(parts)}{tail}."
+
+
+def average_per_month(f: Lookup) -> str:
+    row = "Deltagare per månad i genomsnitt"
+    return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(t.RESULTS, row, 'Utfall'))} deltagare per "
+            f"månad, varav {decimal(f(t.RESULTS, row, 'Utfall', 'kv'))} kvinnor och "
+            f"{decimal(f(t.RESULTS, row, 'Utfall', 'm'))} män.")
+
+
+def new_in_period(f: Lookup, period_label: str) -> str:
+    """New enrolments of the period (Table 4) by gender and group, and the re-enrolments among them."""
+    total = f(t.T4, t.T4_SUM, period_label)
+    if not total:
+        return "Inga nya deltagare skrevs in under perioden."
+    women, men = f(t.T4, t.T4_SUM_GENDER, period_label, "kv"), f(t.T4, t.T4_SUM_GENDER, period_label, "m")
+    groups = {g: (f(t.T4, g, period_label, "kv"), f(t.T4, g, period_label, "m")) for g in GROUP_LABELS}
+    again = f(t.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall")
+    if not again:
+        again_text = "Ingen av dem var en återinskrivning."
+    elif again == 1:
+        again_text = "En av dem var en återinskrivning."
+    else:
+        again_text = f"{number(again, start=True)} av dem var återinskrivningar."
+    return (f"{count(total, 'ny deltagare', 'nya deltagare', start=True)} skrevs in under perioden, "
+            f"{women_men(women, men)}. Per målgrupp: {by_group(groups)}. {again_text}")
+
+
+def exits_in_period(f: Lookup) -> str:
+    """Exits of the period by group and gender, and by reason."""
+    total = f(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN)
+    if not total:
+        return "Inga deltagare skrevs ut under perioden."
+    row = "Utskrivna under perioden"
+    groups = {g: (f(t.RESULTS, row, g, "kv"), f(t.RESULTS, row, g, "m")) for g in GROUP_LABELS}
+    reasons = [f"{REASON_PHRASES[r]} ({int(f(t.REASONS, r, t.PERIOD_COLUMN))})" for r in REASON_LABELS.values()
+               if f(t.REASONS, r, t.PERIOD_COLUMN)]
+    return (f"{count(total, 'deltagare', 'deltagare', start=True)} skrevs ut under perioden, "
+            f"{women_men(f(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, 'kv'), f(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, 'm'))}"
+            f". Per målgrupp: {by_group(groups)}. "
+            f"{'Orsaken' if len(reasons) == 1 else 'Orsakerna'} var {listing(reasons)}.")
+
+
+def participants_in_period(f: Lookup) -> list[str]:
+    row = "Deltagare under perioden"
+    total = f(t.RESULTS, row, "Utfall")
+    if not total:
+        return ["Projektet hade inga deltagare under perioden."]
+    sentences = [f"Under perioden deltog {count(total, 'person', 'personer')}, "
+                 f"{women_men(f(t.RESULTS, row, 'Utfall', 'kv'), f(t.RESULTS, row, 'Utfall', 'm'))}."]
+    groups = {g: (f(t.RESULTS, row, g, "kv"), f(t.RESULTS, row, g, "m")) for g in GROUP_LABELS}
+    sentences.append(f"Per målgrupp: {by_group(groups)}.")
+    return sentences
+
+
+def enrolled_more_than_once(f: Lookup) -> str:
+    n = f(t.RESULTS, "Personer inskrivna mer än en gång", "Utfall")
+    if not n:
+        return "Ingen person har skrivits in mer än en gång sedan starten."
+    return f"{count(n, 'person', 'personer', start=True)} har skrivits in mer än en gång sedan starten."
+
+
+def project_time(f: Lookup) -> str:
+    passed, total = f(t.RESULTS, "Projekttid", "Utfall"), f(t.RESULTS, "Projekttid", "Mål")
+    share = f(t.RESULTS, "Projekttid", "Andel av mål")
+    return (f"{count(passed, 'månad', 'månader', start=True)} av projektets {int(total)} månader har gått "
+            f"({percent(share)}).")
+
+
+GOAL_SENTENCES = (
+    ("Nyinskrivna deltagare", "inskrivna deltagare", "inskriven deltagare"),
+    ("Ungdomar 16-24 år", "inskrivna ungdomar 16-24 år", "inskriven ungdom 16-24 år"),
+    ("Inrikesfödda 25-64 år", "inskrivna inrikesfödda 25-64 år", "inskriven inrikesfödd 25-64 år"),
+    ("Utrikesfödda", "inskrivna utrikesfödda", "inskriven utrikesfödd"),
+)
+
+
+def participant_goal(f: Lookup, row: str, plural: str, singular: str) -> str:
+    outcome, goal = f(t.RESULTS, row, "Utfall"), f(t.RESULTS, row, "Mål")
+    of_goal = f(t.RESULTS, row, "Andel av mål")
+    return (f"{count(outcome, singular, plural, start=True)} sedan starten, vilket är {percent(of_goal)} av målet "
+            f"på {int(goal)} st.")
+
+
+def women_and_men(f: Lookup) -> str:
+    women, men = f(t.RESULTS, "Kvinnor", "Utfall"), f(t.RESULTS, "Män", "Utfall")
+    if not women + men:
+        return "Inga deltagare har skrivits in ännu."
+    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(t.RESULTS, 'Kvinnor', 'Andel'))}) "
+            f"kvinnor och {int(men)} ({percent(f(t.RESULTS, 'Män', 'Andel'))}) män; målet för andelen kvinnor är "
+            f"{percent(f(t.RESULTS, 'Kvinnor', 'Mål'))}.")
+
+
+def exits_since_start(f: Lookup) -> str:
+    total = f(t.REASONS, "Summa", "Sedan starten")
+    if not total:
+        return "Inga deltagare har skrivits ut sedan starten."
+    reasons = [f"{REASON_PHRASES[r]} {int(f(t.REASONS, r, 'Sedan starten'))} "
+               f"({percent(f(t.REASONS, r, 'Sedan starten andel'))})" for r in REASON_LABELS.values()]
+    row = "Utskrivna till arbete eller studier"
+    return (f"Sedan starten har {count(total, 'deltagare', 'deltagare')} skrivits ut: {listing(reasons)}. "
+            f"Till arbete eller studier gick {int(f(t.RESULTS, row, 'Utfall'))} ({percent(f(t.RESULTS, row, 'Andel'))}),"
+            f" mot målet {percent(f(t.RESULTS, row, 'Mål'))}.")
+
+
+def follow_up(f: Lookup) -> str:
+    due = f(t.RESULTS, "Utskrivna mer än 90 dagar", "Utfall")
+    if not due:
+        return "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
+    row = "I arbete 90 dagar efter utskrivning"
+    in_work, missing = f(t.RESULTS, row, "Utfall"), f(t.RESULTS, "Ej uppföljda", "Utfall")
+    first = (f"{count(due, 'deltagare', 'deltagare', start=True)} har varit "
+             f"{'utskriven' if due == 1 else 'utskrivna'} i mer än 90 dagar")
+    if not missing:
+        last = "Alla är uppföljda."
+    else:
+        last = f"{number(missing, start=True)} är ännu inte {'uppföljd' if missing == 1 else 'uppföljda'}."
+    return (f"{first}. Av dem var {int(in_work)} ({percent(f(t.RESULTS, row, 'Andel'))}) i arbete 90 dagar efter "
+            f"utskrivningen, mot målet {percent(f(t.RESULTS, row, 'Mål'))}. {last}")
+
+
+def new_contacts(f: Lookup) -> str:
+    n = f(t.RESULTS, "Nya arbetsgivarkontakter under perioden", "Utfall")
+    if not n:
+        return "Projektet fick inga nya arbetsgivarkontakter under perioden."
+    return f"Under perioden fick projektet kontakt med {count(n, 'ny arbetsgivare', 'nya arbetsgivare')}."
+
+
+def contacts_by_type(f: Lookup) -> str:
+    total, goal = f(t.RESULTS, "Arbetsgivarkontakter", "Utfall"), f(t.RESULTS, "Arbetsgivarkontakter", "Mål")
+    if not total:
+        return f"Projektet har ännu inte haft kontakt med någon arbetsgivare (målet är {int(goal)} st)."
+    parts = []
+    for contact_type in CONTACT_TYPES:
+        n = f(t.RESULTS, contact_type, "Utfall")
+        singular, plural, _ = CONTACT_PHRASES[contact_type]
+        if n:
+            parts.append(f"{int(n)} {'inom ' if contact_type == 'Egen kommun' else ''}{singular if n == 1 else plural}")
+    return (f"Sedan starten har projektet haft kontakt med {count(total, 'arbetsgivare', 'olika arbetsgivare')}, "
+            f"{percent(f(t.RESULTS, 'Arbetsgivarkontakter', 'Andel av mål'))} av målet på {int(goal)} st: "
+            f"{listing(parts)}.")
+
+
+# --- the sheet ---------------------------------------------------------------------------
+
+def suggestions(figures: pd.DataFrame, period: t.Period, table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
+    """(heading, sentence) rows of Textförslag, in the order of the form's sections."""
+    values = dict(zip(zip(figures["Tabell"], figures["Rad"], figures["Kolumn"], figures["Kön"]), figures["Värde"]))
+
+    def f(table: str, row: str, column: str, gender: str = "") -> float:
+        return values[(table, row, column, gender)]
+
+    months = [(t.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
+    rows = [("Deltagare", participants_per_month(f, months)),
+            ("Deltagare", average_per_month(f)),
+            ("Inskrivna och utskrivna", new_in_period(f, period.label)),
+            ("Inskrivna och utskrivna", exits_in_period(f)),
+            ("Inskrivna och utskrivna", enrolled_more_than_once(f))]
+    rows += [("Deltagare och aktiviteter", s) for s in participants_in_period(f)]
+    rows += [("Resultat: projekttid", project_time(f))]
+    rows += [("Resultat: mål för antal deltagare", participant_goal(f, *goal)) for goal in GOAL_SENTENCES]
+    rows += [("Resultat: kvinnor och män", women_and_men(f)),
+             ("Resultat: utskrivningar", exits_since_start(f)),
+             ("Resultat: i arbete 90 dagar efter utskrivning", follow_up(f)),
+             ("Resultat: arbetsgivarkontakter", new_contacts(f)),
+             ("Resultat: arbetsgivarkontakter", contacts_by_type(f))]
+    return [(heading, sentence) for heading, sentence in rows if sentence]
+
+
+def numbers_in(sentence: str) -> list[str]:
+    """The numbers a sentence states, fixed terms of the form (90 dagar, 16-24 år, dates) aside."""
+    return re.findall(r"\d+(?:,\d+)?", FIXED_TERMS.sub("", sentence))
+
+
+def allowed_numbers(figures: pd.DataFrame) -> set[str]:
+    """Every way a figure of the report may be written: counts, whole percentages, one-decimal means."""
+    values = figures["Värde"]
+    share_like = figures["Kolumn"].str.contains("andel", case=False) | figures["Kolumn"].isin(["Andel", "Andel av mål"]) \
+        | ((figures["Kolumn"] == "Mål") & (values < 1) & (values > 0))
+    allowed = {str(int(round(v))) for v in values[~share_like]}
+    allowed |= {str(whole_percent(v)) for v in values[share_like]}
+    allowed |= {decimal(v) for v in values}
+    return allowed

@@ -1,0 +1,134 @@
+"""Textförslag: sentence builders on hand-made figures, and the sentences against the report's cells."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+
+from conftest import TODAY
+from pipeline import tables as t
+from pipeline import text
+from pipeline.cli import main
+from pipeline.report import build_report
+from schemas.register import GROUP_LABELS
+from test_properties import registers
+
+
+def lookup(values: dict[tuple, float]):
+    def f(table, row, column, gender=""):
+        return values.get((table, row, column, gender), 0.0)
+    return f
+
+
+def test_numbers_up_to_twelve_in_words_at_the_start_of_a_sentence():
+    assert text.number(12, start=True) == "Tolv"
+    assert text.number(13, start=True) == "13"
+    assert text.number(3) == "3"
+    assert text.count(1, "kvinna", "kvinnor", start=True) == "En kvinna"
+    assert text.count(1, "företag", "företag", start=True, neuter=True) == "Ett företag"
+    assert text.count(2, "kvinna", "kvinnor") == "2 kvinnor"
+    assert text.count(0, "deltagare", "deltagare", start=True) == "Inga deltagare"
+    assert text.percent(0.125) == "13 %" and text.percent(0.4349) == "43 %"
+    assert text.listing(["a", "b", "c"]) == "a, b och c"
+
+
+def test_participants_per_month_with_the_re_enrolled():
+    f = lookup({(t.T1, t.T1_SUM, "Maj", ""): 22, (t.T1, t.T1_SUM, "Juni", ""): 23,
+                (t.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 7})
+    assert text.participants_per_month(f, [("Maj", 5), ("Juni", 6)]) == \
+        "Projektet hade 22 deltagare i maj och 23 i juni, inklusive 7 återinskrivna."
+    f = lookup({(t.T1, t.T1_SUM, "Maj", ""): 1, (t.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 1})
+    assert text.participants_per_month(f, [("Maj", 5)]) == "Projektet hade 1 deltagare i maj, inklusive 1 återinskriven."
+
+
+def test_new_enrolments_with_genders_groups_and_re_enrolments():
+    label = "090501-090630"
+    f = lookup({(t.T4, t.T4_SUM, label, ""): 3, (t.T4, t.T4_SUM_GENDER, label, "kv"): 1,
+                (t.T4, t.T4_SUM_GENDER, label, "m"): 2, (t.T4, GROUP_LABELS[0], label, "kv"): 1,
+                (t.T4, GROUP_LABELS[3], label, "m"): 2,
+                (t.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall", ""): 1})
+    assert text.new_in_period(f, label) == (
+        "Tre nya deltagare skrevs in under perioden, 1 kvinna och 2 män. Per målgrupp: inrikesfödda ungdomar med "
+        "försörjningsstöd 1 kvinna; utrikesfödda 25-64 år med försörjningsstöd 2 män. "
+        "En av dem var en återinskrivning.")
+    assert text.new_in_period(lookup({}), label) == "Inga nya deltagare skrevs in under perioden."
+
+
+def test_exits_of_the_period_by_group_and_reason_and_none():
+    f = lookup({(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN, ""): 1, (t.REASONS, "2-Studier", t.PERIOD_COLUMN, ""): 1,
+                (t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "m"): 1,
+                (t.RESULTS, "Utskrivna under perioden", GROUP_LABELS[1], "m"): 1})
+    assert text.exits_in_period(f) == (
+        "En deltagare skrevs ut under perioden, 1 man. Per målgrupp: utrikesfödda ungdomar med "
+        "introduktionsersättning 1 man. Orsaken var studier (1).")
+    assert text.exits_in_period(lookup({})) == "Inga deltagare skrevs ut under perioden."
+
+
+def test_goal_sentences_and_follow_up():
+    f = lookup({(t.RESULTS, "Nyinskrivna deltagare", "Utfall", ""): 58, (t.RESULTS, "Nyinskrivna deltagare", "Mål", ""): 135,
+                (t.RESULTS, "Nyinskrivna deltagare", "Andel av mål", ""): 58 / 135})
+    assert text.participant_goal(f, *text.GOAL_SENTENCES[0]) == \
+        "58 inskrivna deltagare sedan starten, vilket är 43 % av målet på 135 st."
+    row = "I arbete 90 dagar efter utskrivning"
+    f = lookup({(t.RESULTS, "Utskrivna mer än 90 dagar", "Utfall", ""): 12, (t.RESULTS, row, "Utfall", ""): 3,
+                (t.RESULTS, row, "Andel", ""): 0.25, (t.RESULTS, row, "Mål", ""): 0.28,
+                (t.RESULTS, "Ej uppföljda", "Utfall", ""): 1})
+    assert text.follow_up(f) == ("Tolv deltagare har varit utskrivna i mer än 90 dagar. Av dem var 3 (25 %) i arbete "
+                                 "90 dagar efter utskrivningen, mot målet 28 %. En är ännu inte uppföljd.")
+    assert text.follow_up(lookup({})) == "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
+
+
+def test_contacts_and_project_time():
+    f = lookup({(t.RESULTS, "Arbetsgivarkontakter", "Utfall", ""): 2, (t.RESULTS, "Arbetsgivarkontakter", "Mål", ""): 60,
+                (t.RESULTS, "Arbetsgivarkontakter", "Andel av mål", ""): 2 / 60, (t.RESULTS, "Företag", "Utfall", ""): 1,
+                (t.RESULTS, "Egen kommun", "Utfall", ""): 1})
+    assert text.contacts_by_type(f) == ("Sedan starten har projektet haft kontakt med 2 olika arbetsgivare, 3 % av "
+                                        "målet på 60 st: 1 företag och 1 inom den egna kommunen.")
+    f = lookup({(t.RESULTS, "Projekttid", "Utfall", ""): 1, (t.RESULTS, "Projekttid", "Mål", ""): 36,
+                (t.RESULTS, "Projekttid", "Andel av mål", ""): 1 / 36})
+    assert text.project_time(f) == "En månad av projektets 36 månader har gått (3 %)."
+
+
+def test_sentences_carry_the_figures_of_the_tables(sample_copy: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert main(["report", str(sample_copy), "--out", str(out), "--today", TODAY]) == 0
+    path = out / "Navigator_lagesrapport_090501-090630.xlsx"
+    wb = openpyxl.load_workbook(path, data_only=True)
+    sentences = [r[0] for r in wb["Textförslag"].iter_rows(min_row=4, values_only=True) if r[0]]
+    headings = {"Deltagare", "Inskrivna och utskrivna", "Deltagare och aktiviteter", "Resultat: projekttid"}
+    assert headings <= set(sentences)
+    t1 = wb["Tabell 1"]
+    may, june = int(t1["J9"].value), int(t1["L9"].value)
+    assert f"Projektet hade {may} deltagare i maj och {june} i juni" in sentences[1]
+    figs = pd.read_excel(path, sheet_name="Siffror", keep_default_na=False).set_index(["Tabell", "Rad", "Kolumn", "Kön"])["Värde"]
+    whole = lambda share: text.whole_percent(share)  # noqa: E731
+    goal = [s for s in sentences if "inskrivna deltagare sedan starten" in s][0]
+    assert goal.startswith(f"{int(figs[('Tabell 4', 'Summa / respektive period', 'Inskrivna sedan starten', '')])} ")
+    assert f"{whole(figs[('Resultat', 'Nyinskrivna deltagare', 'Andel av mål', '')])} %" in goal
+    exits = [s for s in sentences if s.startswith("Sedan starten har") and "skrivits ut" in s][0]
+    reasons = wb["Utskrivningsorsak"]
+    assert f"arbete {reasons['D3'].value} ({whole(reasons['E3'].value)} %)" in exits
+    women = [s for s in sentences if "kvinnor och" in s and "inskrivningarna" in s][0]
+    assert f"gäller {int(figs[('Resultat', 'Kvinnor', 'Utfall', '')])} " in women
+    checks = pd.read_excel(path, sheet_name="Kontroller").set_index("Kontroll")
+    textcheck = checks.loc["Textförslag: varje tal i texten är en siffra i rapporten"]
+    assert textcheck["Resultat"] == "OK" and textcheck["Jämförelser"] > 40
+    summary = [r[1] for r in wb["Sammanfattning"].iter_rows(values_only=True) if r[0] == "Textförslag"]
+    assert summary and "Textförslag" in summary[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registers())
+def test_no_number_in_the_text_that_is_not_a_figure(case):
+    register, period = case
+    report = build_report(register, period)
+    allowed = text.allowed_numbers(report.figures)
+    for _, sentence in report.text:
+        assert sentence.endswith(".")
+        assert not re.search(r"(?<![\d,])1 (kvinnor|män|personer)\b", sentence), sentence
+        for n in text.numbers_in(sentence):
+            assert n in allowed, (n, sentence)
