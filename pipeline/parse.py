@@ -20,10 +20,25 @@ ISO_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 SHORT_DATE = r"^(\d{2})(\d{2})(\d{2})$"
 
 
+def per_distinct(values: pd.Series, convert) -> pd.Series:
+    """Apply `convert` (a Series function) to each distinct value once, then spread the results.
+
+    A register's codes and dates have few distinct values, so this keeps a 1,000,000-row
+    column's parsing to the cost of one pass that hashes it.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted = convert(pd.Series(uniques, dtype=values.dtype))
+    if len(converted) == 0:
+        return pd.Series(pd.array([pd.NA] * len(values), dtype=converted.dtype), index=values.index)
+    taken = converted.take(codes.clip(min=0)).to_numpy()
+    result = pd.Series(taken, index=values.index, dtype=converted.dtype)
+    return result.mask(codes < 0)
+
+
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     """Canonical codes; a value no spelling matches is kept as written (the model flags it)."""
     values = raw.frame[column.key]
-    canonical = normalise_codes(values, column)
+    canonical = per_distinct(values, lambda v: normalise_codes(v, column))
     return canonical.fillna(values).astype("string")
 
 
@@ -43,23 +58,26 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     that row's date (used for birth dates against the enrolment date).
     """
     text = raw.frame[column.key]
-    iso = text.str.extract(ISO_DATE)[0]
-    short = text.str.extract(SHORT_DATE)
-    parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    has_short = short[0].notna()
-    if has_short.any():
+    iso = per_distinct(text, lambda v: pd.to_datetime(v.str.extract(ISO_DATE)[0], format="%Y-%m-%d",
+                                                      errors="coerce").astype("datetime64[ns]"))
+    is_short = per_distinct(text, lambda v: v.str.fullmatch(SHORT_DATE).astype("boolean")).fillna(False)
+    parsed = iso
+    if is_short.any():
+        short = text[is_short.to_numpy(dtype=bool)].str.extract(SHORT_DATE)
         rest = short[1] + "-" + short[2]
         in_2000s = pd.to_datetime("20" + short[0] + "-" + rest, format="%Y-%m-%d", errors="coerce")
         if century_before is not None:
             in_1900s = pd.to_datetime("19" + short[0] + "-" + rest, format="%Y-%m-%d", errors="coerce")
-            too_late = in_2000s.notna() & century_before.notna() & (in_2000s >= century_before)
+            before = century_before.reindex(short.index)
+            too_late = in_2000s.notna() & before.notna() & (in_2000s >= before)
             in_2000s = in_2000s.where(~too_late, in_1900s)
-        parsed = parsed.fillna(in_2000s)
-    parsed = parsed.astype("datetime64[ns]").dt.normalize()
+        parsed = parsed.fillna(in_2000s.astype("datetime64[ns]").reindex(parsed.index))
+    parsed = parsed.astype("datetime64[ns]")
     written = text.notna()
     bad = written & parsed.isna()
     if bad.any():
-        wrong_form = bad & iso.isna() & ~has_short
+        wrong_form = bad & ~per_distinct(text, lambda v: v.str.match(ISO_DATE).astype("boolean")).fillna(False) \
+            & ~is_short
         for row, value in text[bad].items():
             if wrong_form.loc[row]:
                 hint = _date_hint(value)
@@ -81,5 +99,8 @@ def _date_hint(value: str) -> str:
 def parse_text(raw: RawSheet, column: Column) -> pd.Series:
     values = raw.frame[column.key]
     if column.kind == "id":
-        values = values.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+        # an ID typed as a number may be read as 17.0; it is the ID 17
+        decimal = values.str.endswith(".0").fillna(False)
+        if decimal.any():
+            values = values.mask(decimal, values[decimal].str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
     return values.astype("string")

@@ -17,7 +17,7 @@ import pandas as pd
 import zipfile
 
 from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
-from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, hidden_cells
+from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
 from schemas.register import SHEETS, Sheet, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -75,6 +75,7 @@ def read_register(path: Path) -> dict[str, RawSheet]:
     reader = open_workbook(path)
     try:
         hidden = hidden_cells(path)
+        first_rows = first_value_rows(path)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
     names = {normalise_label(name): name for name in reader.sheet_names}
@@ -87,7 +88,7 @@ def read_register(path: Path) -> dict[str, RawSheet]:
                                     f"Bladet {sheet.name} saknas i registret. Lägg till det "
                                     f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
             continue
-        raw = read_sheet(reader, actual, sheet)
+        raw = read_sheet(reader, actual, sheet, first_rows.get(actual))
         raw.problems += hidden_cell_problems(raw, hidden.get(actual, []))
         problems += raw.problems
         sheets[sheet.name] = raw
@@ -164,15 +165,15 @@ def load_cells(reader, name: str):
     return loaded, kept.reindex(range(loaded.total_height)), cells
 
 
-def read_sheet(reader, name: str, sheet: Sheet) -> RawSheet:
+def read_sheet(reader, name: str, sheet: Sheet, first_row: int | None = None) -> RawSheet:
+    """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row."""
     loaded, frame, unreadable = load_cells(reader, name)
     if frame.empty:
         return _empty(sheet, 1, [Problem(ERROR, sheet.name, "", "",
                                          "Bladet är tomt: rubrikraden saknas.")])
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
-    header_index = first_row_index(reader, name, loaded.total_height)
-    header_row = header_index + 1
+    header_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
     first_col = loaded.available_columns()[0].absolute_index
     headers = frame.iloc[0].tolist()
     body = frame.iloc[1:]

@@ -129,79 +129,51 @@ def _with_variants(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
 
 
 def write_register(register: SampleRegister, path: Path, constant_memory: bool = False) -> Path:
-    """Write the register as an .xlsx the way a coach keeps it (date cells, some text dates)."""
+    """Write the register as an .xlsx the way a coach keeps it: date cells, and some dates as text.
+
+    Every sheet is written row by row, as xlsxwriter's constant-memory mode (used for the
+    large benchmark registers) requires.
+    """
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory,
-                                                "default_date_format": "yyyy-mm-dd"})
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-
-    def sheet(name: str, headers: list[str], columns: list[pd.Series], date_columns: set[int],
-              text_dates: np.ndarray | None = None):
-        ws = workbook.add_worksheet(name)
-        ws.write_row(0, 0, headers, bold)
-        ws.set_column(0, len(headers) - 1, 18)
-        for c, values in enumerate(columns):
-            if c in date_columns:
-                as_text = None
-                if text_dates is not None and c == 5:
-                    as_text = text_dates
-                _write_dates(ws, c, values, date_format, as_text)
-            else:
-                _write_values(ws, c, values)
-
     d = register.deltagare
-    headers = [c.header for c in DELTAGARE.columns]
-    keys = [c.key for c in DELTAGARE.columns]
-    text_dates = d["enrolled_text"].to_numpy() if "enrolled_text" in d else None
-    if constant_memory:
-        _write_rows_constant(workbook, "Deltagare", headers, d[keys], {2, 5, 6}, bold, date_format)
-    else:
-        sheet("Deltagare", headers, [d[k] for k in keys], {2, 5, 6}, text_dates)
-    sheet("Projekt", [c.header for c in PROJEKT.columns], [register.projekt["item"], register.projekt["value"]], set())
-    sheet("Perioder", [c.header for c in PERIODER.columns], [register.perioder["start"], register.perioder["end"]], {0, 1})
+    as_text = d["enrolled_text"].to_numpy() if "enrolled_text" in d else np.zeros(len(d), dtype=bool)
+    enrolled = _cells(d["enrolled"], date=True)
+    enrolled[as_text] = d.loc[as_text, "enrolled"].dt.strftime("%y%m%d").to_numpy()
+    deltagare = {c.key: _cells(d[c.key], date=c.kind == "date") for c in DELTAGARE.columns} | {"enrolled": enrolled}
     k = register.kontakter
-    sheet("Arbetsgivarkontakter", [c.header for c in KONTAKTER.columns],
-          [k["date"], k["organisation"], k["type"]], {0})
+    sheets = {
+        "Deltagare": ([c.header for c in DELTAGARE.columns], [deltagare[c.key] for c in DELTAGARE.columns]),
+        "Projekt": ([c.header for c in PROJEKT.columns], [_cells(register.projekt[k_]) for k_ in ("item", "value")]),
+        "Perioder": ([c.header for c in PERIODER.columns],
+                     [_cells(register.perioder[k_], date=True) for k_ in ("start", "end")]),
+        "Arbetsgivarkontakter": ([c.header for c in KONTAKTER.columns],
+                                 [_cells(k["date"], date=True), _cells(k["organisation"]), _cells(k["type"])]),
+    }
+    for name, (headers, columns) in sheets.items():
+        ws = workbook.add_worksheet(name)
+        ws.set_column(0, len(headers) - 1, 18)
+        ws.write_row(0, 0, headers, bold)
+        for r, row in enumerate(zip(*columns), start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(r, c, value)
+                else:
+                    ws.write_number(r, c, value, date_format)
     workbook.close()
     return path
 
 
-def _write_dates(ws, c: int, values: pd.Series, fmt, as_text: np.ndarray | None) -> None:
-    for r, value in enumerate(values, start=1):
-        if pd.isna(value):
-            continue
-        if as_text is not None and as_text[r - 1]:
-            ws.write_string(r, c, pd.Timestamp(value).strftime("%y%m%d"))
-        else:
-            ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), fmt)
-
-
-def _write_values(ws, c: int, values: pd.Series) -> None:
-    for r, value in enumerate(values, start=1):
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            continue
-        ws.write_string(r, c, str(value))
-
-
-def _write_rows_constant(workbook, name: str, headers: list[str], frame: pd.DataFrame, date_columns: set[int],
-                         bold, date_format) -> None:
-    """Row by row, as xlsxwriter's constant-memory mode requires (used for the large bench registers)."""
-    ws = workbook.add_worksheet(name)
-    ws.write_row(0, 0, headers, bold)
-    # Excel serial dates, computed vectorised; NaN for empty cells
-    serial = {c: ((frame.iloc[:, c] - pd.Timestamp("1899-12-30")).dt.days).to_numpy(dtype="float64")
-              for c in date_columns}
-    text = {c: frame.iloc[:, c].to_numpy(dtype=object) for c in range(frame.shape[1]) if c not in date_columns}
-    for r in range(len(frame)):
-        for c in range(frame.shape[1]):
-            if c in serial:
-                v = serial[c][r]
-                if v == v:
-                    ws.write_number(r + 1, c, v, date_format)
-            else:
-                v = text[c][r]
-                if isinstance(v, str):
-                    ws.write_string(r + 1, c, v)
+def _cells(values: pd.Series, date: bool = False) -> np.ndarray:
+    """A column as cell values: Excel serial numbers for dates, strings otherwise, None when empty."""
+    if date:
+        serial = (pd.to_datetime(values) - pd.Timestamp("1899-12-30")).dt.days
+        return np.array([None if pd.isna(v) else float(v) for v in serial], dtype=object)
+    return np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values],
+                    dtype=object)

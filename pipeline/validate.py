@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from pipeline.parse import parse_codes, parse_dates, parse_text
@@ -236,11 +236,16 @@ def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> lis
 
 
 def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """Age at enrolment in whole years and the form's target group of each enrolment."""
+    """Age at enrolment in whole years and the form's target group of each enrolment (NA for none)."""
     age = age_at(frame["birth_date"], frame["enrolled"])
-    young = age <= YOUNG_MAX_AGE
-    key = pd.Series(list(zip(young, frame["born"], frame["benefit"])), index=frame.index, dtype=object)
-    return {"age": age, "group": key.map(TARGET_GROUPS).astype("string")}
+    young = (age <= YOUNG_MAX_AGE).fillna(False).to_numpy(dtype=bool)
+
+    def equals(column: str, value: str):
+        return frame[column].eq(value).fillna(False).to_numpy(dtype=bool)
+
+    conditions = [(young == y) & equals("born", b) & equals("benefit", e) for (y, b, e) in TARGET_GROUPS]
+    group = np.select(conditions, list(TARGET_GROUPS.values()), default=None)
+    return {"age": age, "group": pd.Series(group, index=frame.index, dtype="string")}
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:

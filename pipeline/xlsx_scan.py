@@ -47,6 +47,47 @@ def check_package_size(path: Path) -> None:
         raise PackageRefused(f"{total / 1e9:.1f} GB uppackat från {packed / 1e6:.1f} MB")
 
 
+_FIRST_VALUE = re.compile(rb'<c r="[A-Z]+(\d+)"[^>]*?>(?:<f[^>]*?(?:/>|>.*?</f>))?<(?:v|is)>', re.S)
+
+
+def first_value_rows(path: Path) -> dict[str, int]:
+    """Each sheet's first row holding a value (1-based), read from the start of its XML only."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        return {}
+    rows: dict[str, int] = {}
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+        if "xl/workbook.xml" not in names:
+            return {}
+        for sheet, target in _sheet_targets(package).items():
+            if target not in names:
+                continue
+            with package.open(target) as stream:
+                head = b""
+                while True:
+                    chunk = stream.read(1 << 16)
+                    head += chunk
+                    found = _FIRST_VALUE.search(head)
+                    if found or not chunk:
+                        break
+                    head = head[-4096:]  # keep a tail in case a cell straddles the chunks
+            if found:
+                rows[sheet] = int(found.group(1))
+    return rows
+
+
+def _contains(package: zipfile.ZipFile, target: str, needles: tuple[bytes, ...]) -> bool:
+    """Whether the member holds any of the needles, read in a stream (never whole in memory)."""
+    tail = b""
+    with package.open(target) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            if any(needle in window for needle in needles):
+                return True
+            tail = window[-16:]
+    return False
+
+
 def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
     """Error cells and formulas without a stored value, by sheet name (empty for non-.xlsx files)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
@@ -60,9 +101,9 @@ def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
         for sheet, target in targets.items():
             if target not in names:
                 continue
-            xml = package.read(target)
-            if b'<f' not in xml and b't="e"' not in xml:
+            if not _contains(package, target, (b"<f>", b"<f ", b't="e"')):
                 continue
+            xml = package.read(target)
             cells = []
             for match in _CELL.finditer(xml):
                 attributes, body = match.group(2), match.group(3) or b""
