@@ -44,6 +44,9 @@ def write_new(path: Path, write: Callable[[Path], None]) -> Path:
     fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     temporary_path = Path(temporary)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary_path, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
     try:
         write(temporary_path)
         os.link(temporary_path, path)  # raises FileExistsError instead of replacing

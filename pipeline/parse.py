@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from pipeline.problems import ERROR, Problem
@@ -20,26 +21,30 @@ ISO_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 SHORT_DATE = r"^(\d{2})(\d{2})(\d{2})$"
 
 
-def per_distinct(values: pd.Series, convert) -> pd.Series:
-    """Apply `convert` (a Series function) to each distinct value once, then spread the results.
-
-    A register's codes and dates have few distinct values, so this keeps a 1,000,000-row
-    column's parsing to the cost of one pass that hashes it.
-    """
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes (-1 for empty) and the distinct values: a register's codes and dates have few of them,
+    so each is parsed once and a 1,000,000-row column costs one hashing pass."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    converted = convert(pd.Series(uniques, dtype=values.dtype))
-    if len(converted) == 0:
-        return pd.Series(pd.array([pd.NA] * len(values), dtype=converted.dtype), index=values.index)
-    taken = converted.take(codes.clip(min=0)).to_numpy()
-    result = pd.Series(taken, index=values.index, dtype=converted.dtype)
-    return result.mask(codes < 0)
+    return codes, pd.Series(uniques, dtype=values.dtype)
+
+
+def spread(codes: np.ndarray, per_unique: np.ndarray, index: pd.Index, empty) -> np.ndarray:
+    """Per-unique results back onto the rows (`empty` where the cell was empty)."""
+    if len(per_unique) == 0:
+        return np.full(len(codes), empty, dtype=per_unique.dtype if per_unique.dtype != object else object)
+    out = per_unique[np.clip(codes, 0, None)]
+    return np.where(codes >= 0, out, empty) if (codes < 0).any() else out
 
 
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
-    """Canonical codes; a value no spelling matches is kept as written (the model flags it)."""
+    """Canonical codes as a Categorical; a value no spelling matches is kept as written (the model flags it)."""
     values = raw.frame[column.key]
-    canonical = per_distinct(values, lambda v: normalise_codes(v, column))
-    return canonical.fillna(values).astype("string")
+    codes, uniques = distinct(values)
+    labels = normalise_codes(uniques, column).fillna(uniques)
+    categories = list(dict.fromkeys([*column.allowed, *labels.dropna().tolist()]))
+    positions = pd.Index(categories).get_indexer(labels).astype(np.int64)
+    category_codes = spread(codes, positions, values.index, -1)
+    return pd.Series(pd.Categorical.from_codes(category_codes, categories=categories), index=values.index)
 
 
 def normalise_codes(values: pd.Series, column: Column) -> pd.Series:
@@ -58,12 +63,15 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     that row's date (used for birth dates against the enrolment date).
     """
     text = raw.frame[column.key]
-    iso = per_distinct(text, lambda v: pd.to_datetime(v.str.extract(ISO_DATE)[0], format="%Y-%m-%d",
-                                                      errors="coerce").astype("datetime64[ns]"))
-    is_short = per_distinct(text, lambda v: v.str.fullmatch(SHORT_DATE).astype("boolean")).fillna(False)
-    parsed = iso
+    codes, uniques = distinct(text)
+    iso_text = uniques.str.extract(ISO_DATE)[0]
+    iso = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    short_unique = uniques.str.fullmatch(SHORT_DATE).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.Series(spread(codes, iso.to_numpy(), text.index, np.datetime64("NaT")), index=text.index,
+                       dtype="datetime64[ns]")
+    is_short = spread(codes, short_unique, text.index, False).astype(bool)
     if is_short.any():
-        short = text[is_short.to_numpy(dtype=bool)].str.extract(SHORT_DATE)
+        short = text[is_short].str.extract(SHORT_DATE)
         rest = short[1] + "-" + short[2]
         in_2000s = pd.to_datetime("20" + short[0] + "-" + rest, format="%Y-%m-%d", errors="coerce")
         if century_before is not None:
@@ -71,13 +79,10 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
             before = century_before.reindex(short.index)
             too_late = in_2000s.notna() & before.notna() & (in_2000s >= before)
             in_2000s = in_2000s.where(~too_late, in_1900s)
-        parsed = parsed.fillna(in_2000s.astype("datetime64[ns]").reindex(parsed.index))
-    parsed = parsed.astype("datetime64[ns]")
-    written = text.notna()
-    bad = written & parsed.isna()
+        parsed[is_short] = in_2000s.astype("datetime64[ns]")
+    bad = text.notna() & parsed.isna()
     if bad.any():
-        wrong_form = bad & ~per_distinct(text, lambda v: v.str.match(ISO_DATE).astype("boolean")).fillna(False) \
-            & ~is_short
+        wrong_form = bad & ~spread(codes, iso_text.notna().to_numpy(), text.index, False).astype(bool) & ~is_short
         for row, value in text[bad].items():
             if wrong_form.loc[row]:
                 hint = _date_hint(value)

@@ -202,9 +202,10 @@ def parse_enrolments(raw: RawSheet, project: Project, today: pd.Timestamp,
     }, index=raw.frame.index)
     already = {p.cell for p in problems if p.sheet == raw.sheet.name}
     problems += model_problems(raw, frame, already)
+    frame = frame.assign(**derive_groups(frame))
     bad_rows = {p.row for p in problems if p.sheet == raw.sheet.name and p.severity == ERROR}
     problems += enrolment_rules(raw, frame, project, today, bad_rows)
-    return frame.assign(**derive_groups(frame))
+    return frame
 
 
 def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> list[Problem]:
@@ -282,11 +283,11 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     if project.start is not None:
         flag(f["enrolled"] < project.start, "enrolled",
              f"Inskriven ligger före Projektstart ({_d(project.start)}).")
-    age = age_at(f["birth_date"], f["enrolled"])
+    age = f["age"]
     flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date", lambda row:
          f"Åldern vid inskrivningen ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) är {age.at[row]} år; "
          "projektet tar emot 16-64 år.")
-    groups = derive_groups(f)["group"]
+    groups = f["group"]
     known = f["born"].isin(["Inrikes", "Utrikes"]) & f["benefit"].isin(
         ["Försörjningsstöd", "Introduktionsersättning"]) & age.between(MIN_AGE, MAX_AGE).fillna(False)
     flag(known & groups.isna(), "benefit", lambda row: (
@@ -310,10 +311,15 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, bad_rows: set[int]) -> list[Pro
     """Enrolments of one Deltagar-ID: no overlap in time, one Kön, Födelsedatum and Född."""
     name, out = raw.sheet.name, []
     ok = f[f["person_id"].notna() & f["enrolled"].notna()]
-    repeated = ok[ok["person_id"].duplicated(keep=False)]
+    person = pd.factorize(ok["person_id"])[0]
+    repeated_mask = pd.Series(person).duplicated(keep=False).to_numpy()
+    repeated = ok[repeated_mask].assign(person=person[repeated_mask])
     if repeated.empty:
         return out
-    ordered = repeated.assign(row=repeated.index).sort_values(["person_id", "enrolled", "row"])
+    # sorted by person (as integer codes: sorting a million text IDs costs seconds), date, row
+    order = np.lexsort((repeated.index.to_numpy(), repeated["enrolled"].to_numpy(), repeated["person"].to_numpy()))
+    ordered = repeated.iloc[order].assign(row=lambda x: x.index).drop(columns="person_id") \
+        .rename(columns={"person": "person_id"})
     same = ordered["person_id"].eq(ordered["person_id"].shift(1))
     prev_exit = ordered["exited"].shift(1)
     prev_row = ordered["row"].shift(1)

@@ -1,54 +1,115 @@
 """The internal follow-up worklist: who is due for the 90-day follow-up and not yet followed up.
 
 It names persons (`Deltagar-ID`, coach), so it is a separate file marked internal,
-never part of the ESF workbook.
+never part of the ESF workbook. A programme's register can make it a hundred
+thousand rows long, so its sheet XML is built with vectorised string operations
+(a per-cell writer would cost seconds); the package around it is a minimal .xlsx.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from pipeline.tables import Period
 
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DATE_COLUMNS = ("Utskriven", "Uppföljning senast")
+
+_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+</Types>"""
+_ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
+</Relationships>"""
+_CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title>INTERNT – uppföljning 90 dagar</dc:title><dc:description>Internt dokument. Skickas inte till ESF.</dc:description>
+</cp:coreProperties>"""
+_WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="INTERNT uppföljning" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+</Relationships>"""
+# styles: 0 plain, 1 date, 2 bold header on blue, 3 bold red title
+_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>
+<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font>
+<font><b/><sz val="12"/><color rgb="FF9C0006"/><name val="Calibri"/></font></fonts>
+<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
+<fill><patternFill patternType="solid"><fgColor rgb="FFD9E1F2"/></patternFill></fill></fills>
+<borders count="1"><border/></borders>
+<cellStyleXfs count="1"><xf/></cellStyleXfs>
+<cellXfs count="4"><xf/><xf numFmtId="164" applyNumberFormat="1"/><xf fontId="1" fillId="2" applyFont="1" applyFill="1"/>
+<xf fontId="2" applyFont="1"/></cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+
+
+def _escape(text: pd.Series) -> pd.Series:
+    return text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False) \
+        .str.replace(">", "&gt;", regex=False)
+
+
+def _text_cell(ref: str, text: str, style: int = 0) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
+
+
+def sheet_xml(worklist: pd.DataFrame, title: str) -> str:
+    letters = [chr(65 + i) for i in range(len(worklist.columns))]
+    rows = [f'<row r="1">{_text_cell("A1", title, 3)}</row>',
+            '<row r="3">' + "".join(_text_cell(f"{letter}3", name, 2)
+                                    for letter, name in zip(letters, worklist.columns)) + "</row>"]
+    if worklist.empty:
+        rows.append(f'<row r="4">{_text_cell("A4", "Inga uppföljningar att göra.")}</row>')
+        body = ""
+    else:
+        numbers = pd.Series(range(4, 4 + len(worklist)), index=worklist.index).astype(str)
+        cells = []
+        for letter, name in zip(letters, worklist.columns):
+            values = worklist[name]
+            ref = f'<c r="{letter}' + numbers
+            if name in DATE_COLUMNS:
+                serial = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.astype(str)
+                cells.append(ref + '" s="1"><v>' + serial + "</v></c>")
+            elif pd.api.types.is_integer_dtype(values):
+                cells.append(ref + '"><v>' + values.astype(str) + "</v></c>")
+            else:
+                text = _escape(values.astype("string").fillna(""))
+                cells.append((ref + '" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>")
+                             .where(values.notna(), ""))
+        body = ('<row r="' + numbers + '">' + pd.concat(cells, axis=1).sum(axis=1) + "</row>").str.cat()
+    widths = "".join(f'<col min="{i}" max="{i}" width="20" customWidth="1"/>' for i in range(1, len(letters) + 1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
+            f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}{body}'
+            '</sheetData><pageSetup orientation="landscape"/></worksheet>')
+
 
 def write_worklist(worklist: pd.DataFrame, period: Period, project_name: str, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "strings_to_numbers": False})
-    wb.set_properties({"title": "INTERNT – uppföljning 90 dagar", "comments": "Internt dokument. Skickas inte till ESF."})
-    ws = wb.add_worksheet("INTERNT uppföljning")
-    bold = wb.add_format({"bold": True, "font_size": 12, "font_color": "#9C0006"})
-    header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
-    date = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws.set_column(0, len(worklist.columns) - 1, 20)
-    ws.freeze_panes(3, 0)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.write_string(0, 0, f"INTERNT – skickas inte till ESF. {project_name}: uppföljning 90 dagar som ska "
-                          f"göras, per {period.end:%Y-%m-%d}.", bold)
-    ws.write_row(2, 0, list(worklist.columns), header)
-    if worklist.empty:
-        ws.write_string(3, 0, "Inga uppföljningar att göra.")
-    epoch = pd.Timestamp("1899-12-30")
-    columns = []
-    for name in worklist.columns:  # each column as plain Python values of one kind, so the loop below stays cheap
-        values = worklist[name]
-        if name in ("Utskriven", "Uppföljning senast"):
-            columns.append(("date", ((pd.to_datetime(values) - epoch).dt.days).tolist()))
-        elif name == "Rad i registret":
-            columns.append(("number", values.astype("int64").tolist()))
-        else:
-            columns.append(("text", [None if pd.isna(v) else str(v) for v in values]))
-    for r, row in enumerate(zip(*(values for _, values in columns)), start=3):
-        for c, ((kind, _), value) in enumerate(zip(columns, row)):
-            if value is None:
-                continue
-            if kind == "text":
-                ws.write_string(r, c, value)
-            elif kind == "date":
-                ws.write_number(r, c, value, date)
-            else:
-                ws.write_number(r, c, value)
-    wb.close()
+    title = (f"INTERNT – skickas inte till ESF. {project_name}: uppföljning 90 dagar som ska göras, "
+             f"per {period.end:%Y-%m-%d}.")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        package.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        package.writestr("_rels/.rels", _ROOT_RELS)
+        package.writestr("docProps/core.xml", _CORE)
+        package.writestr("xl/workbook.xml", _WORKBOOK)
+        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        package.writestr("xl/styles.xml", _STYLES)
+        package.writestr("xl/worksheets/sheet1.xml", sheet_xml(worklist, title))

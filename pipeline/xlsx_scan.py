@@ -76,15 +76,17 @@ def first_value_rows(path: Path) -> dict[str, int]:
     return rows
 
 
-def _contains(package: zipfile.ZipFile, target: str, needles: tuple[bytes, ...]) -> bool:
-    """Whether the member holds any of the needles, read in a stream (never whole in memory)."""
+_FORMULA_OR_ERROR = re.compile(rb'<f[ >/]|t="e"')
+
+
+def _has_formula_or_error(package: zipfile.ZipFile, target: str) -> bool:
+    """Whether the sheet holds a formula or an error cell, read in a stream (never whole in memory)."""
     tail = b""
     with package.open(target) as stream:
-        while chunk := stream.read(1 << 20):
-            window = tail + chunk
-            if any(needle in window for needle in needles):
+        while chunk := stream.read(1 << 22):
+            if _FORMULA_OR_ERROR.search(tail + chunk[:16]) or _FORMULA_OR_ERROR.search(chunk):
                 return True
-            tail = window[-16:]
+            tail = chunk[-16:]
     return False
 
 
@@ -101,7 +103,7 @@ def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
         for sheet, target in targets.items():
             if target not in names:
                 continue
-            if not _contains(package, target, (b"<f>", b"<f ", b't="e"')):
+            if not _has_formula_or_error(package, target):
                 continue
             xml = package.read(target)
             cells = []

@@ -1,7 +1,8 @@
 """Pandera models of the parsed register, derived from the declarations in `schemas.register`.
 
-The model checks each column of the parsed `Deltagare` sheet: codes within their
-allowed values and required cells present. Its failure cases carry the frame's
+The model checks each column of the parsed `Deltagare` sheet: codes (Categoricals,
+holding any unrecognised value as written) within their allowed values, and required
+cells present. Its failure cases carry the frame's
 index (the Excel row) and the column (the Swedish header), which
 `pipeline.validate` turns into cell references and Swedish messages.
 """
@@ -28,14 +29,14 @@ class DeltagareModel(pa.DataFrameModel):
     """The parsed `Deltagare` sheet, one row per enrolment, indexed by Excel row."""
 
     person_id: Series[pd.StringDtype] = column_field(_D["person_id"])
-    gender: Series[pd.StringDtype] = column_field(_D["gender"])
+    gender: Series[pd.CategoricalDtype] = column_field(_D["gender"])
     birth_date: Series[pd.Timestamp] = column_field(_D["birth_date"])
-    born: Series[pd.StringDtype] = column_field(_D["born"])
-    benefit: Series[pd.StringDtype] = column_field(_D["benefit"])
+    born: Series[pd.CategoricalDtype] = column_field(_D["born"])
+    benefit: Series[pd.CategoricalDtype] = column_field(_D["benefit"])
     enrolled: Series[pd.Timestamp] = column_field(_D["enrolled"])
     exited: Series[pd.Timestamp] = column_field(_D["exited"])
-    reason: Series[pd.StringDtype] = column_field(_D["reason"])
-    follow_up: Series[pd.StringDtype] = column_field(_D["follow_up"])
+    reason: Series[pd.CategoricalDtype] = column_field(_D["reason"])
+    follow_up: Series[pd.CategoricalDtype] = column_field(_D["follow_up"])
     coach: Series[pd.StringDtype] = column_field(_D["coach"])
 
     class Config:
@@ -47,7 +48,7 @@ class KontakterModel(pa.DataFrameModel):
 
     date: Series[pd.Timestamp] = column_field(_K["date"])
     organisation: Series[pd.StringDtype] = column_field(_K["organisation"])
-    type: Series[pd.StringDtype] = pa.Field(alias=_K["type"].header, isin=list(CONTACT_TYPES))
+    type: Series[pd.CategoricalDtype] = pa.Field(alias=_K["type"].header, isin=list(CONTACT_TYPES))
 
     class Config:
         strict = True
