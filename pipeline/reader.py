@@ -9,12 +9,12 @@ each known column is mapped to its Excel column letter.
 
 from __future__ import annotations
 
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-import zipfile
 
 from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
 from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
@@ -74,10 +74,32 @@ def read_register(path: Path) -> dict[str, RawSheet]:
     """Read the four sheets; missing sheets and columns raise RegisterInvalid with all problems."""
     reader = open_workbook(path)
     try:
-        hidden = hidden_cells(path)
         first_rows = first_value_rows(path)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
+    # The scan for error cells decompresses the sheets once more; fastexcel releases the GIL while
+    # it parses, so the scan runs beside the read on the second core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(hidden_cells, path)
+        sheets, problems = _read_sheets(reader, first_rows)
+        try:
+            hidden = scan.result()
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
+    names = {normalise_label(name): name for name in reader.sheet_names}
+    for sheet in SHEETS:
+        actual = names.get(normalise_label(sheet.name))
+        if actual is not None and sheet.name in sheets:
+            extra = hidden_cell_problems(sheets[sheet.name], hidden.get(actual, []))
+            sheets[sheet.name].problems += extra
+            problems += extra
+    # A missing sheet or column stops here; problems of single cells are reported with validation's.
+    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
+        raise RegisterInvalid(problems)
+    return sheets
+
+
+def _read_sheets(reader, first_rows: dict[str, int]) -> tuple[dict[str, RawSheet], list[Problem]]:
     names = {normalise_label(name): name for name in reader.sheet_names}
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
@@ -89,13 +111,9 @@ def read_register(path: Path) -> dict[str, RawSheet]:
                                     f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
             continue
         raw = read_sheet(reader, actual, sheet, first_rows.get(actual))
-        raw.problems += hidden_cell_problems(raw, hidden.get(actual, []))
         problems += raw.problems
         sheets[sheet.name] = raw
-    # A missing sheet or column stops here; problems of single cells are reported with validation's.
-    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
-        raise RegisterInvalid(problems)
-    return sheets
+    return sheets, problems
 
 
 def _header_row(sheets: dict[str, RawSheet], name: str) -> int:

@@ -76,17 +76,21 @@ def first_value_rows(path: Path) -> dict[str, int]:
     return rows
 
 
-_FORMULA_OR_ERROR = re.compile(rb'<f[ >/]|t="e"')
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b't="e"')
 
 
 def _has_formula_or_error(package: zipfile.ZipFile, target: str) -> bool:
-    """Whether the sheet holds a formula or an error cell, read in a stream (never whole in memory)."""
+    """Whether the sheet holds a formula or an error cell, read in a stream (never whole in memory).
+
+    Plain bytes.find per needle: a literal search is several times faster than a regex here.
+    """
     tail = b""
     with package.open(target) as stream:
         while chunk := stream.read(1 << 22):
-            if _FORMULA_OR_ERROR.search(tail + chunk[:16]) or _FORMULA_OR_ERROR.search(chunk):
+            window = tail + chunk
+            if any(window.find(needle) >= 0 for needle in _FORMULA_OR_ERROR):
                 return True
-            tail = chunk[-16:]
+            tail = chunk[-8:]
     return False
 
 
