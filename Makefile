@@ -27,6 +27,9 @@ test: $(STAMP) ## run the whole test suite
 template: $(STAMP) ## write an empty register for coaches, with dropdowns and date checks, to output/
 	$(PY) -m pipeline template --out output
 
+bench: $(STAMP) ## time the report on generated 10 000 / 100 000 / 1 000 000-row registers (cached in .bench/)
+	$(PY) -m pipeline.bench
+
 sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
 

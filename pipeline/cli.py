@@ -24,6 +24,24 @@ from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, 
 from pipeline.reader import READABLE_SUFFIXES
 
 USAGE_ERROR, INVALID, WRITTEN, INTERNAL = 2, 1, 0, 3
+PHASES: dict[str, float] = {}
+
+
+class phase:
+    """Times a step of the run into PHASES (printed with --timings)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        import time
+
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        import time
+
+        PHASES[self.name] = PHASES.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
 class UsageError(Exception):
@@ -97,12 +115,16 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
             raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
                              "Siffror saknas).")
     try:
-        reg = validate_register(read_register(register), today)
+        with phase("läsa"):
+            sheets = read_register(register)
+        with phase("validera"):
+            reg = validate_register(sheets, today)
         period = choose_period(reg, chosen, today)
     except RegisterUnreadable as exc:
         return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
-        return invalid(register, out, exc.problems, exc.rows_read)
+        with phase("skriva fel"):
+            return invalid(register, out, exc.problems, exc.rows_read)
     return write_report(register, reg, period, out, earlier)
 
 
@@ -172,16 +194,19 @@ def write_report(register: Path, reg, period, out: Path, earlier=None) -> Outcom
     from pipeline.worklist import write_worklist
     from pipeline.writer import RunInfo, write_workbook
 
-    report = build_report(reg, period)
-    changes = changes_since(reg, period, out, earlier)
+    with phase("räkna"):
+        report = build_report(reg, period)
+    with phase("jämföra"):
+        changes = changes_since(reg, period, out, earlier)
     notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
     run = RunInfo(register.name, sha256(register), datetime.now().replace(microsecond=0), __version__, notes)
     project = safe_name(reg.project.name)
     stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
-    paths = write_set(out, stems, ".xlsx", [
-        lambda p: write_workbook(report, run, p, changes),
-        lambda p: write_worklist(report.worklist, period, reg.project.name, p),
-    ])
+    with phase("skriva"):
+        paths = write_set(out, stems, ".xlsx", [
+            lambda p: write_workbook(report, run, p, changes),
+            lambda p: write_worklist(report.worklist, period, reg.project.name, p),
+        ])
     for problem in reg.problems:
         print(problem.text())
     print(f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read} "
@@ -286,6 +311,7 @@ def build_parser() -> SwedishParser:
     report.add_argument("--previous", type=Path, help="en tidigare rapport att jämföra med (standard: den "
                                                      "senaste för samma diarienummer i utdatamappen)")
     report.add_argument("--today", help=argparse.SUPPRESS)
+    report.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
     batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (make report).")
     batch.add_argument("--input", type=Path, default=Path("input"))
     batch.add_argument("--samples", type=Path, default=Path("input_samples"))
@@ -308,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             outcome = guarded(lambda: run_report(args.register, args.period, args.out, today, args.previous),
                               args.register, args.out)
+            if args.timings:
+                print("Tider: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in PHASES.items()))
             return outcome.status
         if args.command == "batch":
             return run_batch(args.input, args.samples, args.period or None, args.out, today)

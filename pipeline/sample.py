@@ -128,6 +128,25 @@ def _with_variants(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     return out
 
 
+BAD_VALUES = {"gender": "X", "enrolled": "2009-02-30", "reason": "9", "born": "Norden", "benefit": "Lön"}
+
+
+def corrupt(register: SampleRegister, n_cells: int, seed: int = 7) -> SampleRegister:
+    """The same register with `n_cells` bad cells, spread over rows and columns (for the benchmark)."""
+    rng = np.random.default_rng(seed)
+    frame = register.deltagare.astype({key: object for key in BAD_VALUES})
+    rows = rng.choice(len(frame), size=min(n_cells, len(frame)), replace=False)
+    keys = list(BAD_VALUES)
+    for i, key in enumerate(keys):
+        chosen = rows[i::len(keys)]
+        frame.iloc[chosen, frame.columns.get_loc(key)] = BAD_VALUES[key]
+        if key == "enrolled" and "enrolled_text" in frame:
+            frame.iloc[chosen, frame.columns.get_loc("enrolled_text")] = False
+    frame.loc[frame["reason"] == "9", "exited"] = frame.loc[frame["reason"] == "9", "exited"].fillna(
+        pd.Timestamp("2011-01-01"))
+    return SampleRegister(frame, register.projekt, register.perioder, register.kontakter)
+
+
 def write_register(register: SampleRegister, path: Path, constant_memory: bool = False) -> Path:
     """Write the register as an .xlsx the way a coach keeps it: date cells, and some dates as text.
 
@@ -143,7 +162,7 @@ def write_register(register: SampleRegister, path: Path, constant_memory: bool =
     d = register.deltagare
     as_text = d["enrolled_text"].to_numpy() if "enrolled_text" in d else np.zeros(len(d), dtype=bool)
     enrolled = _cells(d["enrolled"], date=True)
-    enrolled[as_text] = d.loc[as_text, "enrolled"].dt.strftime("%y%m%d").to_numpy()
+    enrolled[as_text] = pd.to_datetime(d.loc[as_text, "enrolled"]).dt.strftime("%y%m%d").to_numpy()
     deltagare = {c.key: _cells(d[c.key], date=c.kind == "date") for c in DELTAGARE.columns} | {"enrolled": enrolled}
     k = register.kontakter
     sheets = {
@@ -171,9 +190,15 @@ def write_register(register: SampleRegister, path: Path, constant_memory: bool =
 
 
 def _cells(values: pd.Series, date: bool = False) -> np.ndarray:
-    """A column as cell values: Excel serial numbers for dates, strings otherwise, None when empty."""
+    """A column as cell values: Excel serial numbers for dates, strings otherwise, None when empty.
+
+    Text in a date column (a corrupted cell) stays text."""
     if date:
-        serial = (pd.to_datetime(values) - pd.Timestamp("1899-12-30")).dt.days
-        return np.array([None if pd.isna(v) else float(v) for v in serial], dtype=object)
+        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        dates = pd.to_datetime(values.where(~text), errors="coerce")
+        serial = (dates - pd.Timestamp("1899-12-30")).dt.days
+        cells = np.array([None if pd.isna(v) else float(v) for v in serial], dtype=object)
+        cells[text] = values[text].to_numpy()
+        return cells
     return np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values],
                     dtype=object)

@@ -1,0 +1,151 @@
+"""`make bench`: the report's speed and memory on generated registers, beside a bare read.
+
+For each size a seeded register is generated once and cached in `.bench/` (outside
+git). The report runs as a whole process, the way a user runs it, three times; so
+does a bare fastexcel read of the same file in a process of its own (and, up to
+100,000 rows, pandas' default `read_excel` with openpyxl). The medians, the peak
+memory (RSS) and the ratio are printed and written to `docs/bench_results.md`,
+with the machine and where the time of the largest report goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+CACHE = Path(".bench")
+RESULTS = Path("docs/bench_results.md")
+GENERATOR_VERSION = 2  # bump when pipeline/sample.py changes what it writes
+BAD_CELLS = 10_000
+
+# each measured command runs under this wrapper, whose only child is the command: its
+# RUSAGE_CHILDREN peak is that command's peak RSS
+_WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True); "
+            "w = time.perf_counter() - t; "
+            "print(p.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(p.stdout)")
+_BARE_READ = ("import fastexcel, sys; r = fastexcel.read_excel(sys.argv[1]); "
+              "[r.load_sheet(s).to_arrow() for s in r.sheet_names]")
+_PANDAS_READ = "import pandas, sys; pandas.read_excel(sys.argv[1], sheet_name=None)"
+
+
+def register_path(rows: int, bad: int = 0) -> Path:
+    suffix = f"_bad{bad}" if bad else ""
+    return CACHE / f"register_{rows}{suffix}_g{GENERATOR_VERSION}.xlsx"
+
+
+def ensure_register(rows: int, bad: int = 0) -> Path:
+    from pipeline.sample import corrupt, generate, write_register
+
+    path = register_path(rows, bad)
+    if not path.exists():
+        print(f"  genererar {path} ...", flush=True)
+        register = generate(rows, seed=rows, last_day="2011-04-30")
+        if bad:
+            register = corrupt(register, bad)
+        temporary = path.with_suffix(".tmp.xlsx")
+        write_register(register, temporary, constant_memory=True)
+        temporary.rename(path)
+    return path
+
+
+def measure(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, output) of one whole process."""
+    done = subprocess.run([sys.executable, "-c", _WRAPPER, *command], capture_output=True, text=True, check=True)
+    first, _, output = done.stdout.partition("\n")
+    _, wall, peak_kb = first.split()
+    return float(wall), int(peak_kb) / 1024, output
+
+
+def median_of(runs: int, command) -> tuple[float, float, str]:
+    """Median wall time, largest peak RSS and the last output of `runs` runs; `command` may be a
+    function of a fresh empty folder (each report run writes into its own, so none sees another's
+    report and compares itself with it)."""
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(measure(command(folder) if callable(command) else command))
+    return (statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2])
+
+
+def bench(sizes: list[int], runs: int, bad_size: int | None) -> list[dict]:
+    rows = []
+    cases = [(n, 0) for n in sizes] + ([(bad_size, BAD_CELLS)] if bad_size else [])
+    for n, bad in cases:
+        path = ensure_register(n, bad)
+        label = f"{n:,}".replace(",", " ") + (f" ({bad:,} felaktiga celler)".replace(",", " ") if bad else "")
+        print(f"{label}: rapport ...", flush=True)
+        wall, peak, output = median_of(runs, lambda out: [sys.executable, "-m", "pipeline", "report", str(path),
+                                                          "--out", out, "--timings"])
+        timings = next((line for line in output.splitlines() if line.startswith("Tider:")), "")
+        expected = "ogiltigt" if bad else "Rapport för"
+        if (bad and "har " not in output) or (not bad and expected not in output):
+            raise SystemExit(f"Rapporten för {path} misslyckades:\n{output[-2000:]}")
+        bare, bare_peak, _ = median_of(runs, [sys.executable, "-c", _BARE_READ, str(path)])
+        pandas_read = median_of(runs, [sys.executable, "-c", _PANDAS_READ, str(path)])[0] if n <= 100_000 and not bad else None
+        rows.append({"rows": label, "report_s": wall, "peak_mb": peak, "bare_s": bare, "bare_peak_mb": bare_peak,
+                     "ratio": wall / bare, "pandas_s": pandas_read, "timings": timings.removeprefix("Tider: ")})
+        print(f"  {format_row(rows[-1])}", flush=True)
+    return rows
+
+
+HEADER = ("| enrolments | report (s) | peak RSS (MB) | bare fastexcel read (s) | report / read "
+          "| pandas read_excel (s) | where the report's time goes |\n|---|---|---|---|---|---|---|")
+
+
+def format_row(row: dict) -> str:
+    pandas_read = f"{row['pandas_s']:.2f}" if row["pandas_s"] is not None else "–"
+    return (f"| {row['rows']} | {row['report_s']:.2f} | {row['peak_mb']:.0f} | {row['bare_s']:.2f} | "
+            f"{row['ratio']:.2f} | {pandas_read} | {row['timings']} |")
+
+
+def machine() -> str:
+    cpu = ""
+    if Path("/proc/cpuinfo").exists():
+        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = found.group(1) if found else ""
+    memory = ""
+    if Path("/proc/meminfo").exists():
+        found = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
+        memory = f", {int(found.group(1)) / 1024 / 1024:.0f} GiB" if found else ""
+    return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
+
+
+def write_results(rows: list[dict], runs: int, path: Path) -> str:
+    table = "\n".join([HEADER, *(format_row(r) for r in rows)])
+    text = (f"# Benchmark results\n\nMeasured by `make bench` on {date.today():%Y-%m-%d}, on {machine()}. "
+            f"Median of {runs} runs of whole processes (start-up and imports count for both); peak RSS is the "
+            f"largest of the runs. The phases (läsa = read, validera = validate, räkna = count, skriva = write) "
+            f"are the report's own timings of its last run.\n\n{table}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--bad-size", type=int, default=1_000_000, help="0 to skip the register with bad cells")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    CACHE.mkdir(exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    started = time.perf_counter()
+    rows = bench(sizes, args.runs, args.bad_size or None)
+    table = write_results(rows, args.runs, args.results)
+    print(f"\n{table}\n\nSkrivet till {args.results} ({time.perf_counter() - started:.0f} s).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
