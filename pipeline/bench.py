@@ -128,6 +128,14 @@ def write_results(rows: list[dict], runs: int, path: Path) -> str:
             f"are the report's own timings of its last run.\n\n{table}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    readme = Path("README.md")
+    if path == RESULTS and readme.exists():
+        begin, end = "<!-- bench:begin (written by `make bench`) -->", "<!-- bench:end -->"
+        current = readme.read_text(encoding="utf-8")
+        if begin in current and end in current:
+            head, rest = current.split(begin, 1)
+            readme.write_text(f"{head}{begin}\n{text.split(chr(10), 2)[2].strip()}\n{end}{rest.split(end, 1)[1]}",
+                              encoding="utf-8")
     return table
 
 

@@ -34,6 +34,13 @@ class Changes:
     table: pd.DataFrame  # CHANGE_COLUMNS; empty when nothing changed
     note: str = ""  # why no comparison could be made, if so
 
+    @property
+    def summary(self) -> str:
+        if self.note:
+            return self.note
+        n = len(self.table)
+        return "Inga ändringar." if n == 0 else f"{n} {'siffra har' if n == 1 else 'siffror har'} ändrats."
+
 
 def read_about(path: Path) -> EarlierReport | None:
     """The identity of a report workbook from its `Om rapporten` sheet, or None if it is none."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
 from pipeline.reader import READABLE_SUFFIXES
 
 USAGE_ERROR, INVALID, WRITTEN, INTERNAL = 2, 1, 0, 3
@@ -124,7 +124,7 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
         return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
         with phase("skriva fel"):
-            return invalid(register, out, exc.problems, exc.rows_read)
+            return invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets)
     return write_report(register, reg, period, out, earlier)
 
 
@@ -147,7 +147,8 @@ def choose_period(reg, chosen, today: date):
     return Period(chosen[0], chosen[1])
 
 
-def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True) -> Outcome:
+def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True,
+            sheets: dict | None = None) -> Outcome:
     """Print every problem and write them (text, and a marked copy of the register) to the output folder."""
     from pipeline.error_workbook import write_error_workbook
     from pipeline.output import ERRORS_KIND, safe_name, write_set
@@ -162,7 +163,7 @@ def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, 
     stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
     writers = {".txt": lambda p: p.write_text(text, encoding="utf-8")}
     if readable:
-        writers[".xlsx"] = lambda p: write_error_workbook(register, problems, p, rows_read)
+        writers[".xlsx"] = lambda p: write_error_workbook(register, problems, p, rows_read, sheets or {})
     paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
     print(text, end="")
     print("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
@@ -214,7 +215,7 @@ def write_report(register: Path, reg, period, out: Path, earlier=None) -> Outcom
     print(f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}")
     print(f"Internt underlag (skickas inte till ESF): {paths[1]}")
     if changes is not None:
-        print(f"Ändringar mot {changes.earlier.path.name}: {changes_summary(changes)}")
+        print(f"Ändringar mot {changes.earlier.path.name}: {changes.summary}")
     failed = report.failed_checks
     if not failed.empty:
         print("INTERNT FEL: följande kontroller stämmer inte. Rapporten är skriven men ska inte skickas; "
@@ -225,13 +226,6 @@ def write_report(register: Path, reg, period, out: Path, earlier=None) -> Outcom
     warnings = sum(p.severity == WARNING for p in reg.problems)
     summary = "skriven" + (f", {warnings} varningar" if warnings else "")
     return Outcome(register, WRITTEN, summary, period.label, paths, reg.problems)
-
-
-def changes_summary(changes) -> str:
-    if changes.note:
-        return changes.note
-    n = len(changes.table)
-    return "Inga ändringar." if n == 0 else f"{n} {'siffra har' if n == 1 else 'siffror har'} ändrats."
 
 
 def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:

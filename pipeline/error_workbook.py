@@ -24,16 +24,20 @@ WARNING_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
 WHOLE_COPY_MAX_ROWS = 100_000
 
 
-def write_error_workbook(register: Path, problems: list[Problem], path: Path, rows_read: int = 0) -> None:
+def write_error_workbook(register: Path, problems: list[Problem], path: Path, rows_read: int = 0,
+                         sheets: dict | None = None) -> None:
+    """`sheets` are the sheets as read (RawSheet by name); a copy that cannot be made with openpyxl
+    is rebuilt from them."""
+    workbook = None
     if register.suffix.lower() in (".xlsx", ".xlsm") and rows_read <= WHOLE_COPY_MAX_ROWS:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl's notes on odd cells; the problems say it all
                 workbook = openpyxl.load_workbook(register)
-        except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what fastexcel read
-            workbook = rebuilt_copy(register, problems, only_problem_rows=False)
-    else:
-        workbook = rebuilt_copy(register, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
+        except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what was read
+            workbook = None
+    if workbook is None:
+        workbook = rebuilt_copy(sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
     mark(workbook, problems)
     workbook.save(path)
 
@@ -71,34 +75,29 @@ def mark(workbook, problems: list[Problem]) -> None:
     workbook.active = 0
 
 
-def rebuilt_copy(register: Path, problems: list[Problem], only_problem_rows: bool):
-    """A new workbook with every sheet's cells as read, at their original places."""
-    import fastexcel
+def rebuilt_copy(sheets: dict, problems: list[Problem], only_problem_rows: bool):
+    """A new workbook with each sheet's header and cells as read, at their original places.
 
-    from pipeline.reader import first_row_index
-
-    reader = fastexcel.read_excel(register)
+    With `only_problem_rows`, a sheet keeps its header row and the rows that have problems.
+    """
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     problem_rows: dict[str, set[int]] = {}
     for p in problems:
-        problem_rows.setdefault(p.sheet.casefold(), set()).add(p.row)
-    for name in reader.sheet_names:
-        ws = workbook.create_sheet(name[:31])
-        loaded = reader.load_sheet(name, header_row=None, dtypes="string")
-        frame = loaded.to_pandas()
-        if frame.empty:
-            continue
-        top = first_row_index(reader, name, loaded.total_height) + 1
-        left = loaded.available_columns()[0].absolute_index + 1
-        wanted = problem_rows.get(name.strip().casefold(), set())
-        for i, values in enumerate(frame.itertuples(index=False)):
-            row = top + i
-            if only_problem_rows and i > 0 and row not in wanted:
-                continue
-            for j, value in enumerate(values):
+        problem_rows.setdefault(p.sheet, set()).add(p.row)
+    for name, raw in sheets.items():
+        ws = workbook.create_sheet(name)
+        for column in raw.sheet.columns:
+            if column.key in raw.letters:
+                ws[f"{raw.letters[column.key]}{raw.header_row}"] = column.header
+        frame = raw.frame
+        if only_problem_rows:
+            frame = frame[frame.index.isin(problem_rows.get(name, set()))]
+        keys = [k for k in frame.columns if k in raw.letters]
+        for row, values in zip(frame.index, frame[keys].itertuples(index=False)):
+            for key, value in zip(keys, values):
                 if isinstance(value, str):
-                    cell = ws.cell(row, left + j)
+                    cell = ws[f"{raw.letters[key]}{row}"]
                     cell.value = value
                     cell.data_type = "s"
     return workbook

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.problems import ERROR, Problem
 from pipeline.reader import RawSheet
-from schemas.register import Column, normalise_label
+from schemas.register import Column
 
 ISO_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 SHORT_DATE = r"^(\d{2})(\d{2})(\d{2})$"
@@ -28,7 +28,7 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype=values.dtype)
 
 
-def spread(codes: np.ndarray, per_unique: np.ndarray, index: pd.Index, empty) -> np.ndarray:
+def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
     """Per-unique results back onto the rows (`empty` where the cell was empty)."""
     if len(per_unique) == 0:
         return np.full(len(codes), empty, dtype=per_unique.dtype if per_unique.dtype != object else object)
@@ -43,7 +43,7 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     labels = normalise_codes(uniques, column).fillna(uniques)
     categories = list(dict.fromkeys([*column.allowed, *labels.dropna().tolist()]))
     positions = pd.Index(categories).get_indexer(labels).astype(np.int64)
-    category_codes = spread(codes, positions, values.index, -1)
+    category_codes = spread(codes, positions, -1)
     return pd.Series(pd.Categorical.from_codes(category_codes, categories=categories), index=values.index)
 
 
@@ -67,9 +67,9 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     iso_text = uniques.str.extract(ISO_DATE)[0]
     iso = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     short_unique = uniques.str.fullmatch(SHORT_DATE).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.Series(spread(codes, iso.to_numpy(), text.index, np.datetime64("NaT")), index=text.index,
+    parsed = pd.Series(spread(codes, iso.to_numpy(), np.datetime64("NaT")), index=text.index,
                        dtype="datetime64[ns]")
-    is_short = spread(codes, short_unique, text.index, False).astype(bool)
+    is_short = spread(codes, short_unique, False).astype(bool)
     if is_short.any():
         short = text[is_short].str.extract(SHORT_DATE)
         rest = short[1] + "-" + short[2]
@@ -82,7 +82,7 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
         parsed[is_short] = in_2000s.astype("datetime64[ns]")
     bad = text.notna() & parsed.isna()
     if bad.any():
-        wrong_form = bad & ~spread(codes, iso_text.notna().to_numpy(), text.index, False).astype(bool) & ~is_short
+        wrong_form = bad & ~spread(codes, iso_text.notna().to_numpy(), False).astype(bool) & ~is_short
         for row, value in text[bad].items():
             if wrong_form.loc[row]:
                 hint = _date_hint(value)

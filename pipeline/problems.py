@@ -48,10 +48,11 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
 class RegisterInvalid(Exception):
     """The register cannot be reported: it carries the problems that say why."""
 
-    def __init__(self, problems: list[Problem], rows_read: int = 0):
+    def __init__(self, problems: list[Problem], rows_read: int = 0, sheets: dict | None = None):
         super().__init__(f"{len(problems)} problem")
         self.problems = sort_problems(problems)
         self.rows_read = rows_read
+        self.sheets = sheets or {}  # the sheets as read (RawSheet by name), for the error workbook
 
 
 class RegisterUnreadable(Exception):

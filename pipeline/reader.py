@@ -95,7 +95,7 @@ def read_register(path: Path) -> dict[str, RawSheet]:
             problems += extra
     # A missing sheet or column stops here; problems of single cells are reported with validation's.
     if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
-        raise RegisterInvalid(problems)
+        raise RegisterInvalid(problems, sheets=sheets)
     return sheets
 
 

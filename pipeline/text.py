@@ -35,11 +35,11 @@ GROUP_PHRASES = {
 }
 REASON_PHRASES = {"1-Arbete": "arbete", "2-Studier": "studier", "3-Annan orsak": "annan orsak",
                   "4-Okänd orsak": "okänd orsak", "5-Projekt fullföljt": "projektet fullföljt"}
-CONTACT_PHRASES = {"Företag": ("företag", "företag", True), "Landsting": ("landsting", "landsting", True),
-                   "Egen kommun": ("den egna kommunen", "den egna kommunen", False),
-                   "Annan kommun": ("annan kommun", "andra kommuner", False),
-                   "Frivillig organisation": ("frivillig organisation", "frivilliga organisationer", False),
-                   "Övrig": ("övrig", "övriga", False)}
+CONTACT_PHRASES = {"Företag": ("företag", "företag"), "Landsting": ("landsting", "landsting"),
+                   "Egen kommun": ("den egna kommunen", "den egna kommunen"),
+                   "Annan kommun": ("annan kommun", "andra kommuner"),
+                   "Frivillig organisation": ("frivillig organisation", "frivilliga organisationer"),
+                   "Övrig": ("övrig", "övriga")}
 # fixed terms of the form that carry digits but are no figures
 FIXED_TERMS = re.compile(r"\b(16-24|25-64|16-64) år\b|\b90 dagar\b|\b\d{6}-\d{6}\b|\b\d{4}-\d{2}-\d{2}\b")
 
@@ -247,7 +247,7 @@ def contacts_by_type(f: Lookup) -> str:
     parts = []
     for contact_type in CONTACT_TYPES:
         n = f(t.RESULTS, contact_type, "Utfall")
-        singular, plural, _ = CONTACT_PHRASES[contact_type]
+        singular, plural = CONTACT_PHRASES[contact_type]
         if n:
             parts.append(f"{int(n)} {'inom ' if contact_type == 'Egen kommun' else ''}{singular if n == 1 else plural}")
     return (f"Sedan starten har projektet haft kontakt med {count(total, 'arbetsgivare', 'olika arbetsgivare')}, "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,7 +64,7 @@ def validate_register(sheets: dict[str, RawSheet], today: date | None = None) ->
                                 "visar nollor."))
     blank = sum(raw.blank_rows for raw in sheets.values())
     if any(p.severity == ERROR for p in problems):
-        raise RegisterInvalid(problems, rows_read)
+        raise RegisterInvalid(problems, rows_read, sheets)
     return Register(project, periods, enrolments, contacts, rows_read, blank,
                     sorted(set(problems), key=Problem.sort_key))
 
@@ -203,8 +202,7 @@ def parse_enrolments(raw: RawSheet, project: Project, today: pd.Timestamp,
     already = {p.cell for p in problems if p.sheet == raw.sheet.name}
     problems += model_problems(raw, frame, already)
     frame = frame.assign(**derive_groups(frame))
-    bad_rows = {p.row for p in problems if p.sheet == raw.sheet.name and p.severity == ERROR}
-    problems += enrolment_rules(raw, frame, project, today, bad_rows)
+    problems += enrolment_rules(raw, frame, project, today)
     return frame
 
 
@@ -257,8 +255,7 @@ def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
     return (years - before_birthday.astype("int64")).astype("Int64")
 
 
-def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp,
-                    bad_rows: set[int]) -> list[Problem]:
+def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp) -> list[Problem]:
     name = raw.sheet.name
     out: list[Problem] = []
 
@@ -295,7 +292,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         f"(född {cell('birth_date', row)}, inskriven {cell('enrolled', row)}) är ingen målgrupp i ansökan. "
         "Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
-    out += person_rules(raw, f, bad_rows)
+    out += person_rules(raw, f)
     # warnings
     for key in ("enrolled", "exited", "birth_date"):
         flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
@@ -307,7 +304,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     return out
 
 
-def person_rules(raw: RawSheet, f: pd.DataFrame, bad_rows: set[int]) -> list[Problem]:
+def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     """Enrolments of one Deltagar-ID: no overlap in time, one Kön, Födelsedatum and Född."""
     name, out = raw.sheet.name, []
     ok = f[f["person_id"].notna() & f["enrolled"].notna()]

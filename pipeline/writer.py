@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import tables as t
 from pipeline.report import Report
@@ -371,7 +371,7 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(r, 0, "Arbetsgivarkontakter (olika organisationer, efter typ av första kontakt)", fmt.heading)
     for label in ("Arbetsgivarkontakter", "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES):
         r += 1
-        ws.write_string(r, 0, label if label in CONTACT_TYPES else label, fmt.sub if label in CONTACT_TYPES else fmt.label)
+        ws.write_string(r, 0, label, fmt.sub if label in CONTACT_TYPES else fmt.label)
         ws.write_number(r, 1, figs(t.RESULTS, label, "Utfall"), fmt.count)
     ws.set_column(0, 0, 58)
     ws.set_column(1, 4, 13)
@@ -387,6 +387,9 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
 
 # --- Textförslag ------------------------------------------------------------------------
 
+TEXT_LINE_CHARS = 140  # about what one line of the 130-wide column holds
+
+
 def write_text(ws, fmt: Formats, report: Report) -> None:
     ws.write_string(0, 0, f"Textförslag till lägesrapporten {report.period.label}", fmt.title)
     ws.write_string(1, 0, "Meningarna bygger på samma siffror som tabellerna. Kopiera en cell i taget till "
@@ -399,6 +402,8 @@ def write_text(ws, fmt: Formats, report: Report) -> None:
             previous = heading
             r += 1
         ws.write_string(r, 0, sentence, fmt.plain)
+        # xlsxwriter does not size rows, and LibreOffice keeps the default height for wrapped text
+        ws.set_row(r, 14 * max(1, -(-len(sentence) // TEXT_LINE_CHARS)))
         r += 1
     ws.set_column(0, 0, 130)
     ws.set_landscape()
@@ -490,13 +495,11 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
 # --- Sammanfattning --------------------------------------------------------------------
 
 def write_changes(ws, fmt: Formats, changes) -> None:
-    from pipeline.cli import changes_summary
-
     earlier = changes.earlier
     ws.write_string(0, 0, f"Ändringar sedan rapporten för {earlier.period.label}", fmt.title)
     ws.write_string(1, 0, f"Jämförd med {earlier.path.name} (skapad {earlier.created}). Perioden {earlier.period.label} "
                           "har räknats om från dagens register.", fmt.plain)
-    ws.write_string(2, 0, changes_summary(changes), fmt.heading)
+    ws.write_string(2, 0, changes.summary, fmt.heading)
     if changes.note or changes.table.empty:
         ws.set_column(0, 0, 100)
         return
@@ -536,23 +539,19 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     for r, (key, value) in enumerate(headline, start=7):
         ws.write_string(r, 0, key, fmt.label)
         ws.write_number(r, 1, value, fmt.count)
-    r = 7 + len(headline)
     failed = len(report.failed_checks)
-    ws.write_string(r, 0, "Kontroller", fmt.label)
-    ws.write_string(r, 1, "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
-                    fmt.ok if not failed else fmt.failed)
-    ws.write_string(r + 2, 0, "Textförslag", fmt.label)
-    ws.write_string(r + 2, 1, "Meningar med rapportens siffror finns i bladet Textförslag.", fmt.label)
-    ws.write_string(r + 1, 0, "Varningar", fmt.label)
-    ws.write_string(r + 1, 1, f"{sum(n.startswith('Varning') for n in run.notes)} (se Om rapporten)", fmt.label)
-    r += 1
+    warnings = sum(n.startswith("Varning") for n in run.notes)
+    status = [("Kontroller", "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
+               fmt.ok if not failed else fmt.failed),
+              ("Varningar", f"{warnings} (se Om rapporten)", fmt.label),
+              ("Textförslag", "Se bladet Textförslag.", fmt.label)]
     if changes is not None:
-        from pipeline.cli import changes_summary
-
-        r += 1
-        ws.write_string(r + 1, 0, f"Ändringar mot {changes.earlier.period.label}", fmt.label)
-        ws.write_string(r + 1, 1, changes_summary(changes) + " (se Ändringar)",
-                        fmt.ok if not changes.note and changes.table.empty else fmt.failed)
+        status.append((f"Ändringar mot {changes.earlier.period.label}", changes.summary + " (se Ändringar)",
+                       fmt.ok if not changes.note and changes.table.empty else fmt.failed))
+    r = 7 + len(headline)
+    for r, (key, value, cell_format) in enumerate(status, start=r):
+        ws.write_string(r, 0, key, fmt.label)
+        ws.write_string(r, 1, value, cell_format)
 
     # chart data: participants per month (Table 1) and exit reasons
     data_row = r + 4
@@ -585,7 +584,7 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     reason_chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(18, 4, reason_chart)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 24)
+    ws.set_column(1, 1, 38)
     ws.set_column(2, 3, 9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)

@@ -222,3 +222,21 @@ def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path, capsys
     code, out = run(write_register(tmp_path / "r.xlsx", [], kontakter=[]), capsys)
     assert code == 0, out
     assert d("2009-01-01")  # the helper still parses
+
+
+def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_path: Path):
+    from pipeline.error_workbook import WHOLE_COPY_MAX_ROWS, write_error_workbook
+    from pipeline.problems import RegisterInvalid
+    from pipeline.reader import read_register
+    from pipeline.validate import validate_register
+
+    path = write_register(tmp_path / "r.xlsx", [person("P1"), person("P2", kon="X"), person("P3")], origin=(2, 2))
+    with pytest.raises(RegisterInvalid) as caught:
+        validate_register(read_register(path))
+    out = tmp_path / "fel.xlsx"
+    write_error_workbook(path, caught.value.problems, out, WHOLE_COPY_MAX_ROWS + 1, caught.value.sheets)
+    ws = openpyxl.load_workbook(out)["Deltagare"]
+    assert ws["B2"].value == "Deltagar-ID" and ws["C2"].value == "Kön"
+    assert ws["B4"].value == "P2" and ws["C4"].value == "X"
+    assert ws["C4"].fill.start_color.rgb.endswith("FFC7CE")
+    assert ws["B3"].value is None and ws["B5"].value is None  # rows without problems are left out
