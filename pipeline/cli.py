@@ -167,7 +167,8 @@ def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, 
     paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
     print(text, end="")
     print("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
-    return Outcome(register, INVALID, f"ogiltigt, {len(errors)} fel", written=paths, problems=problems)
+    summary = f"ogiltigt, {len(errors)} fel" if readable else "oläsligt (ingen arbetsbok som kan läsas)"
+    return Outcome(register, INVALID, summary, written=paths, problems=problems)
 
 
 def changes_since(reg, period, out: Path, earlier):

@@ -250,6 +250,7 @@ def test_batch_reports_every_register_and_fails_when_one_fails(tmp_path: Path, s
     (inbox / "a.xlsx").write_bytes(sample_copy.read_bytes())
     write_register(inbox / "b.xlsx", [person(kon="X")])
     (inbox / "~$a.xlsx").write_text("lock")
+    (inbox / "c.xlsx").write_text("inte ett kalkylblad")
     out = tmp_path / "out"
     assert main(["batch", "--input", str(inbox), "--samples", str(tmp_path / "none"), "--out", str(out),
                  "--today", TODAY]) == 1
@@ -257,6 +258,7 @@ def test_batch_reports_every_register_and_fails_when_one_fails(tmp_path: Path, s
     assert "Hoppar över ~$a.xlsx" in printed
     assert re.search(r"a\.xlsx\s+090501-090630\s+skriven", printed)
     assert re.search(r"b\.xlsx\s+-\s+ogiltigt, 1 fel", printed)
+    assert re.search(r"c\.xlsx\s+-\s+oläsligt", printed)
     assert (out / REPORT).exists()
 
 
