@@ -1,0 +1,20 @@
+"""A small smoke run of `make bench`'s script: it generates, measures and writes its table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline import bench
+
+
+def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    results = tmp_path / "results.md"
+    assert bench.main(["--sizes", "1500", "--runs", "1", "--bad-size", "1500", "--results", str(results)]) == 0
+    text = results.read_text(encoding="utf-8")
+    assert "| 1 500 |" in text and "| 1 500 (10 000 felaktiga celler) |" in text
+    assert "läsa" in text and "validera" in text
+    row = next(line for line in text.splitlines() if line.startswith("| 1 500 |"))
+    report_s, peak_mb, bare_s, ratio = (float(cell) for cell in row.split("|")[2:6])
+    assert report_s > 0 and peak_mb > 50 and bare_s > 0
+    assert abs(ratio - report_s / bare_s) <= 0.05 * ratio  # the table rounds each figure to 0.01
