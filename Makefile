@@ -12,10 +12,14 @@ help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  PERIOD=2009-05-01..2009-06-30 make report   chooses the period"
 
-$(STAMP): pyproject.toml
+# The dependencies pinned in pyproject.toml (runtime and test), with every transitive one pinned
+# by constraints.txt. The code itself runs from this folder (`python -m pipeline`), uninstalled.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+	print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -c constraints.txt -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
 report: $(STAMP) ## report every register in input/ (or the sample) into output/
