@@ -123,6 +123,21 @@ def _sum_formula(ws, row: int, col: int, cells: list[str], value: float, cell_fo
                      else f"=SUM({cells[0]}:{cells[-1]})", cell_format, value)
 
 
+def _sum_rows(ws, fmt: Formats, row: int, first_col: int, columns: list[str], group_rows: list[int],
+              by_gender, total) -> None:
+    """The form's two sum rows under a table's groups: per kv/m column the sum of the group rows
+    (`by_gender(column, kon)`), and below it, merged over each pair, kv + m (`total(column)`)."""
+    for i, column in enumerate(columns):
+        for j, kon in enumerate(t.GENDERS):
+            col = first_col + 2 * i + j
+            _sum_formula(ws, row, col, [xl_rowcol_to_cell(g, col) for g in group_rows], by_gender(column, kon),
+                         fmt.count_bold)
+        col = first_col + 2 * i
+        ws.merge_range(row + 1, col, row + 1, col + 1, "", fmt.count_bold)
+        ws.write_formula(row + 1, col, f"={xl_rowcol_to_cell(row, col)}+{xl_rowcol_to_cell(row, col + 1)}",
+                         fmt.count_bold, total(column))
+
+
 def _contiguous(cells: list[str]) -> bool:
     rows = [int("".join(ch for ch in c if ch.isdigit())) for c in cells]
     return rows == list(range(rows[0], rows[0] + len(rows))) and len({c.rstrip("0123456789") for c in cells}) == 1
@@ -149,15 +164,8 @@ def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     sum_row = first_data + len(GROUP_LABELS)
     ws.write_string(sum_row, 0, t.T1_SUM_GENDER, fmt.label_bold)
     ws.write_string(sum_row + 1, 0, t.T1_SUM, fmt.label_bold)
-    for i, month in enumerate(months):
-        for j, kon in enumerate(t.GENDERS):
-            col = 1 + 2 * i + j
-            cells = [xl_rowcol_to_cell(r, col) for r in range(first_data, sum_row)]
-            _sum_formula(ws, sum_row, col, cells, figs(t.T1, t.T1_SUM_GENDER, month, kon), fmt.count_bold)
-        col = 1 + 2 * i
-        ws.merge_range(sum_row + 1, col, sum_row + 1, col + 1, "", fmt.count_bold)
-        ws.write_formula(sum_row + 1, col, f"={xl_rowcol_to_cell(sum_row, col)}+{xl_rowcol_to_cell(sum_row, col + 1)}",
-                         fmt.count_bold, figs(t.T1, t.T1_SUM, month))
+    _sum_rows(ws, fmt, sum_row, 1, months, list(range(first_data, sum_row)),
+              lambda month, kon: figs(t.T1, t.T1_SUM_GENDER, month, kon), lambda month: figs(t.T1, t.T1_SUM, month))
     ws.set_column(0, 0, 56)
     ws.set_column(1, 2 * len(months), 6)
     _print_setup(ws, 2)
@@ -204,15 +212,8 @@ def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     for offset, label in enumerate(labels):
         ws.write_string(r + offset, 0, label, fmt.label_bold)
         ws.write_blank(r + offset, comment_col, None, fmt.empty)
-    for i, month in enumerate(months):
-        for j, kon in enumerate(t.GENDERS):
-            col = 1 + 2 * i + j
-            _sum_formula(ws, r, col, [xl_rowcol_to_cell(g, col) for g in group_rows],
-                         figs(t.T2, t.T2_SUM_GENDER, month, kon), fmt.count_bold)
-        col = 1 + 2 * i
-        ws.merge_range(r + 1, col, r + 1, col + 1, "", fmt.count_bold)
-        ws.write_formula(r + 1, col, f"={xl_rowcol_to_cell(r, col)}+{xl_rowcol_to_cell(r, col + 1)}",
-                         fmt.count_bold, figs(t.T2, t.T2_SUM_MONTH, month))
+    _sum_rows(ws, fmt, r, 1, months, group_rows, lambda month, kon: figs(t.T2, t.T2_SUM_GENDER, month, kon),
+              lambda month: figs(t.T2, t.T2_SUM_MONTH, month))
     women = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "kv")
     men = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "m")
     # the form writes the period's women/men in one cell: 2/8
@@ -269,15 +270,8 @@ def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(r + 1, 0, t.T4_SUM, fmt.label_bold)
     ws.write_blank(r, 1, None, fmt.empty)
     ws.write_blank(r + 1, 1, None, fmt.empty)
-    for i, column in enumerate(columns):
-        for j, kon in enumerate(t.GENDERS):
-            col = 2 + 2 * i + j
-            _sum_formula(ws, r, col, [xl_rowcol_to_cell(g, col) for g in group_rows],
-                         figs(t.T4, t.T4_SUM_GENDER, column, kon), fmt.count_bold)
-        col = 2 + 2 * i
-        ws.merge_range(r + 1, col, r + 1, col + 1, "", fmt.count_bold)
-        ws.write_formula(r + 1, col, f"={xl_rowcol_to_cell(r, col)}+{xl_rowcol_to_cell(r, col + 1)}",
-                         fmt.count_bold, figs(t.T4, t.T4_SUM, column))
+    _sum_rows(ws, fmt, r, 2, columns, group_rows, lambda column, kon: figs(t.T4, t.T4_SUM_GENDER, column, kon),
+              lambda column: figs(t.T4, t.T4_SUM, column))
     ws.set_row(0, 30)
     ws.set_column(0, 0, 46)
     ws.set_column(1, 1, 10)
