@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import tables as t
-from schemas.register import GROUP_LABELS
+from pipeline.text import allowed_numbers, numbers_in
+from schemas.register import CONTACT_TYPES, GROUP_LABELS
 
 CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat"]
 OK, FAILED = "OK", "FEL"
@@ -142,15 +143,11 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
                      r("I arbete 90 dagar efter utskrivning") + r("Ej uppföljda"),
                      r("Utskrivna mer än 90 dagar"), "<="))
     rows.append(_row("Utskrivna mer än 90 dagar ≤ Utskrivna", r("Utskrivna mer än 90 dagar"), r("Utskrivna"), "<="))
-    from schemas.register import CONTACT_TYPES
-
     rows.append(_row("Arbetsgivarkontakter: typerna summerar till antalet organisationer",
                      pd.Series({"": sum(result.loc[(c, "Utfall", "")] for c in CONTACT_TYPES)}),
                      r("Arbetsgivarkontakter")))
     rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
                      r("Nya arbetsgivarkontakter under perioden"), r("Arbetsgivarkontakter"), "<="))
-    from pipeline.text import allowed_numbers, numbers_in
-
     allowed = allowed_numbers(figs)
     stated = [(sentence, n) for _, sentence in text for n in numbers_in(sentence)]
     strays = [f"{n} i: {sentence[:60]}" for sentence, n in stated if n not in allowed]

@@ -157,11 +157,11 @@ def load_cells(reader, name: str):
             raise
     bad: list[int] = []
     while len(bad) < 100:
+        known = set(bad)
+
         def clean(lo: int, hi: int) -> bool:
-            skip = [r for r in bad if lo <= r < hi]
-            rows = [r for r in range(lo, hi) if r not in skip] if skip else None
-            return _converts(reader, name, skip_rows=lambda r: r < lo or r >= hi or r in skip) if rows or not skip \
-                else True
+            """Whether rows lo..hi-1, the bad cells found so far left out, convert."""
+            return _converts(reader, name, skip_rows=lambda r: r < lo or r >= hi or r in known)
         if clean(0, loaded.total_height):
             break
         lo, hi = 0, loaded.total_height

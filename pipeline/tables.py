@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from schemas.register import GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS
+from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS
 
 GENDERS = ("kv", "m")
 MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec")
@@ -354,8 +354,6 @@ def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 
 
 def contact_rows(contacts: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
-    from schemas.register import CONTACT_TYPES
-
     first = first_contacts(contacts, period.end)
     distinct = float(len(first))
     by_type = first["type"].value_counts().reindex(list(CONTACT_TYPES), fill_value=0)

@@ -240,3 +240,15 @@ def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_
     assert ws["B4"].value == "P2" and ws["C4"].value == "X"
     assert ws["C4"].fill.start_color.rgb.endswith("FFC7CE")
     assert ws["B3"].value is None and ws["B5"].value is None  # rows without problems are left out
+
+
+def test_a_date_cell_far_outside_excels_range_is_named_not_a_crash(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person(), person("P2"), person("P3", kon="X")])
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["F3"] = -1e15  # keeps the cell's date format: fastexcel cannot convert it
+    wb.save(path)
+    code, out = run(path, capsys)
+    assert code == 1
+    assert "Fel: Deltagare!F3: Datumcellen har ett värde långt utanför Excels datumområde" in out
+    assert "Fel: Deltagare!B4 (värde: 'X')" in out  # the other rows are still read and checked
+    assert "Traceback" not in out
