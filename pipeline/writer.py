@@ -381,7 +381,8 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
 
 # --- Textförslag ------------------------------------------------------------------------
 
-TEXT_LINE_CHARS = 140  # about what one line of the 130-wide column holds
+TEXT_COLUMN_WIDTH = 105  # fits A4 landscape without scaling
+TEXT_LINE_CHARS = 112  # about what one line of that column holds
 
 
 def write_text(ws, fmt: Formats, report: Report) -> None:
@@ -399,8 +400,9 @@ def write_text(ws, fmt: Formats, report: Report) -> None:
         # xlsxwriter does not size rows, and LibreOffice keeps the default height for wrapped text
         ws.set_row(r, 14 * max(1, -(-len(sentence) // TEXT_LINE_CHARS)))
         r += 1
-    ws.set_column(0, 0, 130)
+    ws.set_column(0, 0, TEXT_COLUMN_WIDTH)
     ws.set_landscape()
+    ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
 
 
