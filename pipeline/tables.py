@@ -136,28 +136,33 @@ def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodInde
     return pd.period_range(first, period.end, freq="M")
 
 
+def monthly_participants(enrolments: pd.DataFrame, months: pd.PeriodIndex, by: list[str]) -> pd.Series:
+    """Enrolments active at least one day of each month, by `by` and month position (0..n-1).
+
+    Each enrolment adds one from its first active month and removes one after its last, so a
+    running sum over the months gives every month's count in one pass, however many rows.
+    """
+    base, n = months[0].ordinal, len(months)
+    enrolled_m = enrolments["enrolled"].dt.to_period("M").array.asi8 - base
+    exited = enrolments["exited"].dt.to_period("M")
+    exited_m = np.where(exited.isna(), n - 1 + base, exited.array.asi8) - base
+    first, last = np.clip(enrolled_m, 0, None), np.clip(exited_m, None, n - 1)
+    active = enrolments.assign(first=first, stop=last + 1)[first <= last]
+    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "m": list(range(n + 1))}
+    starts = _count(active.rename(columns={"first": "m"}), by + ["m"], cats)
+    stops = _count(active.rename(columns={"stop": "m"}), by + ["m"], cats)
+    running = starts - stops
+    if by:
+        return running.unstack("m").cumsum(axis=1).iloc[:, :n].stack()
+    return running.cumsum().iloc[:n]
+
+
 def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
-    base = months[0].ordinal
-    n = len(months)
-    enrolled_m = enrolments["enrolled"].dt.to_period("M").astype("int64") - base
-    exited_m = enrolments["exited"].dt.to_period("M")
-    exited_m = pd.Series(np.where(exited_m.isna(), n - 1 + base, exited_m.array.asi8), index=enrolments.index) - base
-    first = enrolled_m.clip(lower=0)
-    last = exited_m.clip(upper=n - 1)
-    active = enrolments.assign(first=first, stop=last + 1)[first <= last]
-    labels = [month_label(m, months) for m in months]
+    labels = dict(enumerate(month_label(m, months) for m in months))
 
     def monthly(by: list[str]) -> pd.Series:
-        cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS)}
-        starts = _count(active.rename(columns={"first": "m"}), by + ["m"], cats | {"m": list(range(n + 1))})
-        stops = _count(active.rename(columns={"stop": "m"}), by + ["m"], cats | {"m": list(range(n + 1))})
-        running = (starts - stops)
-        if by:
-            running = running.unstack("m").cumsum(axis=1).iloc[:, :n].stack()
-        else:
-            running = running.cumsum().iloc[:n]
-        return running.rename(index=dict(enumerate(labels)), level="m")
+        return monthly_participants(enrolments, months, by).rename(index=labels, level="m")
 
     groups = _long(monthly(["group", "kon"]), {"group": "Rad", "m": "Kolumn", "kon": "Kön"}, {})
     by_gender = _long(monthly(["kon"]), {"m": "Kolumn", "kon": "Kön"}, {"Rad": T1_SUM_GENDER})
@@ -172,11 +177,10 @@ def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: 
     the period end (Table 1's monthly count, exact), and the persons enrolled more than once.
     """
     months = pd.period_range(project_start, period.end, freq="M")
-    monthly = table_1(enrolments, months)
-    by_gender = monthly[monthly["Rad"] == T1_SUM_GENDER].groupby("Kön")["Värde"].mean()
-    total = monthly.loc[monthly["Rad"] == T1_SUM, "Värde"].mean()
+    by_gender = monthly_participants(enrolments, months, ["kon"]).groupby(level="kon", observed=False).mean()
+    total = monthly_participants(enrolments, months, []).mean()
     average = "Deltagare per månad i genomsnitt"
-    repeated = (enrolments.groupby("person_id").size() > 1).sum()
+    repeated = int((enrolments["enrolment_number"] == 1).sum())  # each such person has exactly one second enrolment
     rows = [(average, "Utfall", kon, float(by_gender.get(kon, 0.0))) for kon in GENDERS]
     rows += [(average, "Utfall", "", float(total)), ("Personer inskrivna mer än en gång", "Utfall", "", float(repeated))]
     return figures(RESULTS, pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"]))

@@ -243,8 +243,9 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
         return frame[column].eq(value).fillna(False).to_numpy(dtype=bool)
 
     conditions = [(young == y) & equals("born", b) & equals("benefit", e) for (y, b, e) in TARGET_GROUPS]
-    group = np.select(conditions, list(TARGET_GROUPS.values()), default=None)
-    return {"age": age, "group": pd.Series(group, index=frame.index, dtype="string")}
+    codes = np.select(conditions, list(range(len(TARGET_GROUPS))), default=-1)
+    group = pd.Categorical.from_codes(codes, categories=list(TARGET_GROUPS.values()))
+    return {"age": age, "group": pd.Series(group, index=frame.index)}
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
