@@ -16,16 +16,16 @@ import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from pipeline.parse import parse_codes, parse_dates, parse_text
+from pipeline.parse import ISO_DATE, SHORT_DATE, parse_codes, parse_dates, parse_text
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
 from pipeline.reader import RawSheet
+from pipeline.tables import FOLLOW_UP_DAYS
 from schemas.models import MODELS
 from schemas.register import (
     DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
     YOUNG_MAX_AGE, normalise_label,
 )
 
-FOLLOW_UP_DAYS = 90
 
 
 @dataclass
@@ -115,11 +115,13 @@ def parse_project_value(kind: str, text) -> object:
     if kind == "text":
         return text
     if kind == "date":
-        m = re.fullmatch(ISO_OR_SHORT, text)
-        if not m:
+        iso, short = re.match(ISO_DATE, text), re.match(SHORT_DATE, text)
+        if iso:
+            value = pd.to_datetime(iso.group(1), format="%Y-%m-%d", errors="coerce")
+        elif short:
+            value = pd.to_datetime("20" + "".join(short.groups()), format="%Y%m%d", errors="coerce")
+        else:
             return None
-        value = pd.to_datetime(m.group(1), format="%Y-%m-%d", errors="coerce") if m.group(1) else \
-            pd.to_datetime("20" + m.group(2), format="%Y%m%d", errors="coerce")
         return None if pd.isna(value) else value
     if kind == "count":
         m = re.fullmatch(r"(\d+)(?:\.0+)?\s*(?:st)?", text)
@@ -135,7 +137,6 @@ def parse_project_value(kind: str, text) -> object:
     return share if 0 < share <= 1 else None
 
 
-ISO_OR_SHORT = r"(?:(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|(\d{6}))"
 
 
 # --- Perioder --------------------------------------------------------------------------

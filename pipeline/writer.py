@@ -123,6 +123,18 @@ def _sum_formula(ws, row: int, col: int, cells: list[str], value: float, cell_fo
                      else f"=SUM({cells[0]}:{cells[-1]})", cell_format, value)
 
 
+def _pair_row(ws, fmt: Formats, row: int, first_col: int, columns: list[str], value) -> None:
+    """One row of kv/m pairs: `value(column, kon)`, or bordered blanks where `value` is None
+    (a heading row of the form)."""
+    for i, column in enumerate(columns):
+        for j, kon in enumerate(t.GENDERS):
+            col = first_col + 2 * i + j
+            if value is None:
+                ws.write_blank(row, col, None, fmt.empty)
+            else:
+                ws.write_number(row, col, value(column, kon), fmt.count)
+
+
 def _sum_rows(ws, fmt: Formats, row: int, first_col: int, columns: list[str], group_rows: list[int],
               by_gender, total) -> None:
     """The form's two sum rows under a table's groups: per kv/m column the sum of the group rows
@@ -158,9 +170,7 @@ def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     first_data = 2
     for r, group in enumerate(GROUP_LABELS, start=first_data):
         ws.write_string(r, 0, group, fmt.label)
-        for i, month in enumerate(months):
-            for j, kon in enumerate(t.GENDERS):
-                ws.write_number(r, 1 + 2 * i + j, figs(t.T1, group, month, kon), fmt.count)
+        _pair_row(ws, fmt, r, 1, months, lambda month, kon, group=group: figs(t.T1, group, month, kon))
     sum_row = first_data + len(GROUP_LABELS)
     ws.write_string(sum_row, 0, t.T1_SUM_GENDER, fmt.label_bold)
     ws.write_string(sum_row + 1, 0, t.T1_SUM, fmt.label_bold)
@@ -197,13 +207,8 @@ def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     group_rows = []
     for r, (label, group) in enumerate(TABLE_2_ROWS, start=3):
         ws.write_string(r, 0, label, fmt.sub if group else fmt.label_bold)
-        for i, month in enumerate(months):
-            for j, kon in enumerate(t.GENDERS):
-                col = 1 + 2 * i + j
-                if group:
-                    ws.write_number(r, col, figs(t.T2, group, month, kon), fmt.count)
-                else:
-                    ws.write_blank(r, col, None, fmt.empty)
+        _pair_row(ws, fmt, r, 1, months,
+                  (lambda month, kon, group=group: figs(t.T2, group, month, kon)) if group else None)
         ws.write_blank(r, comment_col, None, fmt.empty)
         if group:
             group_rows.append(r)
@@ -256,13 +261,8 @@ def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     for r, (label, group, goal) in enumerate(rows, start=2):
         ws.write_string(r, 0, label, fmt.sub if label.startswith("-") else fmt.label_bold)
         ws.write_string(r, 1, goal, fmt.text_center) if goal else ws.write_blank(r, 1, None, fmt.empty)
-        for i, column in enumerate(columns):
-            for j, kon in enumerate(t.GENDERS):
-                col = 2 + 2 * i + j
-                if group:
-                    ws.write_number(r, col, figs(t.T4, group, column, kon), fmt.count)
-                else:
-                    ws.write_blank(r, col, None, fmt.empty)
+        _pair_row(ws, fmt, r, 2, columns,
+                  (lambda column, kon, group=group: figs(t.T4, group, column, kon)) if group else None)
         if group:
             group_rows.append(r)
     r = 2 + len(rows)
