@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline import __version__
+from pipeline import __version__, loading
+from pipeline.loading import READABLE_SUFFIXES
 from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
-from pipeline.reader import READABLE_SUFFIXES
 
 USAGE_ERROR, INVALID, WRITTEN, INTERNAL = 2, 1, 0, 3
 PHASES: dict[str, float] = {}
@@ -63,8 +61,10 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """`2009-05-01..2009-06-30` (or the form's `090501-090630`)."""
+def parse_period(text: str):
+    """`2009-05-01..2009-06-30` (or the form's `090501-090630`) as two pandas Timestamps."""
+    import pandas as pd
+
     m = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text) or \
         re.fullmatch(r"\s*(\d{6})-(\d{6})\s*", text)
     if m:
@@ -97,8 +97,17 @@ def sha256(path: Path) -> str:
 def run_report(register: Path, period_text: str | None, out: Path, today: date,
                previous: Path | None = None) -> Outcome:
     """Validate and report one register. Raises UsageError for a usage problem."""
-    from pipeline.reader import read_register
-    from pipeline.validate import validate_register
+    loading.start(register)  # fastexcel starts on the register while the rest of the program imports
+    try:
+        return _run_report(register, period_text, out, today, previous)
+    finally:
+        loading.discard(register)
+
+
+def _run_report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None) -> Outcome:
+    with phase("förbereda"):  # pandas and Pandera import while the register loads
+        from pipeline.reader import read_register
+        from pipeline.validate import validate_register, warm_up
 
     if not register.exists():
         raise UsageError(f"Filen {register} finns inte.")
@@ -114,6 +123,14 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
         if earlier is None:
             raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
                              "Siffror saknas).")
+    # While fastexcel loads the register (started above, see pipeline.loading), this thread gets the
+    # rest ready: the modules that count and write, Pandera's set-up and the register's checksum.
+    with phase("förbereda"):
+        import pipeline.report  # noqa: F401
+        import pipeline.worklist  # noqa: F401
+        import pipeline.writer  # noqa: F401
+        warm_up()
+        digest = sha256(register)
     try:
         with phase("läsa"):
             sheets = read_register(register)
@@ -125,10 +142,12 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
     except RegisterInvalid as exc:
         with phase("skriva fel"):
             return invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets)
-    return write_report(register, reg, period, out, earlier)
+    return write_report(register, digest, reg, period, out, earlier)
 
 
 def choose_period(reg, chosen, today: date):
+    import pandas as pd
+
     from pipeline.tables import Period
 
     periods = reg.periods
@@ -173,6 +192,8 @@ def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, 
 
 def changes_since(reg, period, out: Path, earlier):
     """Ändringar: the earlier report of this project recounted from today's register, or None."""
+    import pandas as pd
+
     from pipeline.changes import Changes, compare, find_earlier, read_figures
     from pipeline.report import build_report
 
@@ -190,25 +211,32 @@ def changes_since(reg, period, out: Path, earlier):
     return Changes(earlier, compare(read_figures(earlier.path), recounted))
 
 
-def write_report(register: Path, reg, period, out: Path, earlier=None) -> Outcome:
+def write_report(register: Path, digest: str, reg, period, out: Path, earlier=None) -> Outcome:
+    from concurrent.futures import ThreadPoolExecutor
+
     from pipeline.output import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
-    from pipeline.report import build_report
-    from pipeline.worklist import write_worklist
+    from pipeline.report import build_report, follow_up_worklist, period_enrolments
+    from pipeline.worklist import worklist_package
     from pipeline.writer import RunInfo, write_workbook
 
-    with phase("räkna"):
-        report = build_report(reg, period)
-    with phase("jämföra"):
-        changes = changes_since(reg, period, out, earlier)
-    notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
-    run = RunInfo(register.name, sha256(register), datetime.now().replace(microsecond=0), __version__, notes)
-    project = safe_name(reg.project.name)
-    stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
-    with phase("skriva"):
-        paths = write_set(out, stems, ".xlsx", [
-            lambda p: write_workbook(report, run, p, changes),
-            lambda p: write_worklist(report.worklist, period, reg.project.name, p),
-        ])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with phase("räkna"):
+            enrolments = period_enrolments(reg, period)
+            # the worklist file is made (by pyarrow and zlib, outside the GIL) while the tables are counted
+            worklist = pool.submit(worklist_package, follow_up_worklist(enrolments, period), period,
+                                   reg.project.name)
+            report = build_report(reg, period, enrolments)
+        with phase("jämföra"):
+            changes = changes_since(reg, period, out, earlier)
+        notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
+        run = RunInfo(register.name, digest, datetime.now().replace(microsecond=0), __version__, notes)
+        project = safe_name(reg.project.name)
+        stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
+        with phase("skriva"):
+            paths = write_set(out, stems, ".xlsx", [
+                lambda p: write_workbook(report, run, p, changes),
+                lambda p: p.write_bytes(worklist.result()),
+            ])
     for problem in reg.problems:
         print(problem.text())
     print(f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read} "
@@ -330,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome = guarded(lambda: run_report(args.register, args.period, args.out, today, args.previous),
                               args.register, args.out)
             if args.timings:
-                print("Tider: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in PHASES.items()))
+                timings = PHASES | {f"(bakom: {name})": seconds for name, seconds in loading.SECONDS.items()}
+                print("Tider: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()))
             return outcome.status
         if args.command == "batch":
             return run_batch(args.input, args.samples, args.period or None, args.out, today)

@@ -12,20 +12,34 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.problems import ERROR, Problem
 from pipeline.reader import RawSheet
 from schemas.register import Column
 
-ISO_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-SHORT_DATE = r"^(\d{2})(\d{2})(\d{2})$"
+# named groups, so that pyarrow (RE2) and Python's re read the same patterns
+ISO_DATE = r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+SHORT_DATE = r"^(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})$"
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes (-1 for empty) and the distinct values: a register's codes and dates have few of them,
-    so each is parsed once and a 1,000,000-row column costs one hashing pass."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, pd.Series(uniques, dtype=values.dtype)
+    so each is parsed once. The reader gives every column as a Categorical, whose codes these are."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    return values.cat.codes.to_numpy(), pd.Series(values.cat.categories, dtype="string")
+
+
+def recode(values: pd.Series, change) -> pd.Series:
+    """A Categorical with `change` applied to its distinct values (categories that become equal merge)."""
+    categories = pd.Series(values.cat.categories, dtype="string")
+    changed = change(categories)
+    merged, uniques = pd.factorize(changed)
+    codes = values.cat.codes.to_numpy()
+    codes = np.where(codes >= 0, merged[np.clip(codes, 0, None)], -1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")), index=values.index)
 
 
 def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
@@ -60,37 +74,48 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     """Dates of one column; a bad cell gets a Problem and NaT.
 
     YYMMDD is 20YY, or with `century_before` the latest century that puts the date before
-    that row's date (used for birth dates against the enrolment date).
+    that row's date (used for birth dates against the enrolment date). Every form is tried
+    on the column's distinct texts only, then spread back onto the rows.
     """
     text = raw.frame[column.key]
     codes, uniques = distinct(text)
-    iso_text = uniques.str.extract(ISO_DATE)[0]
-    iso = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-    short_unique = uniques.str.fullmatch(SHORT_DATE).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.Series(spread(codes, iso.to_numpy(), np.datetime64("NaT")), index=text.index,
-                       dtype="datetime64[ns]")
-    is_short = spread(codes, short_unique, False).astype(bool)
-    if is_short.any():
-        short = text[is_short].str.extract(SHORT_DATE)
-        rest = short[1] + "-" + short[2]
-        in_2000s = pd.to_datetime("20" + short[0] + "-" + rest, format="%Y-%m-%d", errors="coerce")
-        if century_before is not None:
-            in_1900s = pd.to_datetime("19" + short[0] + "-" + rest, format="%Y-%m-%d", errors="coerce")
-            before = century_before.reindex(short.index)
-            too_late = in_2000s.notna() & before.notna() & (in_2000s >= before)
-            in_2000s = in_2000s.where(~too_late, in_1900s)
-        parsed[is_short] = in_2000s.astype("datetime64[ns]")
-    bad = text.notna() & parsed.isna()
+    iso_text, short = _extract(uniques, ISO_DATE), _extract(uniques, SHORT_DATE)
+    iso = _dates(iso_text)
+    is_short = short.notna().to_numpy()
+    in_2000s = _dates("20" + short)
+    by_unique = iso.where(~is_short, in_2000s)
+    nat = np.datetime64("NaT", "ns")
+    parsed = spread(codes, by_unique.to_numpy(dtype="datetime64[ns]"), nat)
+    if century_before is not None and is_short.any():
+        in_1900s = spread(codes, _dates("19" + short).to_numpy(dtype="datetime64[ns]"), nat)
+        before = century_before.reindex(text.index).to_numpy(dtype="datetime64[ns]")
+        row_short = spread(codes, is_short, False).astype(bool)
+        too_late = row_short & ~np.isnat(parsed) & ~np.isnat(before) & (parsed >= before)
+        parsed = np.where(too_late, in_1900s, parsed)
+    parsed = pd.Series(parsed, index=text.index, dtype="datetime64[ns]")
+    bad = (codes >= 0) & np.isnat(parsed.to_numpy())
     if bad.any():
-        wrong_form = bad & ~spread(codes, iso_text.notna().to_numpy(), False).astype(bool) & ~is_short
-        for row, value in text[bad].items():
-            if wrong_form.loc[row]:
+        wrong_form = ~spread(codes, (iso_text.notna() | short.notna()).to_numpy(), False).astype(bool)
+        for row, value, form in zip(text.index[bad], text[bad].astype(str), wrong_form[bad]):
+            if form:
                 hint = _date_hint(value)
                 message = f"{column.header} måste vara ett datum: en datumcell, ÅÅÅÅ-MM-DD eller ÅÅMMDD.{hint}"
             else:
                 message = f"{column.header}: datumet finns inte i kalendern. Kontrollera dag och månad."
             problems.append(Problem(ERROR, raw.sheet.name, raw.cell(column.key, row), value, message))
     return parsed
+
+
+def _extract(texts: pd.Series, pattern: str) -> pd.Series:
+    """The pattern's named groups joined by "-" (NA where the text does not match), by pyarrow."""
+    found = pc.extract_regex(pa.array(texts, type=pa.string()), pattern)
+    parts = [pc.struct_field(found, field.name) for field in found.type]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "-")
+    return pd.Series(joined.to_pandas(), index=texts.index, dtype="string")
+
+
+def _dates(texts: pd.Series) -> pd.Series:
+    return pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
 
 
 def _date_hint(value: str) -> str:
@@ -101,11 +126,18 @@ def _date_hint(value: str) -> str:
     return ""
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """A Categorical of texts as a plain text column (missing stays missing)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("string")
+    texts = values.cat.categories.astype("string").array.take(values.cat.codes.to_numpy(), allow_fill=True)
+    return pd.Series(texts, index=values.index)
+
+
 def parse_text(raw: RawSheet, column: Column) -> pd.Series:
+    """A text column, as the Categorical the reader made of it."""
     values = raw.frame[column.key]
-    if column.kind == "id":
+    if column.kind == "id" and values.cat.categories.str.endswith(".0").any():
         # an ID typed as a number may be read as 17.0; it is the ID 17
-        decimal = values.str.endswith(".0").fillna(False)
-        if decimal.any():
-            values = values.mask(decimal, values[decimal].str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
-    return values.astype("string")
+        values = recode(values, lambda ids: ids.str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
+    return values

@@ -1,31 +1,35 @@
-"""Reading a register workbook into string frames, one per sheet, with cell positions.
+"""Reading a register workbook into frames of text, one per sheet, with cell positions.
 
-Every cell is read as the text Excel holds for it (fastexcel, `dtypes="string"`), so
-that parsing and coercion happen once, in `pipeline.parse`, where a bad cell becomes
-a message instead of a silent guess. A sheet's table starts at its first non-empty
-row and may start in any column; each frame is indexed by Excel row number and
-each known column is mapped to its Excel column letter.
+Every cell is read as the text Excel holds for it (fastexcel, `dtypes="string"`, loaded
+by `pipeline.loading`), so that parsing and coercion happen once, in `pipeline.parse`,
+where a bad cell becomes a message instead of a silent guess. Each column is a
+Categorical of its stripped text: a register's columns repeat few values, so stripping
+here and every later parse work on the distinct values only. A sheet's table starts at
+its first non-empty row and may start in any column; each frame is indexed by Excel
+row number and each known column is mapped to its Excel column letter.
 """
 
 from __future__ import annotations
 
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline import loading
+from pipeline.loading import READABLE_SUFFIXES, LoadedSheet, is_panic  # noqa: F401 - READABLE_SUFFIXES re-exported
 from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
-from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
+from pipeline.xlsx_scan import HiddenCell
 from schemas.register import SHEETS, Sheet, normalise_label
-
-READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 @dataclass
 class RawSheet:
-    """One sheet as read: string cells of the declared columns, indexed by Excel row."""
+    """One sheet as read: the declared columns as Categoricals of text, indexed by Excel row."""
 
     sheet: Sheet
     frame: pd.DataFrame  # columns: declared column keys; index: Excel row numbers
@@ -43,64 +47,10 @@ class RawSheet:
         return f"{self.letters[key]}{row}"
 
 
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-
-
-def open_workbook(path: Path):
-    import fastexcel
-
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if not head:
-        raise RegisterUnreadable(f"Filen {path.name} är tom (0 byte).")
-    if head == OLE_MAGIC and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise RegisterUnreadable(f"Filen {path.name} är lösenordsskyddad (krypterad). Spara en kopia utan "
-                                 "lösenord och kör igen.")
-    try:
-        check_package_size(path)
-    except PackageRefused as exc:
-        raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
-                                 "inte: den är skadad eller gjord för att överbelasta datorn.") from None
-    try:
-        return fastexcel.read_excel(path)
-    except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
-        raise RegisterUnreadable(
-            f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
-            "den är inte en arbetsbok, är lösenordsskyddad eller är skadad."
-        ) from exc
-
-
 def read_register(path: Path) -> dict[str, RawSheet]:
     """Read the four sheets; missing sheets and columns raise RegisterInvalid with all problems."""
-    reader = open_workbook(path)
-    try:
-        first_rows = first_value_rows(path)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
-    # The scan for error cells decompresses the sheets once more; fastexcel releases the GIL while
-    # it parses, so the scan runs beside the read on the second core.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(hidden_cells, path)
-        sheets, problems = _read_sheets(reader, first_rows)
-        try:
-            hidden = scan.result()
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
-    names = {normalise_label(name): name for name in reader.sheet_names}
-    for sheet in SHEETS:
-        actual = names.get(normalise_label(sheet.name))
-        if actual is not None and sheet.name in sheets:
-            extra = hidden_cell_problems(sheets[sheet.name], hidden.get(actual, []))
-            sheets[sheet.name].problems += extra
-            problems += extra
-    # A missing sheet or column stops here; problems of single cells are reported with validation's.
-    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
-        raise RegisterInvalid(problems, sheets=sheets)
-    return sheets
-
-
-def _read_sheets(reader, first_rows: dict[str, int]) -> tuple[dict[str, RawSheet], list[Problem]]:
-    names = {normalise_label(name): name for name in reader.sheet_names}
+    loaded = loading.load(path)
+    names = {normalise_label(name): name for name in loaded.sheet_names}
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     for sheet in SHEETS:
@@ -110,10 +60,14 @@ def _read_sheets(reader, first_rows: dict[str, int]) -> tuple[dict[str, RawSheet
                                     f"Bladet {sheet.name} saknas i registret. Lägg till det "
                                     f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
             continue
-        raw = read_sheet(reader, actual, sheet, first_rows.get(actual))
+        raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual))
+        raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         problems += raw.problems
         sheets[sheet.name] = raw
-    return sheets, problems
+    # A missing sheet or column stops here; problems of single cells are reported with validation's.
+    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
+        raise RegisterInvalid(problems, sheets=sheets)
+    return sheets
 
 
 def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
@@ -128,33 +82,22 @@ def _load(reader, name: str, header_row: int | None, **options):
         raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.") from exc
 
 
-def _is_panic(exc: BaseException) -> bool:
-    # fastexcel's Rust panics reach Python as pyo3's PanicException, a BaseException
-    return type(exc).__name__ == "PanicException"
-
-
 def _converts(reader, name: str, **options) -> bool:
     try:
         _load(reader, name, None, **options).to_arrow()
         return True
     except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
-        if _is_panic(exc):
+        if is_panic(exc):
             return False
         raise
 
 
-def load_cells(reader, name: str):
-    """The sheet as strings, and the cells fastexcel cannot convert: (0-based row, column letter).
+def cells_around_panics(reader, name: str, loaded) -> tuple[pa.RecordBatch, list[tuple[int, str]]]:
+    """The sheet's cells without the ones fastexcel cannot convert, and those: (0-based row, column letter).
 
     A date cell far outside Excel's date range makes fastexcel panic; such a cell is
-    found by bisection, skipped in the read, and reported by its row.
+    found by bisection, its row skipped in the read, and reported by its cell.
     """
-    loaded = _load(reader, name, None)
-    try:
-        return loaded, loaded.to_pandas(), []
-    except BaseException as exc:  # noqa: BLE001
-        if not _is_panic(exc):
-            raise
     bad: list[int] = []
     while len(bad) < 100:
         known = set(bad)
@@ -175,35 +118,62 @@ def load_cells(reader, name: str):
     else:
         raise RegisterUnreadable(f"Bladet {name} har för många celler som inte kan läsas.")
     kept = _load(reader, name, None, skip_rows=lambda r: r in bad).to_pandas()
-    positions = [r for r in range(loaded.total_height) if r not in set(bad)]
-    kept.index = positions
+    kept.index = [r for r in range(loaded.total_height) if r not in set(bad)]
+    frame = kept.reindex(range(loaded.total_height)).astype("string")
     first_col = loaded.available_columns()[0].absolute_index
     cells = [(row, column_letter(first_col + c)) for row in bad for c in range(loaded.width)
              if not _converts(reader, name, use_columns=[c], skip_rows=lambda r, row=row: r != row)]
-    return loaded, kept.reindex(range(loaded.total_height)), cells
+    return pa.RecordBatch.from_pandas(frame, preserve_index=False), cells
 
 
-def read_sheet(reader, name: str, sheet: Sheet, first_row: int | None = None) -> RawSheet:
+def text_column(values: pa.Array) -> pd.Categorical:
+    """One column's cells as a Categorical of their text, stripped; empty and blank cells are missing."""
+    if not pa.types.is_string(values.type):  # a column with no value at all has the null type
+        values = values.cast(pa.string())
+    encoded = values.dictionary_encode()
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
+    if len(dictionary) and (pc.any(pc.equal(dictionary, "")).as_py()
+                            or not pc.all(pc.equal(dictionary, encoded.dictionary)).as_py()):
+        # stripping made some values equal (" K" and "K") or empty: merge them
+        again = dictionary.dictionary_encode()
+        keep = pc.invert(pc.equal(again.dictionary, "")).to_numpy(zero_copy_only=False)
+        position = np.where(keep, np.cumsum(keep) - 1, -1)[again.indices.to_numpy()]
+        indices = np.where(indices >= 0, position[np.clip(indices, 0, None)], -1)
+        dictionary = again.dictionary.filter(pa.array(keep))
+    categories = pd.Index(dictionary.to_pandas(), dtype="str")
+    # the categories come out of dictionary encoding, so they are distinct; pandas' own check of that
+    # would hash a million IDs once more
+    dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)
+    return pd.Categorical.from_codes(indices, dtype=dtype, validate=False)
+
+
+def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None) -> RawSheet:
     """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row."""
-    loaded, frame, unreadable = load_cells(reader, name)
-    if frame.empty:
+    name = loaded_sheet.name
+    if loaded_sheet.failed:
+        raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.")
+    loaded, cells, unreadable = loaded_sheet.sheet, loaded_sheet.cells, []
+    if loaded_sheet.panicked:
+        cells, unreadable = cells_around_panics(reader, name, loaded)
+    if cells.num_rows == 0:
         return _empty(sheet, 1, [Problem(ERROR, sheet.name, "", "",
                                          "Bladet är tomt: rubrikraden saknas.")])
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
     header_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
     first_col = loaded.available_columns()[0].absolute_index
-    headers = frame.iloc[0].tolist()
-    body = frame.iloc[1:]
-    body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
+    headers = [cells.column(i)[0].as_py() for i in range(cells.num_columns)]
+    body = cells.slice(1)
+    index = pd.RangeIndex(header_row + 1, header_row + 1 + body.num_rows)
 
     lookup = sheet.header_lookup()
     problems: list[Problem] = []
     chosen: dict[str, int] = {}
     for position, header in enumerate(headers):
         letter = column_letter(first_col + position)
-        if header is None or pd.isna(header) or str(header).strip() == "":
-            if body.iloc[:, position].notna().any():
+        if header is None or str(header).strip() == "":
+            if body.column(position).null_count < body.num_rows:
                 problems.append(Problem(NOTICE, sheet.name, f"{letter}{header_row}", "",
                                         "Kolumnen har ingen rubrik och läses inte."))
             continue
@@ -222,20 +192,22 @@ def read_sheet(reader, name: str, sheet: Sheet, first_row: int | None = None) ->
         if column.key not in chosen and column.required:
             problems.append(Problem(ERROR, sheet.name, f"{header_row}:{header_row}", "",
                                     f"Kolumnen {column.header} saknas i rubrikraden (rad {header_row})."))
-    columns = {}
-    for column in sheet.columns:
-        if column.key in chosen:
-            columns[column.key] = body.iloc[:, chosen[column.key]].astype("string").str.strip()
-        else:
-            columns[column.key] = pd.Series(pd.NA, index=body.index, dtype="string")
-    data = pd.DataFrame(columns, index=body.index).replace("", pd.NA)
+    empty_column = pa.nulls(body.num_rows, pa.string())
+    # pyarrow releases the GIL while it hashes, so the columns are encoded on both cores
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        encoded = pool.map(text_column, [body.column(chosen[c.key]) if c.key in chosen else empty_column
+                                         for c in sheet.columns])
+        columns = dict(zip([c.key for c in sheet.columns], encoded))
+    data = pd.DataFrame(columns, index=index)
     # A row with none of the declared columns filled is blank, even if it has extra columns.
-    filled = data.notna().any(axis=1)
+    filled = np.logical_or.reduce([c.codes >= 0 for c in columns.values()])
     unreadable_rows = sorted({header_row + i for i, _ in unreadable})
-    data = data[filled & ~data.index.isin(unreadable_rows)]
+    keep = filled & ~index.isin(unreadable_rows)
+    if not keep.all():
+        data = data[keep]
     letters = {c.key: column_letter(first_col + chosen[c.key]) for c in sheet.columns if c.key in chosen}
-    for index, letter in unreadable:
-        problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row + index}", "",
+    for row, letter in unreadable:
+        problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row + row}", "",
                                 "Datumcellen har ett värde långt utanför Excels datumområde (den visar ##### i "
                                 "Excel) och kan inte läsas. Rätta datumet; raden räknas inte förrän dess."))
     blank = int((~filled).sum()) - len(unreadable_rows)
@@ -266,5 +238,5 @@ def first_row_index(reader, name: str, total_height: int) -> int:
 
 
 def _empty(sheet: Sheet, header_row: int, problems: list[Problem]) -> RawSheet:
-    frame = pd.DataFrame({c.key: pd.Series(dtype="string") for c in sheet.columns})
+    frame = pd.DataFrame({c.key: text_column(pa.array([], pa.string())) for c in sheet.columns})
     return RawSheet(sheet, frame, {}, header_row, 0, problems)

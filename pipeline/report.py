@@ -1,13 +1,15 @@
 """Assembling a report: the register counted for one period into all figures, checks and the worklist.
 
 This is the one place that decides which enrolments each table sees (the register
-as it stood at the period end) and in which order the tables' figures are joined.
+as it stood at the period end, `period_enrolments`) and in which order the tables'
+figures are joined. The internal worklist is counted from the same enrolments.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline import tables as t
@@ -25,7 +27,6 @@ class Report:
     figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
     checks: pd.DataFrame
     text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
-    worklist: pd.DataFrame  # internal: follow-ups due and not done, with Deltagar-ID
 
     @property
     def failed_checks(self) -> pd.DataFrame:
@@ -43,9 +44,15 @@ def reporting_periods(register: Register) -> list[t.Period]:
     return [t.Period(row.start, row.end) for row in register.periods.itertuples()]
 
 
-def build_report(register: Register, period: t.Period) -> Report:
+def period_enrolments(register: Register, period: t.Period) -> pd.DataFrame:
+    """The enrolments every table of `period` counts: the register as it stood at its end, prepared."""
+    return t.prepare(t.as_of(register.enrolments, period.end))
+
+
+def build_report(register: Register, period: t.Period, enrolments: pd.DataFrame | None = None) -> Report:
+    """All figures, checks and text of `period`; `enrolments` are `period_enrolments`, if already made."""
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
-    enrolments = t.prepare(t.as_of(register.enrolments, period.end))
+    enrolments = period_enrolments(register, period) if enrolments is None else enrolments
     months = t.table_1_months(register.project.start, period)
     passed, total = t.project_months(register.project.start, register.project.end, period)
     figs = pd.concat([
@@ -59,17 +66,20 @@ def build_report(register: Register, period: t.Period) -> Report:
     period_months = [t.month_label(m, months) for m in period.months if m in set(months)]
     text = suggestions(figs, period, months)
     checks = run_checks(figs, period_months, text)
-    return Report(register, period, periods, months, figs, checks, text, follow_up_worklist(enrolments, period))
+    return Report(register, period, periods, months, figs, checks, text)
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: t.Period) -> pd.DataFrame:
-    """Exits due for the 90-day follow-up at the period end and not yet followed up."""
-    due = enrolments[t.follow_up_due(enrolments, period.end) & enrolments["follow_up"].isna()]
+    """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet followed up, the earliest due first."""
+    due = enrolments.loc[t.follow_up_due(enrolments, period.end) & enrolments["follow_up"].isna(),
+                         ["person_id", "coach", "exited", "reason"]]
+    deadline = due["exited"] + pd.Timedelta(days=t.FOLLOW_UP_DAYS)
+    order = np.lexsort((due.index.to_numpy(), deadline.to_numpy()))
     return pd.DataFrame({
         "Rad i registret": due.index,
         "Deltagar-ID": due["person_id"].to_numpy(),
         "Coach": due["coach"].to_numpy(),
-        "Utskriven": due["exited"].dt.date.to_numpy(),
-        "Uppföljning senast": (due["exited"] + pd.Timedelta(days=t.FOLLOW_UP_DAYS)).dt.date.to_numpy(),
+        "Utskriven": due["exited"].to_numpy(),
+        "Uppföljning senast": deadline.to_numpy(),
         "Utskrivningsorsak": due["reason"].map(t.REASON_LABELS).to_numpy(),
-    }).sort_values(["Uppföljning senast", "Rad i registret"])
+    }).iloc[order].reset_index(drop=True)

@@ -54,21 +54,32 @@ def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
-    """Add the output gender label and each enrolment's number for its person (0 = first)."""
-    person = pd.factorize(enrolments["person_id"])[0]
-    # each person's enrolments by date (then sheet order): sorted as integer codes, not as text
-    order = np.lexsort((np.arange(len(enrolments)), enrolments["enrolled"].to_numpy(), person))
+    """Add what every table counts by: the output gender label, the target group as a Categorical,
+    each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
+    person = pd.factorize(enrolments["person_id"])[0].astype(np.int64)
+    enrolled_day = enrolments["enrolled"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # each person's enrolments by date, then sheet order: one stable sort of an integer key
+    # (person, days since the earliest enrolment), not a sort of text IDs
+    days = enrolled_day - enrolled_day.min() if len(person) else enrolled_day
+    order = np.argsort(person << 32 | days, kind="stable")
     sorted_person = person[order]
     starts = np.r_[True, sorted_person[1:] != sorted_person[:-1]] if len(order) else np.array([], dtype=bool)
     run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0)) if len(order) else order
     number = np.empty(len(order), dtype=np.int64)
     number[order] = np.arange(len(order)) - run_start
-    gender = enrolments["gender"].astype("string").map({"K": "kv", "M": "m"})
-    return enrolments.assign(
-        kon=pd.Categorical(gender, categories=list(GENDERS)),
-        enrolment_number=number,
-        group=pd.Categorical(enrolments["group"], categories=GROUP_LABELS),
-    )
+    kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), categories=list(GENDERS))
+    group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), categories=list(GROUP_LABELS))
+    return enrolments.assign(kon=kon, enrolment_number=number, group=group,
+                             enrolled_month=month_number(enrolments["enrolled"]),
+                             exited_month=month_number(enrolments["exited"]))
+
+
+def month_number(dates: pd.Series) -> np.ndarray:
+    """Each date's month as pandas' monthly Period ordinal (months since January 1970); NaT gives NO_MONTH."""
+    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+
+
+NO_MONTH = np.datetime64("NaT", "M").astype(np.int64)
 
 
 def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -143,14 +154,15 @@ def monthly_participants(enrolments: pd.DataFrame, months: pd.PeriodIndex, by: l
     running sum over the months gives every month's count in one pass, however many rows.
     """
     base, n = months[0].ordinal, len(months)
-    enrolled_m = enrolments["enrolled"].dt.to_period("M").array.asi8 - base
-    exited = enrolments["exited"].dt.to_period("M")
-    exited_m = np.where(exited.isna(), n - 1 + base, exited.array.asi8) - base
+    enrolled_m = enrolments["enrolled_month"].to_numpy() - base
+    exited = enrolments["exited_month"].to_numpy()
+    exited_m = np.where(exited == NO_MONTH, n - 1 + base, exited) - base
     first, last = np.clip(enrolled_m, 0, None), np.clip(exited_m, None, n - 1)
-    active = enrolments.assign(first=first, stop=last + 1)[first <= last]
+    active = first <= last
+    rows = enrolments.loc[active, by]
     cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "m": list(range(n + 1))}
-    starts = _count(active.rename(columns={"first": "m"}), by + ["m"], cats)
-    stops = _count(active.rename(columns={"stop": "m"}), by + ["m"], cats)
+    starts = _count(rows.assign(m=first[active]), by + ["m"], cats)
+    stops = _count(rows.assign(m=last[active] + 1), by + ["m"], cats)
     running = starts - stops
     if by:
         return running.unstack("m").cumsum(axis=1).iloc[:, :n].stack()
@@ -193,7 +205,7 @@ def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     months = period.months
     labels = [month_label(m, months) for m in months]
     exits = enrolments[enrolments["exited"].between(period.start, period.end)]
-    exits = exits.assign(month=exits["exited"].dt.to_period("M").array.asi8 - months[0].ordinal)
+    exits = exits.assign(month=exits["exited_month"] - months[0].ordinal)
     cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "month": list(range(len(labels)))}
     named = dict(enumerate(labels))
 
@@ -219,7 +231,7 @@ def table_4(enrolments: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
     starts = pd.DatetimeIndex([p.start for p in periods])
     position = starts.searchsorted(enrolments["enrolled"].to_numpy(), side="right") - 1
     inside = (position >= 0) & (enrolments["enrolled"] <= periods[-1].end).to_numpy()
-    within = enrolments[inside].assign(period=position[inside])
+    within = enrolments.loc[inside, ["group", "kon", "enrolment_number"]].assign(period=position[inside])
     first = within[within["enrolment_number"] == 0]
     since, unique = len(labels), len(labels) + 1  # the two "sedan starten" columns, by position
     cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "period": list(range(len(columns)))}
@@ -346,15 +358,18 @@ def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> lis
 
 
 def organisation_key(names: pd.Series) -> pd.Series:
-    """Organisation names compared ignoring case and repeated spaces."""
-    return names.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    """Organisation names compared ignoring case and repeated spaces (worked out once per distinct name)."""
+    names = names.astype("category")
+    keys = pd.Series(names.cat.categories, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    return pd.Series(keys.array.take(names.cat.codes.to_numpy(), allow_fill=True), index=names.index)
 
 
 def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Each organisation's first contact up to `end`: earliest date, then highest in the sheet."""
     upto = contacts[contacts["date"] <= end]
-    keyed = upto.assign(key=organisation_key(upto["organisation"]), _order=np.arange(len(upto)))
-    return keyed.sort_values(["date", "_order"], kind="stable").drop_duplicates("key")
+    keyed = upto.assign(key=organisation_key(upto["organisation"]))
+    order = np.lexsort((np.arange(len(keyed)), keyed["date"].to_numpy()))
+    return keyed.iloc[order].drop_duplicates("key")
 
 
 def contact_rows(contacts: pd.DataFrame, period: Period, goal: float) -> list[tuple]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from pipeline.parse import ISO_DATE, SHORT_DATE, parse_codes, parse_dates, parse_text
+from pipeline.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
 from pipeline.reader import RawSheet
 from pipeline.tables import FOLLOW_UP_DAYS
@@ -207,13 +207,25 @@ def parse_enrolments(raw: RawSheet, project: Project, today: pd.Timestamp,
     return frame
 
 
+def warm_up() -> None:
+    """Validate each model once on an empty sheet: Pandera sets itself up on its first validation,
+    a third of a second that the command line spends while fastexcel still loads the register."""
+    for _, model in MODELS.values():
+        schema = model.to_schema()
+        empty = pd.DataFrame({name: pd.Series([], dtype=column.dtype.type) for name, column in schema.columns.items()})
+        model.validate(empty, lazy=True)
+
+
 def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> list[Problem]:
     """Run the sheet's Pandera model lazily and turn its failure cases into cell problems."""
     sheet, model = MODELS[raw.sheet.name]
     headers = {c.key: c.header for c in sheet.columns}
     by_header = {c.header: c for c in sheet.columns}
+    # Text columns are Categoricals of their distinct texts (see pipeline.reader); the model declares
+    # them as text, and describing a Categorical of a million IDs would cost Pandera seconds.
+    texts = {c.key: as_text(frame[c.key]) for c in sheet.columns if c.kind in ("id", "text")}
     try:
-        model.validate(frame.rename(columns=headers), lazy=True)
+        model.validate(frame.assign(**texts).rename(columns=headers), lazy=True)
         return []
     except SchemaErrors as err:
         cases = err.failure_cases
@@ -309,7 +321,8 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
 def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     """Enrolments of one Deltagar-ID: no overlap in time, one Kön, Födelsedatum and Född."""
     name, out = raw.sheet.name, []
-    ok = f[f["person_id"].notna() & f["enrolled"].notna()]
+    ok = f.loc[f["person_id"].notna() & f["enrolled"].notna(),
+               ["person_id", "enrolled", "exited", "gender", "birth_date", "born"]]
     person = pd.factorize(ok["person_id"])[0]
     repeated_mask = pd.Series(person).duplicated(keep=False).to_numpy()
     repeated = ok[repeated_mask].assign(person=person[repeated_mask])

@@ -8,10 +8,13 @@ thousand rows long, so its sheet XML is built with vectorised string operations
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.tables import Period
 
@@ -60,56 +63,69 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 
-def _escape(text: pd.Series) -> pd.Series:
-    return text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False) \
-        .str.replace(">", "&gt;", regex=False)
-
-
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
 
 
-def sheet_xml(worklist: pd.DataFrame, title: str) -> str:
+def _cells(letter: str, name: str, values: pd.Series, numbers: pa.Array) -> pa.Array:
+    """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
+    ref = pc.binary_join_element_wise(f'<c r="{letter}', numbers, "")
+    if name in DATE_COLUMNS:
+        days = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.to_numpy()
+        return pc.binary_join_element_wise(ref, '" s="1"><v>', pc.cast(pa.array(days), pa.string()), "</v></c>", "")
+    if pd.api.types.is_integer_dtype(values):
+        number = pc.cast(pa.array(values.to_numpy()), pa.string())
+        return pc.binary_join_element_wise(ref, '"><v>', number, "</v></c>", "")
+    text = pa.array(values.astype("string"), pa.string())
+    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = pc.replace_substring(text, character, entity)
+    cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>", "")
+    return pc.fill_null(cells, "")
+
+
+def _concatenated(strings: pa.Array) -> memoryview:
+    """All strings of an array as one, straight from its data buffer (no per-row Python, no copy)."""
+    if len(strings) == 0:
+        return memoryview(b"")
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)[strings.offset:strings.offset + len(strings) + 1]
+    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
+    """The sheet's XML as UTF-8 parts to be written one after the other (the rows are one large part)."""
     letters = [chr(65 + i) for i in range(len(worklist.columns))]
     rows = [f'<row r="1">{_text_cell("A1", title, 3)}</row>',
             '<row r="3">' + "".join(_text_cell(f"{letter}3", name, 2)
                                     for letter, name in zip(letters, worklist.columns)) + "</row>"]
     if worklist.empty:
         rows.append(f'<row r="4">{_text_cell("A4", "Inga uppföljningar att göra.")}</row>')
-        body = ""
+        body = memoryview(b"")
     else:
-        numbers = pd.Series(range(4, 4 + len(worklist)), index=worklist.index).astype(str)
-        cells = []
-        for letter, name in zip(letters, worklist.columns):
-            values = worklist[name]
-            ref = f'<c r="{letter}' + numbers
-            if name in DATE_COLUMNS:
-                serial = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.astype(str)
-                cells.append(ref + '" s="1"><v>' + serial + "</v></c>")
-            elif pd.api.types.is_integer_dtype(values):
-                cells.append(ref + '"><v>' + values.astype(str) + "</v></c>")
-            else:
-                text = _escape(values.astype("string").fillna(""))
-                cells.append((ref + '" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>")
-                             .where(values.notna(), ""))
-        body = ('<row r="' + numbers + '">' + pd.concat(cells, axis=1).sum(axis=1) + "</row>").str.cat()
+        numbers = pc.cast(pa.array(np.arange(4, 4 + len(worklist))), pa.string())
+        cells = [_cells(letter, name, worklist[name], numbers) for letter, name in zip(letters, worklist.columns)]
+        body = _concatenated(pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", ""))
     widths = "".join(f'<col min="{i}" max="{i}" width="20" customWidth="1"/>' for i in range(1, len(letters) + 1))
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
-            f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}{body}'
-            '</sheetData><pageSetup orientation="landscape"/></worksheet>')
+            f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}')
+    return [head.encode("utf-8"), body, b'</sheetData><pageSetup orientation="landscape"/></worksheet>']
 
 
-def write_worklist(worklist: pd.DataFrame, period: Period, project_name: str, path: Path) -> None:
+def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str) -> bytes:
+    """The worklist as the bytes of an .xlsx file (mostly pyarrow and zlib, which run outside the GIL)."""
     title = (f"INTERNT – skickas inte till ESF. {project_name}: uppföljning 90 dagar som ska göras, "
              f"per {period.end:%Y-%m-%d}.")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
         package.writestr("_rels/.rels", _ROOT_RELS)
         package.writestr("docProps/core.xml", _CORE)
         package.writestr("xl/workbook.xml", _WORKBOOK)
         package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         package.writestr("xl/styles.xml", _STYLES)
-        package.writestr("xl/worksheets/sheet1.xml", sheet_xml(worklist, title))
+        with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            for part in sheet_xml(worklist, title):
+                sheet.write(part)
+    return buffer.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import re
@@ -169,6 +170,12 @@ def test_the_worklist_is_a_separate_internal_file_naming_persons(sample_report: 
                                         "Uppföljning senast", "Utskrivningsorsak"]
     due = pd.read_excel(sample_report, sheet_name="Siffror").query("Rad == 'Ej uppföljda'")["Värde"].iloc[0]
     assert ws.max_row - 3 == due > 0
+    listed = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    deadlines = [row[4] for row in listed]
+    assert deadlines == sorted(deadlines)
+    for register_row, person_id, _coach, exited, deadline, reason in listed:
+        assert isinstance(register_row, int) and person_id and reason
+        assert deadline - exited == dt.timedelta(days=90)
 
 
 def test_about_sheet_names_the_file_and_its_sha256(sample_report: Path, sample_copy: Path):

@@ -1,0 +1,180 @@
+"""Loading a register's cells with fastexcel in background threads, started before anything else.
+
+A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during which
+it releases the GIL. So the command line starts the load first, and pandas, Pandera
+and the rest of the program import on the main thread while it runs. For an `.xlsx`
+a second thread, with its own reader, loads the small sheets and scans the sheet XML
+for what fastexcel does not show (`pipeline.xlsx_scan`), on the second core.
+
+This module imports neither pandas nor the schemas' models: it must stay cheap to
+import. `pipeline.reader` turns what it loads into frames.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.problems import RegisterUnreadable
+from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
+from schemas.register import DELTAGARE, normalise_label
+
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SECONDS: dict[str, float] = {}  # what the background threads spent (printed with --timings)
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+@dataclass
+class LoadedSheet:
+    """One sheet as fastexcel loaded it: every cell as text, from its first non-empty row and column."""
+
+    name: str  # the sheet's name in the workbook
+    sheet: object = None  # fastexcel's ExcelSheet (heights, first column)
+    cells: object = None  # pyarrow RecordBatch of strings; None if converting it made fastexcel panic
+    failed: bool = False  # fastexcel could not load the sheet at all
+
+    @property
+    def panicked(self) -> bool:
+        return self.sheet is not None and self.cells is None
+
+
+@dataclass
+class Loaded:
+    """Everything read from the file itself; the rest of the program only works on this."""
+
+    path: Path
+    reader: object  # fastexcel's ExcelReader, kept for the slow path of a sheet that panicked
+    sheet_names: list[str]
+    sheets: dict[str, LoadedSheet] = field(default_factory=dict)  # by the workbook's sheet name
+    first_rows: dict[str, int] = field(default_factory=dict)  # sheet name -> first row with a value (.xlsx)
+    hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
+
+
+def open_workbook(path: Path):
+    """fastexcel's reader of `path`, after the checks that keep a hostile file from being opened."""
+    import fastexcel
+
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise RegisterUnreadable(f"Filen {path.name} är tom (0 byte).")
+    if head == OLE_MAGIC and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise RegisterUnreadable(f"Filen {path.name} är lösenordsskyddad (krypterad). Spara en kopia utan "
+                                 "lösenord och kör igen.")
+    try:
+        check_package_size(path)
+    except PackageRefused as exc:
+        raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
+                                 "inte: den är skadad eller gjord för att överbelasta datorn.") from None
+    try:
+        return fastexcel.read_excel(path)
+    except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
+        raise RegisterUnreadable(
+            f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
+            "den är inte en arbetsbok, är lösenordsskyddad eller är skadad."
+        ) from exc
+
+
+def is_panic(exc: BaseException) -> bool:
+    # fastexcel's Rust panics reach Python as pyo3's PanicException, a BaseException
+    return type(exc).__name__ == "PanicException"
+
+
+def load_sheet(reader, name: str) -> LoadedSheet:
+    try:
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+    except Exception:  # noqa: BLE001 - reported by the reader as a sheet that cannot be read
+        return LoadedSheet(name, failed=True)
+    try:
+        return LoadedSheet(name, sheet, sheet.to_arrow())
+    except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
+        if not is_panic(exc):
+            raise
+        return LoadedSheet(name, sheet)
+
+
+class Loading:
+    """A load in progress; `result()` waits for it and raises what it raised."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._errors: list[BaseException] = []
+        self._loaded: Loaded | None = None
+        self._threads = [threading.Thread(target=self._guard, args=(self._load_main,), daemon=True)]
+        self._threads[0].start()
+
+    def _guard(self, work) -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._errors.append(exc)
+
+    def _load_main(self) -> None:
+        reader = open_workbook(self.path)
+        loaded = Loaded(self.path, reader, list(reader.sheet_names))
+        self._loaded = loaded
+        participants = _find(loaded.sheet_names, DELTAGARE.name)
+        is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(self.path)
+        if is_xlsx:
+            # the small sheets and the XML scan on the second core, with a reader of their own
+            side = threading.Thread(target=self._guard, args=(lambda: self._load_side(loaded, participants),),
+                                    daemon=True)
+            self._threads.append(side)
+            side.start()
+        if participants is not None:
+            started = time.perf_counter()
+            loaded.sheets[participants] = load_sheet(reader, participants)
+            SECONDS["fastexcel Deltagare"] = time.perf_counter() - started
+        if not is_xlsx:
+            for name in loaded.sheet_names:
+                if name != participants:
+                    loaded.sheets[name] = load_sheet(reader, name)
+
+    def _load_side(self, loaded: Loaded, participants: str | None) -> None:
+        started = time.perf_counter()
+        try:
+            loaded.first_rows = first_value_rows(self.path)
+            reader = open_workbook(self.path)
+            for name in loaded.sheet_names:
+                if name != participants:
+                    loaded.sheets[name] = load_sheet(reader, name)
+            loaded.hidden = hidden_cells(self.path)
+            SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc
+
+    def result(self) -> Loaded:
+        self._threads[0].join()  # once it is done, every other thread has been started
+        for thread in self._threads[1:]:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+        assert self._loaded is not None
+        return self._loaded
+
+
+def _find(names: list[str], wanted: str) -> str | None:
+    return next((n for n in names if normalise_label(n) == normalise_label(wanted)), None)
+
+
+_STARTED: dict[Path, Loading] = {}
+
+
+def start(path: Path) -> None:
+    """Begin loading `path` in the background (the command line does this before its heavy imports)."""
+    if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
+        _STARTED[path.resolve()] = Loading(path)
+
+
+def discard(path: Path) -> None:
+    """Forget a load that was started but not used (the run stopped before reading)."""
+    _STARTED.pop(path.resolve(), None)
+
+
+def load(path: Path) -> Loaded:
+    """What `start` began for `path`, or a load started and waited for now."""
+    loading = _STARTED.pop(path.resolve(), None) or Loading(path)
+    return loading.result()
