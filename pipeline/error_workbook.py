@@ -4,8 +4,9 @@ Every cell with a problem is filled (red for errors, yellow for warnings) and
 carries a comment with its message; a first sheet `Fel` lists every problem with a
 link to its cell. An .xlsx register is copied with openpyxl (the original file is
 only read). An .xls or .ods register, or one too large to copy whole, is rebuilt
-from the cells as read, and a large one keeps only the rows with problems, under
-their original row numbers. The file names persons, so it is marked internal.
+from the cells as read, with xlsxwriter (openpyxl would take seconds per ten
+thousand rows), and a large one keeps only the rows with problems, under their
+original row numbers. The file names persons, so it is marked internal.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from openpyxl.styles import Font, PatternFill
 
 from pipeline.problems import ERROR, Problem
 
-ERROR_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
-WARNING_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
+ERROR_COLOUR, WARNING_COLOUR, LINK_COLOUR = "FFC7CE", "FFEB9C", "0563C1"
+ERROR_FILL = PatternFill("solid", start_color=ERROR_COLOUR, end_color=ERROR_COLOUR)
+WARNING_FILL = PatternFill("solid", start_color=WARNING_COLOUR, end_color=WARNING_COLOUR)
 WHOLE_COPY_MAX_ROWS = 100_000
+LISTING_HEADERS = ("Typ", "Blad", "Cell", "Värde", "Problem")
+LISTING_WIDTHS = (9, 22, 9, 24, 100)
+COMMENT_AUTHOR = "Registerkontroll"
 
 
 def write_error_workbook(register: Path, problems: list[Problem], path: Path, rows_read: int = 0,
                          sheets: dict | None = None) -> None:
     """`sheets` are the sheets as read (RawSheet by name); a copy that cannot be made with openpyxl
     is rebuilt from them."""
-    workbook = None
     if register.suffix.lower() in (".xlsx", ".xlsm") and rows_read <= WHOLE_COPY_MAX_ROWS:
         try:
             with warnings.catch_warnings():
@@ -36,26 +40,43 @@ def write_error_workbook(register: Path, problems: list[Problem], path: Path, ro
                 workbook = openpyxl.load_workbook(register)
         except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what was read
             workbook = None
-    if workbook is None:
-        workbook = rebuilt_copy(sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
-    mark(workbook, problems)
-    workbook.save(path)
+        if workbook is not None:
+            mark(workbook, problems)
+            workbook.save(path)
+            return
+    write_rebuilt(path, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
+
+
+def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
+    """(sheet, cell) -> (any error there, the comment listing its problems), for problems of one cell."""
+    marks: dict[tuple[str, str], tuple[bool, str]] = {}
+    for problem in problems:
+        if not _is_cell(problem):
+            continue
+        key = (problem.sheet.casefold(), problem.cell)
+        error, text = marks.get(key, (False, ""))
+        line = f"{problem.severity}: {problem.message}"
+        marks[key] = (error or problem.severity == ERROR, f"{text}\n{line}" if text else line)
+    return marks
+
+
+def _is_cell(problem: Problem) -> bool:
+    return bool(problem.cell) and problem.cell[0].isalpha() and ":" not in problem.cell
 
 
 def mark(workbook, problems: list[Problem]) -> None:
+    """Fill and comment each problem's cell in an openpyxl workbook, and put the `Fel` sheet first."""
     by_name = {name.strip().casefold(): name for name in workbook.sheetnames}
-    for problem in problems:
-        sheet = by_name.get(problem.sheet.casefold())
-        if not sheet or not problem.cell or not problem.cell[0].isalpha() or ":" in problem.cell:
+    for (sheet, place), (error, text) in _marks(problems).items():
+        if sheet not in by_name:
             continue
-        cell = workbook[sheet][problem.cell]
-        cell.fill = ERROR_FILL if problem.severity == ERROR else WARNING_FILL
-        text = f"{problem.severity}: {problem.message}"
-        if cell.comment:
+        cell = workbook[by_name[sheet]][place]
+        cell.fill = ERROR_FILL if error else WARNING_FILL
+        if cell.comment:  # the register's own comment is kept, above ours
             text = f"{cell.comment.text}\n{text}"
-        cell.comment = Comment(text, "Registerkontroll", width=320, height=120)
+        cell.comment = Comment(text, COMMENT_AUTHOR, width=320, height=120)
     listing = workbook.create_sheet("Fel", 0)
-    listing.append(["Typ", "Blad", "Cell", "Värde", "Problem"])
+    listing.append(list(LISTING_HEADERS))
     for c in listing[1]:
         c.font = Font(bold=True)
     for row, problem in enumerate(problems, start=2):
@@ -65,39 +86,66 @@ def mark(workbook, problems: list[Problem]) -> None:
             cell.value = value
             cell.data_type = "s"  # text from the register stays text, never a formula
         sheet = by_name.get(problem.sheet.casefold())
-        if sheet and problem.cell and problem.cell[0].isalpha() and ":" not in problem.cell:
+        if sheet and _is_cell(problem):
             link = listing.cell(row, 3)
             link.hyperlink = f"#'{sheet}'!{problem.cell}"
-            link.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDE", (9, 22, 9, 24, 100)):
+            link.font = Font(color=LINK_COLOUR, underline="single")
+    for letter, width in zip("ABCDE", LISTING_WIDTHS):
         listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A2"
     workbook.active = 0
 
 
-def rebuilt_copy(sheets: dict, problems: list[Problem], only_problem_rows: bool):
-    """A new workbook with each sheet's header and cells as read, at their original places.
+def write_rebuilt(path: Path, sheets: dict, problems: list[Problem], only_problem_rows: bool) -> None:
+    """A new workbook with `Fel` first, then each sheet's header and cells as read, at their original
+    places and marked; with `only_problem_rows`, a sheet keeps its header row and the rows with problems."""
+    import xlsxwriter
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
-    With `only_problem_rows`, a sheet keeps its header row and the rows that have problems.
-    """
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                               "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True})
+    link = workbook.add_format({"font_color": f"#{LINK_COLOUR}", "underline": 1})
+    fills = {True: workbook.add_format({"bg_color": f"#{ERROR_COLOUR}"}),
+             False: workbook.add_format({"bg_color": f"#{WARNING_COLOUR}"})}
+    listing = workbook.add_worksheet("Fel")
+    listing.write_row(0, 0, LISTING_HEADERS, bold)
+    for column, width in enumerate(LISTING_WIDTHS):
+        listing.set_column(column, column, width)
+    listing.freeze_panes(1, 0)
+    names = {name.casefold(): name for name in sheets}
+    for row, problem in enumerate(problems, start=1):
+        for column, value in enumerate((problem.severity, problem.sheet, problem.cell, problem.value, problem.message)):
+            listing.write_string(row, column, str(value))
+        if _is_cell(problem) and problem.sheet.casefold() in names:
+            listing.write_url(row, 2, f"internal:'{names[problem.sheet.casefold()]}'!{problem.cell}", link,
+                              string=problem.cell)
+    marks = _marks(problems)
     problem_rows: dict[str, set[int]] = {}
     for p in problems:
         problem_rows.setdefault(p.sheet, set()).add(p.row)
     for name, raw in sheets.items():
-        ws = workbook.create_sheet(name)
+        ws = workbook.add_worksheet(name)
         for column in raw.sheet.columns:
             if column.key in raw.letters:
-                ws[f"{raw.letters[column.key]}{raw.header_row}"] = column.header
+                ws.write_string(f"{raw.letters[column.key]}{raw.header_row}", column.header)
         frame = raw.frame
         if only_problem_rows:
             frame = frame[frame.index.isin(problem_rows.get(name, set()))]
         keys = [k for k in frame.columns if k in raw.letters]
+        columns = [(raw.letters[k], xl_cell_to_rowcol(f"{raw.letters[k]}1")[1]) for k in keys]
+        written = set()
         for row, values in zip(frame.index, frame[keys].itertuples(index=False)):
-            for key, value in zip(keys, values):
+            for (letter, column), value in zip(columns, values):
                 if isinstance(value, str):
-                    cell = ws[f"{raw.letters[key]}{row}"]
-                    cell.value = value
-                    cell.data_type = "s"
-    return workbook
+                    cell = f"{letter}{row}"
+                    mark_here = marks.get((name.casefold(), cell))
+                    ws.write_string(row - 1, column, value, fills[mark_here[0]] if mark_here else None)
+                    written.add(cell)
+        for (sheet, cell), (error, text) in marks.items():
+            if sheet != name.casefold():
+                continue
+            if cell not in written:
+                ws.write_blank(cell, None, fills[error])
+            ws.write_comment(cell, text, {"author": COMMENT_AUTHOR, "x_scale": 2.5, "y_scale": 1.5})
+    workbook.close()

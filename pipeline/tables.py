@@ -56,7 +56,7 @@ def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     """Add what every table counts by: the output gender label, the target group as a Categorical,
     each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
-    person = pd.factorize(enrolments["person_id"])[0].astype(np.int64)
+    person = person_codes(enrolments["person_id"])
     enrolled_day = enrolments["enrolled"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     # each person's enrolments by date, then sheet order: one stable sort of an integer key
     # (person, days since the earliest enrolment), not a sort of text IDs
@@ -72,6 +72,13 @@ def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     return enrolments.assign(kon=kon, enrolment_number=number, group=group,
                              enrolled_month=month_number(enrolments["enrolled"]),
                              exited_month=month_number(enrolments["exited"]))
+
+
+def person_codes(ids: pd.Series) -> np.ndarray:
+    """An integer per distinct Deltagar-ID (-1 for none): the Categorical's own codes when it is one."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return ids.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(ids)[0].astype(np.int64)
 
 
 def month_number(dates: pd.Series) -> np.ndarray:
@@ -111,10 +118,15 @@ def _count(frame: pd.DataFrame, by: list[str], categories: dict[str, list]) -> p
     One np.bincount over the combined category codes: a 1,000,000-row frame costs milliseconds.
     """
     sizes = [len(categories[k]) for k in by]
-    codes = [_codes(frame[k], categories[k]) for k in by]
-    valid = np.logical_and.reduce([c >= 0 for c in codes]) if codes else np.ones(len(frame), dtype=bool)
-    flat = np.ravel_multi_index([c[valid] for c in codes], sizes) if codes else np.zeros(int(valid.sum()), int)
-    counts = np.bincount(flat, minlength=int(np.prod(sizes)))
+    cells = int(np.prod(sizes))
+    flat = np.zeros(len(frame), dtype=np.int64)
+    outside = np.zeros(len(frame), dtype=bool)
+    for key, size in zip(by, sizes):
+        codes = _codes(frame[key], categories[key])
+        flat = flat * size + codes
+        outside |= codes < 0
+    # rows outside the categories are counted in one extra cell, which is dropped
+    counts = np.bincount(np.where(outside, cells, flat), minlength=cells + 1)[:cells]
     if len(by) == 1:
         index = pd.CategoricalIndex(categories[by[0]], categories=categories[by[0]], name=by[0])
     else:

@@ -19,7 +19,7 @@ from pandera.errors import SchemaErrors
 from pipeline.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
 from pipeline.reader import RawSheet
-from pipeline.tables import FOLLOW_UP_DAYS
+from pipeline.tables import FOLLOW_UP_DAYS, person_codes
 from schemas.models import MODELS
 from schemas.register import (
     DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
@@ -323,8 +323,8 @@ def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     name, out = raw.sheet.name, []
     ok = f.loc[f["person_id"].notna() & f["enrolled"].notna(),
                ["person_id", "enrolled", "exited", "gender", "birth_date", "born"]]
-    person = pd.factorize(ok["person_id"])[0]
-    repeated_mask = pd.Series(person).duplicated(keep=False).to_numpy()
+    person = person_codes(ok["person_id"])
+    repeated_mask = np.bincount(person + 1)[person + 1] > 1 if len(person) else np.zeros(0, dtype=bool)
     repeated = ok[repeated_mask].assign(person=person[repeated_mask])
     if repeated.empty:
         return out

@@ -235,11 +235,16 @@ def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_
         validate_register(read_register(path))
     out = tmp_path / "fel.xlsx"
     write_error_workbook(path, caught.value.problems, out, WHOLE_COPY_MAX_ROWS + 1, caught.value.sheets)
-    ws = openpyxl.load_workbook(out)["Deltagare"]
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Deltagare"]
     assert ws["B2"].value == "Deltagar-ID" and ws["C2"].value == "Kön"
     assert ws["B4"].value == "P2" and ws["C4"].value == "X"
     assert ws["C4"].fill.start_color.rgb.endswith("FFC7CE")
+    assert "Kön har ett värde som inte är tillåtet" in ws["C4"].comment.text
     assert ws["B3"].value is None and ws["B5"].value is None  # rows without problems are left out
+    assert wb.sheetnames[0] == "Fel"
+    assert [c.value for c in wb["Fel"][2]][:4] == ["Fel", "Deltagare", "C4", "X"]
+    assert wb["Fel"]["C2"].hyperlink.location == "'Deltagare'!C4"
 
 
 def test_a_date_cell_far_outside_excels_range_is_named_not_a_crash(tmp_path: Path, capsys):
