@@ -66,15 +66,21 @@ def measure(command: list[str]) -> tuple[float, float, str]:
     return float(wall), int(peak_kb) / 1024, output
 
 
-def median_of(runs: int, command) -> tuple[float, float, str]:
-    """Median wall time, largest peak RSS and the last output of `runs` runs; `command` may be a
-    function of a fresh empty folder (each report run writes into its own, so none sees another's
-    report and compares itself with it)."""
-    results = []
+def medians(runs: int, commands: dict) -> dict[str, tuple[float, float, str]]:
+    """For each named command: median wall time, largest peak RSS and last output of `runs` runs.
+
+    The commands take turns (report, bare read, report, ...), so that a slow minute of a shared
+    machine weighs on both sides of the ratio alike. A command may be a function of a fresh empty
+    folder (each report run writes into its own, so none sees another's report and compares
+    itself with it).
+    """
+    results: dict[str, list] = {name: [] for name in commands}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            results.append(measure(command(folder) if callable(command) else command))
-    return (statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2])
+        for name, command in commands.items():
+            with tempfile.TemporaryDirectory() as folder:
+                results[name].append(measure(command(folder) if callable(command) else command))
+    return {name: (statistics.median(r[0] for r in got), max(r[1] for r in got), got[-1][2])
+            for name, got in results.items()}
 
 
 def bench(sizes: list[int], runs: int, bad_size: int | None) -> list[dict]:
@@ -83,20 +89,40 @@ def bench(sizes: list[int], runs: int, bad_size: int | None) -> list[dict]:
     for n, bad in cases:
         path = ensure_register(n, bad)
         label = f"{n:,}".replace(",", " ") + (f" ({bad:,} felaktiga celler)".replace(",", " ") if bad else "")
-        print(f"{label}: rapport ...", flush=True)
-        wall, peak, output = median_of(runs, lambda out: [sys.executable, "-m", "pipeline", "report", str(path),
-                                                          "--out", out, "--timings"])
+        print(f"{label}: rapport och läsning, {runs} gånger var ...", flush=True)
+        commands = {
+            "report": lambda out: [sys.executable, "-m", "pipeline", "report", str(path), "--out", out, "--timings"],
+            "bare": [sys.executable, "-c", _BARE_READ, str(path)],
+        }
+        if n <= 100_000 and not bad:
+            commands["pandas"] = [sys.executable, "-c", _PANDAS_READ, str(path)]
+        measured = medians(runs, commands)
+        wall, peak, output = measured["report"]
         timings = next((line for line in output.splitlines() if line.startswith("Tider:")), "")
         expected = "ogiltigt" if bad else "Rapport för"
         if (bad and "har " not in output) or (not bad and expected not in output):
             raise SystemExit(f"Rapporten för {path} misslyckades:\n{output[-2000:]}")
-        bare, bare_peak, _ = median_of(runs, [sys.executable, "-c", _BARE_READ, str(path)])
-        pandas_read = median_of(runs, [sys.executable, "-c", _PANDAS_READ, str(path)])[0] if n <= 100_000 and not bad else None
-        rows.append({"rows": label, "report_s": wall, "peak_mb": peak, "bare_s": bare, "bare_peak_mb": bare_peak,
-                     "ratio": wall / bare, "pandas_s": pandas_read, "timings": timings.removeprefix("Tider: ")})
+        bare = measured["bare"][0]
+        pandas_read = measured["pandas"][0] if "pandas" in measured else None
+        rows.append({"rows": label, "report_s": wall, "peak_mb": peak, "bare_s": bare,
+                     "bare_peak_mb": measured["bare"][1], "ratio": wall / bare, "pandas_s": pandas_read,
+                     "timings": timings.removeprefix("Tider: ")})
         print(f"  {format_row(rows[-1])}", flush=True)
     return rows
 
+
+PHASES_TEXT = """\
+The last column is the report's own timing of its last run (`--timings`). The main thread's
+phases follow each other: `förbereda` (prepare: pandas and Pandera import, Pandera sets itself up,
+the register's checksum), `läsa` (read: waiting for fastexcel, then each column made a Categorical of
+its text), `validera` (validate), `räkna` (count) and `skriva` (write), or `skriva fel` (the error
+list and error workbook). The `(bakom: ...)` entries ran in background threads from the start:
+fastexcel loading `Deltagare`, and the small sheets with the scan of the sheet XML for error cells.
+So a report costs the load of `Deltagare` plus what follows it (read, validate, count, write);
+`förbereda` and the background scan overlap the load. Loading `Deltagare` is about the bare read.
+fastexcel releases the GIL while it parses, but not while it converts to Arrow, so nothing else
+is scheduled then. The worklist is zipped by pyarrow and zlib in a thread while the tables are
+counted."""
 
 HEADER = ("| enrolments | report (s) | peak RSS (MB) | bare fastexcel read (s) | report / read "
           "| pandas read_excel (s) | where the report's time goes |\n|---|---|---|---|---|---|---|")
@@ -123,9 +149,8 @@ def machine() -> str:
 def write_results(rows: list[dict], runs: int, path: Path) -> str:
     table = "\n".join([HEADER, *(format_row(r) for r in rows)])
     text = (f"# Benchmark results\n\nMeasured by `make bench` on {date.today():%Y-%m-%d}, on {machine()}. "
-            f"Median of {runs} runs of whole processes (start-up and imports count for both); peak RSS is the "
-            f"largest of the runs. The phases (läsa = read, validera = validate, räkna = count, skriva = write) "
-            f"are the report's own timings of its last run.\n\n{table}\n")
+            f"Median of {runs} runs of whole processes (start-up and imports count for both), the report and "
+            f"the bare read taking turns; peak RSS is the largest of the runs.\n\n{table}\n\n{PHASES_TEXT}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     readme = Path("README.md")
