@@ -52,7 +52,7 @@ def period_enrolments(register: Register, period: t.Period) -> pd.DataFrame:
 def build_report(register: Register, period: t.Period, enrolments: pd.DataFrame | None = None) -> Report:
     """All figures, checks and text of `period`; `enrolments` are `period_enrolments`, if already made."""
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
-    enrolments = period_enrolments(register, period) if enrolments is None else enrolments
+    enrolments = (period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS]
     months = t.table_1_months(register.project.start, period)
     passed, total = t.project_months(register.project.start, register.project.end, period)
     figs = pd.concat([

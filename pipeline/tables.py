@@ -89,6 +89,11 @@ def month_number(dates: pd.Series) -> np.ndarray:
 NO_MONTH = np.datetime64("NaT", "M").astype(np.int64)
 
 
+# what the tables count by, once prepared: no Deltagar-ID, coach or birth date reaches them
+COUNTED_COLUMNS = ["enrolled", "exited", "reason", "follow_up", "born", "group", "kon", "enrolment_number",
+                   "enrolled_month", "exited_month"]
+
+
 def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """The register as it stood at `end`: later enrolments ignored, later exits not yet made."""
     kept = enrolments[enrolments["enrolled"] <= end]
