@@ -191,3 +191,14 @@ def test_document_properties_name_no_person(tmp_path: Path, capsys):
     text = " ".join(str(getattr(props, k) or "") for k in ("title", "subject", "creator", "description", "keywords",
                                                             "lastModifiedBy", "category"))
     assert "Coach" not in text and "P1" not in text
+
+
+def test_a_run_stopped_before_reading_leaves_no_stale_load_behind(tmp_path: Path, capsys):
+    # the load starts before the command's arguments are checked; a run that stops on a usage error
+    # must not leave it for the next run, which would then report the file as it was
+    path = write_register(tmp_path / "r.xlsx", ROWS)
+    code, _ = report(path, tmp_path / "out", capsys, "--period", "maj")
+    assert code == 2
+    write_register(path, [*ROWS, person("P4", kon="X")])
+    code, out = report(path, tmp_path / "out", capsys)
+    assert code == 1 and "Fel: Deltagare!B5 (värde: 'X')" in out
