@@ -120,8 +120,8 @@ list and error workbook). The `(bakom: ...)` entries ran in background threads f
 fastexcel loading `Deltagare`, and the small sheets with the scan of the sheet XML for error cells.
 So a report costs the load of `Deltagare` plus what follows it (read, validate, count, write);
 `förbereda` and the background scan overlap the load. Loading `Deltagare` is about the bare read.
-fastexcel releases the GIL while it parses, but not while it converts to Arrow, so nothing else
-is scheduled then. The worklist is zipped by pyarrow and zlib in a thread while the tables are
+fastexcel releases the GIL while it parses (the set-up runs then), but not while it converts to
+Arrow. The worklist is zipped by pyarrow and zlib in a thread while the tables are
 counted."""
 
 HEADER = ("| enrolments | report (s) | peak RSS (MB) | bare fastexcel read (s) | report / read "
