@@ -70,7 +70,8 @@ def build_report(register: Register, period: t.Period, enrolments: pd.DataFrame 
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: t.Period) -> pd.DataFrame:
-    """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet followed up, the earliest due first."""
+    """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet
+    followed up, the earliest due first."""
     due = enrolments.loc[t.follow_up_due(enrolments, period.end) & enrolments["follow_up"].isna(),
                          ["person_id", "coach", "exited", "reason"]]
     deadline = due["exited"] + pd.Timedelta(days=t.FOLLOW_UP_DAYS)

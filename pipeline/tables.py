@@ -377,7 +377,8 @@ def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> lis
 def organisation_key(names: pd.Series) -> pd.Series:
     """Organisation names compared ignoring case and repeated spaces (worked out once per distinct name)."""
     names = names.astype("category")
-    keys = pd.Series(names.cat.categories, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    distinct = pd.Series(names.cat.categories, dtype="string")
+    keys = distinct.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
     return pd.Series(keys.array.take(names.cat.codes.to_numpy(), allow_fill=True), index=names.index)
 
 

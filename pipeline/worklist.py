@@ -2,8 +2,9 @@
 
 It names persons (`Deltagar-ID`, coach), so it is a separate file marked internal,
 never part of the ESF workbook. A programme's register can make it a hundred
-thousand rows long, so its sheet XML is built with vectorised string operations
-(a per-cell writer would cost seconds); the package around it is a minimal .xlsx.
+thousand rows long, so its sheet XML is joined by pyarrow, column by column (a
+per-cell writer would cost seconds), and the minimal .xlsx around it is made in
+memory, so that the command line can zip it in a thread while the tables are counted.
 """
 
 from __future__ import annotations
