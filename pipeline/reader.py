@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import loading
-from pipeline.loading import READABLE_SUFFIXES, LoadedSheet, is_panic  # noqa: F401 - READABLE_SUFFIXES re-exported
+from pipeline.loading import LoadedSheet, is_panic
 from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
 from pipeline.xlsx_scan import HiddenCell
 from schemas.register import SHEETS, Sheet, normalise_label
