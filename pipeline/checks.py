@@ -8,6 +8,7 @@ A failed check is a bug in the pipeline, never in the register.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import tables as t
@@ -18,16 +19,20 @@ CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat
 OK, FAILED = "OK", "FEL"
 
 
-def _series(figs: pd.DataFrame, table: str, rows=None, columns=None, gender=None) -> pd.Series:
+def _by_table(figs: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each table's values indexed by (Rad, Kolumn, Kön), made once for all the checks."""
+    keyed = figs.astype({c: object for c in ("Tabell", "Rad", "Kolumn", "Kön")})
+    return {table: part.set_index(["Rad", "Kolumn", "Kön"])["Värde"] for table, part in keyed.groupby("Tabell")}
+
+
+def _series(tables: dict[str, pd.Series], table: str, rows=None, columns=None, gender=None) -> pd.Series:
     """Values of one table indexed by (Rad, Kolumn, Kön), filtered."""
-    part = figs[figs["Tabell"] == table]
-    if rows is not None:
-        part = part[part["Rad"].isin(rows)]
-    if columns is not None:
-        part = part[part["Kolumn"].isin(columns)]
-    if gender is not None:
-        part = part[part["Kön"].isin(gender)]
-    return part.set_index(["Rad", "Kolumn", "Kön"])["Värde"]
+    part = tables[table]
+    keep = np.ones(len(part), dtype=bool)
+    for level, wanted in (("Rad", rows), ("Kolumn", columns), ("Kön", gender)):
+        if wanted is not None:
+            keep &= part.index.get_level_values(level).isin(wanted)
+    return part[keep]
 
 
 def _row(name: str, left: pd.Series, right: pd.Series, relation: str = "==") -> dict:
@@ -57,19 +62,20 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     groups = list(GROUP_LABELS)
     gender = list(t.GENDERS)
     rows = []
+    tables = _by_table(figs)
 
-    t1_groups = _series(figs, t.T1, groups, gender=gender)
-    t1_gender = _series(figs, t.T1, [t.T1_SUM_GENDER]).droplevel("Rad")
-    t1_total = _series(figs, t.T1, [t.T1_SUM]).droplevel(["Rad", "Kön"])
+    t1_groups = _series(tables, t.T1, groups, gender=gender)
+    t1_gender = _series(tables, t.T1, [t.T1_SUM_GENDER]).droplevel("Rad")
+    t1_total = _series(tables, t.T1, [t.T1_SUM]).droplevel(["Rad", "Kön"])
     rows.append(_row("Tabell 1: Summa (kvinnor/män) = summan av målgrupperna",
                      _by(t1_groups, ["Kolumn", "Kön"]), t1_gender))
     rows.append(_row("Tabell 1: Summa = kvinnor + män", _by(t1_gender, ["Kolumn"]), t1_total))
 
-    t2_groups = _series(figs, t.T2, groups, gender=gender)
-    t2_gender = _series(figs, t.T2, [t.T2_SUM_GENDER]).droplevel("Rad")
-    t2_month = _series(figs, t.T2, [t.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
-    t2_period_gender = _series(figs, t.T2, [t.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
-    t2_period = _series(figs, t.T2, [t.T2_PERIOD])
+    t2_groups = _series(tables, t.T2, groups, gender=gender)
+    t2_gender = _series(tables, t.T2, [t.T2_SUM_GENDER]).droplevel("Rad")
+    t2_month = _series(tables, t.T2, [t.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
+    t2_period_gender = _series(tables, t.T2, [t.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
+    t2_period = _series(tables, t.T2, [t.T2_PERIOD])
     rows.append(_row("Tabell 2: Summa / kön = summan av målgrupperna",
                      _by(t2_groups, ["Kolumn", "Kön"]), t2_gender))
     rows.append(_row("Tabell 2: Summa / månad = kvinnor + män", _by(t2_gender, ["Kolumn"]), t2_month))
@@ -78,14 +84,14 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     rows.append(_row("Tabell 2: Summa / period = kvinnor + män", pd.Series({"": t2_period_gender.sum()}),
                      pd.Series({"": t2_period.sum()})))
 
-    reasons = _series(figs, t.REASONS)
+    reasons = _series(tables, t.REASONS)
     for column in (t.PERIOD_COLUMN, "Sedan starten"):
         parts = reasons[(reasons.index.get_level_values("Rad") != "Summa")
                         & (reasons.index.get_level_values("Kolumn") == column)]
         total = reasons.loc[("Summa", column, "")]
         rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
                          pd.Series({column: parts.sum()}), pd.Series({column: total})))
-    period_exits = _series(figs, t.RESULTS, ["Utskrivna under perioden"])
+    period_exits = _series(tables, t.RESULTS, ["Utskrivna under perioden"])
     rows.append(_row("Resultat: Utskrivna under perioden = Tabell 2 per målgrupp och kön",
                      period_exits[period_exits.index.get_level_values("Kolumn").isin(groups)].droplevel("Rad"),
                      _by(t2_groups, ["Rad", "Kön"]).rename_axis(["Kolumn", "Kön"])))
@@ -93,26 +99,26 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
                      pd.Series({"": t2_period.sum()}),
                      pd.Series({"": reasons.loc[("Summa", t.PERIOD_COLUMN, "")]})))
 
-    t4 = _series(figs, t.T4)
+    t4 = _series(tables, t.T4)
     t4_columns = t4.index.get_level_values("Kolumn")
     since = [t.ENROLLED_SINCE_START, t.UNIQUE_SINCE_START]
     t4_periods = t4[~t4_columns.isin(since)]
     t4_groups = t4_periods[t4_periods.index.get_level_values("Rad").isin(groups)]
-    enrolled_since = _series(figs, t.T4, groups, [t.ENROLLED_SINCE_START]).droplevel("Kolumn")
-    unique_since = _series(figs, t.T4, groups, [t.UNIQUE_SINCE_START]).droplevel("Kolumn")
+    enrolled_since = _series(tables, t.T4, groups, [t.ENROLLED_SINCE_START]).droplevel("Kolumn")
+    unique_since = _series(tables, t.T4, groups, [t.UNIQUE_SINCE_START]).droplevel("Kolumn")
     rows.append(_row("Tabell 4: perioderna summerar till Inskrivna sedan starten",
                      _by(t4_groups, ["Rad", "Kön"]), enrolled_since))
     t4_all_groups = t4[t4.index.get_level_values("Rad").isin(groups)]
     rows.append(_row("Tabell 4: Summa nya deltagare / kön = summan av målgrupperna",
                      _by(t4_all_groups, ["Kolumn", "Kön"]),
-                     _series(figs, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad")))
+                     _series(tables, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad")))
     rows.append(_row("Tabell 4: Summa / respektive period = kvinnor + män",
-                     _by(_series(figs, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
-                     _series(figs, t.T4, [t.T4_SUM]).droplevel(["Rad", "Kön"])))
+                     _by(_series(tables, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
+                     _series(tables, t.T4, [t.T4_SUM]).droplevel(["Rad", "Kön"])))
     rows.append(_row("Tabell 4: Unika sedan starten ≤ Inskrivna sedan starten", unique_since,
                      enrolled_since, "<="))
 
-    result = _series(figs, t.RESULTS)
+    result = _series(tables, t.RESULTS)
     r = lambda rad, kolumn="Utfall", kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
     t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == t.T4) & (figs["Rad"] == t.T4_SUM)
                                        & (figs["Kolumn"] == t.ENROLLED_SINCE_START), "Värde"].sum()})

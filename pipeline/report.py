@@ -7,7 +7,9 @@ figures are joined. The internal worklist is counted from the same enrolments.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -32,12 +34,19 @@ class Report:
     def failed_checks(self) -> pd.DataFrame:
         return self.checks[self.checks["Resultat"] == FAILED]
 
-    def value(self, table: str, row: str, column: str, gender: str = "") -> float:
+    @cached_property
+    def _values(self) -> dict[tuple[str, str, str, str], float]:
+        """Each figure by its key; a key that occurs twice is left out (and `value` raises for it)."""
         f = self.figures
-        hit = f[(f["Tabell"] == table) & (f["Rad"] == row) & (f["Kolumn"] == column) & (f["Kön"] == gender)]
-        if len(hit) != 1:
-            raise KeyError((table, row, column, gender))
-        return float(hit["Värde"].iloc[0])
+        keys = list(zip(f["Tabell"], f["Rad"], f["Kolumn"], f["Kön"]))
+        twice = {key for key, n in Counter(keys).items() if n > 1}
+        return {key: float(v) for key, v in zip(keys, f["Värde"]) if key not in twice}
+
+    def value(self, table: str, row: str, column: str, gender: str = "") -> float:
+        key = (table, row, column, gender)
+        if key not in self._values:
+            raise KeyError(key)
+        return self._values[key]
 
 
 def reporting_periods(register: Register) -> list[t.Period]:
