@@ -45,7 +45,6 @@ class LoadedSheet:
 class Loaded:
     """Everything read from the file itself; the rest of the program only works on this."""
 
-    path: Path
     reader: object  # fastexcel's ExcelReader, kept for the slow path of a sheet that panicked
     sheet_names: list[str]
     sheets: dict[str, LoadedSheet] = field(default_factory=dict)  # by the workbook's sheet name
@@ -114,7 +113,7 @@ class Loading:
 
     def _load_main(self) -> None:
         reader = open_workbook(self.path)
-        loaded = Loaded(self.path, reader, list(reader.sheet_names))
+        loaded = Loaded(reader, list(reader.sheet_names))
         self._loaded = loaded
         participants = _find(loaded.sheet_names, DELTAGARE.name)
         is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(self.path)

@@ -27,8 +27,6 @@ SHORT_DATE = r"^(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})$"
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes (-1 for empty) and the distinct values: a register's codes and dates have few of them,
     so each is parsed once. The reader gives every column as a Categorical, whose codes these are."""
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype("category")
     return values.cat.codes.to_numpy(), pd.Series(values.cat.categories, dtype="string")
 
 
@@ -128,8 +126,6 @@ def _date_hint(value: str) -> str:
 
 def as_text(values: pd.Series) -> pd.Series:
     """A Categorical of texts as a plain text column (missing stays missing)."""
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        return values.astype("string")
     texts = values.cat.categories.astype("string").array.take(values.cat.codes.to_numpy(), allow_fill=True)
     return pd.Series(texts, index=values.index)
 

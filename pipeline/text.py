@@ -98,10 +98,6 @@ def by_group(women_and_men: dict[str, tuple[float, float]]) -> str:
     return "; ".join(f"{GROUP_PHRASES[g][1]} {women_men(w, m)}" for g, (w, m) in women_and_men.items() if w + m)
 
 
-def capitalised(sentence: str) -> str:
-    return sentence[0].upper() + sentence[1:]
-
-
 # --- the sentences ----------------------------------------------------------------------
 
 def participants_per_month(f: Lookup, months: list[tuple[str, int]]) -> str:
