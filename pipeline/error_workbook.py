@@ -60,6 +60,11 @@ def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
     return marks
 
 
+def _listing_values(problem: Problem) -> tuple[str, ...]:
+    """One row of the `Fel` sheet, in the order of LISTING_HEADERS."""
+    return problem.severity, problem.sheet, problem.cell, problem.value, problem.message
+
+
 def _is_cell(problem: Problem) -> bool:
     return bool(problem.cell) and problem.cell[0].isalpha() and ":" not in problem.cell
 
@@ -80,8 +85,7 @@ def mark(workbook, problems: list[Problem]) -> None:
     for c in listing[1]:
         c.font = Font(bold=True)
     for row, problem in enumerate(problems, start=2):
-        for col, value in enumerate((problem.severity, problem.sheet, problem.cell, problem.value, problem.message),
-                                    start=1):
+        for col, value in enumerate(_listing_values(problem), start=1):
             cell = listing.cell(row, col)
             cell.value = value
             cell.data_type = "s"  # text from the register stays text, never a formula
@@ -115,7 +119,7 @@ def write_rebuilt(path: Path, sheets: dict, problems: list[Problem], only_proble
     listing.freeze_panes(1, 0)
     names = {name.casefold(): name for name in sheets}
     for row, problem in enumerate(problems, start=1):
-        for column, value in enumerate((problem.severity, problem.sheet, problem.cell, problem.value, problem.message)):
+        for column, value in enumerate(_listing_values(problem)):
             listing.write_string(row, column, str(value))
         if _is_cell(problem) and problem.sheet.casefold() in names:
             listing.write_url(row, 2, f"internal:'{names[problem.sheet.casefold()]}'!{problem.cell}", link,

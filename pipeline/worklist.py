@@ -64,8 +64,13 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 
+XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # "&" first, so no entity is escaped twice
+
+
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = text
+    for character, entity in XML_ESCAPES:
+        escaped = escaped.replace(character, entity)
     return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
 
 
@@ -79,7 +84,7 @@ def _cells(letter: str, name: str, values: pd.Series, numbers: pa.Array) -> pa.A
         number = pc.cast(pa.array(values.to_numpy()), pa.string())
         return pc.binary_join_element_wise(ref, '"><v>', number, "</v></c>", "")
     text = pa.array(values.astype("string"), pa.string())
-    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+    for character, entity in XML_ESCAPES:
         text = pc.replace_substring(text, character, entity)
     cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>", "")
     return pc.fill_null(cells, "")
