@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test template bench sample readme clean
+.PHONY: help report test template bench sample readme golden clean
 
 help: ## list the targets
 	@echo "Targets:"
@@ -39,6 +39,9 @@ sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 
 readme: $(STAMP) ## regenerate the README's register column table from schemas/register.py
 	$(PY) -m pipeline readme
+
+golden: $(STAMP) ## rewrite the golden file of the sample's workbook (tests/golden/), after an intended change
+	$(PY) -m pipeline.tools.golden
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis
