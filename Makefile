@@ -32,7 +32,7 @@ template: $(STAMP) ## write an empty register for coaches, with dropdowns and da
 	$(PY) -m pipeline template --out output
 
 bench: $(STAMP) ## time the report on generated 10 000 / 100 000 / 1 000 000-row registers (cached in .bench/)
-	$(PY) -m pipeline.bench
+	$(PY) -m pipeline.tools.bench
 
 sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx

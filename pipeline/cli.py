@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline import __version__, loading
-from pipeline.loading import READABLE_SUFFIXES
-from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline import __version__
+from pipeline.read import loading
+from pipeline.read.loading import READABLE_SUFFIXES
+from pipeline.check.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
 
 USAGE_ERROR, INVALID, WRITTEN, INTERNAL = 2, 1, 0, 3
 PHASES: dict[str, float] = {}
@@ -106,8 +107,8 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
 
 def _run_report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None) -> Outcome:
     with phase("förbereda"):  # pandas and Pandera import while the register loads
-        from pipeline.reader import read_register
-        from pipeline.validate import validate_register, warm_up
+        from pipeline.read.reader import read_register
+        from pipeline.check.validate import validate_register, warm_up
 
     if not register.exists():
         raise UsageError(f"Filen {register} finns inte.")
@@ -117,18 +118,18 @@ def _run_report(register: Path, period_text: str | None, out: Path, today: date,
     check_output_folder(out)
     earlier = None
     if previous is not None:
-        from pipeline.changes import read_about
+        from pipeline.count.changes import read_about
 
         earlier = read_about(previous) if previous.is_file() else None
         if earlier is None:
             raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
                              "Siffror saknas).")
-    # While fastexcel loads the register (started above, see pipeline.loading), this thread gets the
+    # While fastexcel loads the register (started above, see pipeline.read.loading), this thread gets the
     # rest ready: the modules that count and write, Pandera's set-up and the register's checksum.
     with phase("förbereda"):
-        import pipeline.report  # noqa: F401
-        import pipeline.worklist  # noqa: F401
-        import pipeline.writer  # noqa: F401
+        import pipeline.count.report  # noqa: F401
+        import pipeline.write.worklist  # noqa: F401
+        import pipeline.write.workbook  # noqa: F401
         warm_up()
         digest = sha256(register)
     try:
@@ -148,7 +149,7 @@ def _run_report(register: Path, period_text: str | None, out: Path, today: date,
 def choose_period(reg, chosen, today: date):
     import pandas as pd
 
-    from pipeline.tables import Period
+    from pipeline.count.tables import Period
 
     periods = reg.periods
     if chosen is None:
@@ -169,8 +170,8 @@ def choose_period(reg, chosen, today: date):
 def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True,
             sheets: dict | None = None) -> Outcome:
     """Print every problem and write them (text, and a marked copy of the register) to the output folder."""
-    from pipeline.error_workbook import write_error_workbook
-    from pipeline.output import ERRORS_KIND, safe_name, write_set
+    from pipeline.write.error_workbook import write_error_workbook
+    from pipeline.write.files import ERRORS_KIND, safe_name, write_set
 
     errors = [p for p in problems if p.severity == ERROR]
     bad_rows = {p.row for p in errors if p.sheet == "Deltagare" and p.row}
@@ -194,8 +195,8 @@ def changes_since(reg, period, out: Path, earlier):
     """Ändringar: the earlier report of this project recounted from today's register, or None."""
     import pandas as pd
 
-    from pipeline.changes import Changes, compare, find_earlier, read_figures
-    from pipeline.report import build_report
+    from pipeline.count.changes import Changes, compare, find_earlier, read_figures
+    from pipeline.count.report import build_report
 
     earlier = earlier or find_earlier(out, reg.project.case_number, period)
     if earlier is None:
@@ -214,10 +215,10 @@ def changes_since(reg, period, out: Path, earlier):
 def write_report(register: Path, digest: str, reg, period, out: Path, earlier=None) -> Outcome:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.output import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
-    from pipeline.report import build_report, follow_up_worklist, period_enrolments
-    from pipeline.worklist import worklist_package
-    from pipeline.writer import RunInfo, write_workbook
+    from pipeline.write.files import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
+    from pipeline.count.report import build_report, follow_up_worklist, period_enrolments
+    from pipeline.write.worklist import worklist_package
+    from pipeline.write.workbook import RunInfo, write_workbook
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         with phase("räkna"):
@@ -313,8 +314,8 @@ def guarded(action, register: Path, out: Path) -> Outcome:
 
 
 def write_template_file(target: Path) -> int:
-    from pipeline.output import write_set
-    from pipeline.template import write_template
+    from pipeline.write.files import write_set
+    from pipeline.write.template import write_template
 
     folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, "registermall")
     check_output_folder(folder)
@@ -364,14 +365,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "batch":
             return run_batch(args.input, args.samples, args.period or None, args.out, today)
         if args.command == "sample":
-            from pipeline.sample import generate, write_register
+            from pipeline.tools.sample import generate, write_register
 
             print(write_register(generate(args.rows), args.out))
             return WRITTEN
         if args.command == "template":
             return write_template_file(args.out)
         if args.command == "readme":
-            from pipeline.docs import update_readme
+            from pipeline.tools.docs import update_readme
 
             print("README.md uppdaterad." if update_readme(Path("README.md")) else "README.md var redan aktuell.")
             return WRITTEN

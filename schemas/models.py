@@ -4,7 +4,7 @@ The model checks each column of the parsed `Deltagare` sheet: codes (Categorical
 holding any unrecognised value as written) within their allowed values, and required
 cells present. Its failure cases carry the frame's
 index (the Excel row) and the column (the Swedish header), which
-`pipeline.validate` turns into cell references and Swedish messages.
+`pipeline.check.validate` turns into cell references and Swedish messages.
 """
 
 from __future__ import annotations

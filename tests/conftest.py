@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.validate import derive_groups  # noqa: E402
+from pipeline.check.validate import derive_groups  # noqa: E402
 from schemas.register import PROJECT_ITEMS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

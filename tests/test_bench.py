@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline import bench
+from pipeline.tools import bench
 
 
 def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):

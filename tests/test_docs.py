@@ -1,7 +1,7 @@
 """The README's register reference is generated from schemas/register.py and must not drift."""
 
 from conftest import ROOT
-from pipeline.docs import with_reference
+from pipeline.tools.docs import with_reference
 from schemas.register import DELTAGARE
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from pipeline.reader import read_register
-from pipeline.report import build_report
-from pipeline.tables import Period
-from pipeline.validate import validate_register
+from pipeline.read.reader import read_register
+from pipeline.count.report import build_report
+from pipeline.count.tables import Period
+from pipeline.check.validate import validate_register
 
 FIXTURES = ROOT / "tests" / "fixtures"
 

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import enrolments
-from pipeline import tables as t
-from pipeline.checks import OK
-from pipeline.report import build_report
-from pipeline.validate import Project, Register
+from pipeline.count import tables as t
+from pipeline.count.checks import OK
+from pipeline.count.report import build_report
+from pipeline.check.validate import Project, Register
 from schemas.register import CONTACT_TYPES, GROUP_LABELS
 from test_tables import GOALS, PERIODS
 

@@ -17,8 +17,8 @@ import pytest
 
 from conftest import ROOT, TODAY, person, write_register
 from pipeline.cli import main
-from pipeline.reader import read_register
-from pipeline.validate import validate_register
+from pipeline.read.reader import read_register
+from pipeline.check.validate import validate_register
 from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
 
 SHEETS = ["Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat", "Textförslag", "Kontroller",

@@ -1,7 +1,7 @@
 """On a generated 10,000-enrolment register, the pipeline's Siffror equal a slow, plain count.
 
 The reference count below loops over enrolments, persons and months in the plainest
-way, straight from the counting rules, and shares no code with `pipeline.tables`.
+way, straight from the counting rules, and shares no code with `pipeline.count.tables`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from conftest import TODAY
 from pipeline.cli import main
-from pipeline.sample import generate, write_register
+from pipeline.tools.sample import generate, write_register
 
 PERIOD_START, PERIOD_END = date(2011, 3, 1), date(2011, 4, 30)
 MONTHS = ["Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec"]

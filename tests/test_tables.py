@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import enrolments
-from pipeline import tables as t
+from pipeline.count import tables as t
 from schemas.register import GROUP_LABELS
 
 G_YOUNG_DOMESTIC, G_YOUNG_FOREIGN, G_DOMESTIC, G_FOREIGN_FS, G_FOREIGN_INTRO = GROUP_LABELS

@@ -10,10 +10,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
 from conftest import TODAY
-from pipeline import tables as t
-from pipeline import text
+from pipeline.count import tables as t
+from pipeline.count import text
 from pipeline.cli import main
-from pipeline.report import build_report
+from pipeline.count.report import build_report
 from schemas.register import GROUP_LABELS
 from test_properties import registers
 

@@ -225,10 +225,10 @@ def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path, capsys
 
 
 def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_path: Path):
-    from pipeline.error_workbook import WHOLE_COPY_MAX_ROWS, write_error_workbook
-    from pipeline.problems import RegisterInvalid
-    from pipeline.reader import read_register
-    from pipeline.validate import validate_register
+    from pipeline.write.error_workbook import WHOLE_COPY_MAX_ROWS, write_error_workbook
+    from pipeline.check.problems import RegisterInvalid
+    from pipeline.read.reader import read_register
+    from pipeline.check.validate import validate_register
 
     path = write_register(tmp_path / "r.xlsx", [person("P1"), person("P2", kon="X"), person("P3")], origin=(2, 2))
     with pytest.raises(RegisterInvalid) as caught:

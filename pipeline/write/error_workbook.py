@@ -18,7 +18,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from pipeline.problems import ERROR, Problem
+from pipeline.check.problems import ERROR, Problem
 
 ERROR_COLOUR, WARNING_COLOUR, LINK_COLOUR = "FFC7CE", "FFEB9C", "0563C1"
 ERROR_FILL = PatternFill("solid", start_color=ERROR_COLOUR, end_color=ERROR_COLOUR)

@@ -15,7 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
-from pipeline import tables as t
+from pipeline.count import tables as t
 from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
 
 Lookup = Callable[..., float]  # (table, row, column, gender="") -> value

@@ -4,10 +4,10 @@ A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during 
 it releases the GIL. So the command line starts the load first, and pandas, Pandera
 and the rest of the program import on the main thread while it runs. For an `.xlsx`
 a second thread, with its own reader, loads the small sheets and scans the sheet XML
-for what fastexcel does not show (`pipeline.xlsx_scan`), on the second core.
+for what fastexcel does not show (`pipeline.read.xlsx_scan`), on the second core.
 
 This module imports neither pandas nor the schemas' models: it must stay cheap to
-import. `pipeline.reader` turns what it loads into frames.
+import. `pipeline.read.reader` turns what it loads into frames.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.problems import RegisterUnreadable
-from pipeline.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
+from pipeline.check.problems import RegisterUnreadable
+from pipeline.read.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
 from schemas.register import DELTAGARE, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

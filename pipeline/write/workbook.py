@@ -17,8 +17,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from pipeline import tables as t
-from pipeline.report import Report
+from pipeline.count import tables as t
+from pipeline.count.report import Report
 from schemas.register import CONTACT_TYPES, GROUP_LABELS
 
 SHEET_ORDER = ("Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat",

@@ -1,7 +1,7 @@
 """Reading a register workbook into frames of text, one per sheet, with cell positions.
 
 Every cell is read as the text Excel holds for it (fastexcel, `dtypes="string"`, loaded
-by `pipeline.loading`), so that parsing and coercion happen once, in `pipeline.parse`,
+by `pipeline.read.loading`), so that parsing and coercion happen once, in `pipeline.check.parse`,
 where a bad cell becomes a message instead of a silent guess. Each column is a
 Categorical of its stripped text: a register's columns repeat few values, so stripping
 here and every later parse work on the distinct values only. A sheet's table starts at
@@ -20,10 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import loading
-from pipeline.loading import LoadedSheet, is_panic
-from pipeline.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
-from pipeline.xlsx_scan import HiddenCell
+from pipeline.read import loading
+from pipeline.read.loading import LoadedSheet, is_panic
+from pipeline.check.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
+from pipeline.read.xlsx_scan import HiddenCell
 from schemas.register import SHEETS, Sheet, normalise_label
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.problems import ERROR, Problem
-from pipeline.reader import RawSheet
+from pipeline.check.problems import ERROR, Problem
+from pipeline.read.reader import RawSheet
 from schemas.register import Column
 
 # named groups, so that pyarrow (RE2) and Python's re read the same patterns

@@ -14,10 +14,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from pipeline import tables as t
-from pipeline.checks import FAILED, run_checks
-from pipeline.text import suggestions
-from pipeline.validate import Register
+from pipeline.count import tables as t
+from pipeline.count.checks import FAILED, run_checks
+from pipeline.count.text import suggestions
+from pipeline.check.validate import Register
 
 
 @dataclass

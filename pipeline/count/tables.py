@@ -4,7 +4,7 @@ Every function takes typed frames (never files) and returns rows of
 `Tabell, Rad, Kolumn, Kön, Värde`: the `Siffror` sheet is their concatenation, and
 the writer lays out each table sheet from the same rows. Sum rows are counted
 from the enrolments directly, not added up from the group rows, so that
-`pipeline.checks` compares two independent counts.
+`pipeline.count.checks` compares two independent counts.
 """
 
 from __future__ import annotations

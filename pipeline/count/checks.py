@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline import tables as t
-from pipeline.text import allowed_numbers, numbers_in
+from pipeline.count import tables as t
+from pipeline.count.text import allowed_numbers, numbers_in
 from schemas.register import CONTACT_TYPES, GROUP_LABELS
 
 CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat"]

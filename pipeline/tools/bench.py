@@ -24,7 +24,7 @@ from pathlib import Path
 
 CACHE = Path(".bench")
 RESULTS = Path("docs/bench_results.md")
-GENERATOR_VERSION = 2  # bump when pipeline/sample.py changes what it writes
+GENERATOR_VERSION = 2  # bump when pipeline/tools/sample.py changes what it writes
 BAD_CELLS = 10_000
 
 # each measured command runs under this wrapper, whose only child is the command: its
@@ -44,7 +44,7 @@ def register_path(rows: int, bad: int = 0) -> Path:
 
 
 def ensure_register(rows: int, bad: int = 0) -> Path:
-    from pipeline.sample import corrupt, generate, write_register
+    from pipeline.tools.sample import corrupt, generate, write_register
 
     path = register_path(rows, bad)
     if not path.exists():

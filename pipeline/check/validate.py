@@ -1,7 +1,7 @@
 """Turning the read sheets into a validated `Register`, or every problem at once.
 
 Column rules come from the Pandera models in `schemas.models` (required cells,
-allowed codes); parse errors from `pipeline.parse`; the rules between cells, rows
+allowed codes); parse errors from `pipeline.check.parse`; the rules between cells, rows
 and sheets (exit before enrolment, overlapping enrolments, target groups, periods)
 live here. Everything is found in one pass and raised together.
 """
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from pipeline.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
-from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
-from pipeline.reader import RawSheet
-from pipeline.tables import FOLLOW_UP_DAYS, person_codes
+from pipeline.check.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
+from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
+from pipeline.read.reader import RawSheet
+from pipeline.count.tables import FOLLOW_UP_DAYS, person_codes
 from schemas.models import MODELS
 from schemas.register import (
     DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
@@ -221,7 +221,7 @@ def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> lis
     sheet, model = MODELS[raw.sheet.name]
     headers = {c.key: c.header for c in sheet.columns}
     by_header = {c.header: c for c in sheet.columns}
-    # Text columns are Categoricals of their distinct texts (see pipeline.reader); the model declares
+    # Text columns are Categoricals of their distinct texts (see pipeline.read.reader); the model declares
     # them as text, and describing a Categorical of a million IDs would cost Pandera seconds.
     texts = {c.key: as_text(frame[c.key]) for c in sheet.columns if c.kind in ("id", "text")}
     try:
