@@ -149,7 +149,7 @@ def _run_report(register: Path, period_text: str | None, out: Path, today: date,
 def choose_period(reg, chosen, today: date):
     import pandas as pd
 
-    from pipeline.count.tables import Period
+    from pipeline.period import Period
 
     periods = reg.periods
     if chosen is None:

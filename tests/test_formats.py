@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from pipeline.read.reader import read_register
 from pipeline.count.report import build_report
-from pipeline.count.tables import Period
+from pipeline.period import Period
 from pipeline.check.validate import validate_register
 
 FIXTURES = ROOT / "tests" / "fixtures"

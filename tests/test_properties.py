@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from conftest import enrolments
 from pipeline.count import tables as t
+from pipeline.period import Period
 from pipeline.count.checks import OK
 from pipeline.count.report import build_report
 from pipeline.check.validate import Project, Register
@@ -46,7 +47,7 @@ def persons(draw, pid: int) -> list[dict]:
 
 
 @st.composite
-def registers(draw) -> tuple[Register, t.Period]:
+def registers(draw) -> tuple[Register, Period]:
     rows = [r for pid in range(draw(st.integers(1, 25))) for r in draw(persons(pid))]
     n_contacts = draw(st.integers(0, 8))
     contacts = pd.DataFrame({

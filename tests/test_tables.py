@@ -7,12 +7,13 @@ import pytest
 
 from conftest import enrolments
 from pipeline.count import tables as t
+from pipeline.period import Period, as_of
 from schemas.register import GROUP_LABELS
 
 G_YOUNG_DOMESTIC, G_YOUNG_FOREIGN, G_DOMESTIC, G_FOREIGN_FS, G_FOREIGN_INTRO = GROUP_LABELS
-PERIOD = t.Period(pd.Timestamp("2009-05-01"), pd.Timestamp("2009-06-30"))
+PERIOD = Period(pd.Timestamp("2009-05-01"), pd.Timestamp("2009-06-30"))
 PROJECT_START = pd.Timestamp("2008-05-01")
-PERIODS = [t.Period(pd.Timestamp(a), pd.Timestamp(b)) for a, b in
+PERIODS = [Period(pd.Timestamp(a), pd.Timestamp(b)) for a, b in
            [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
             ("2009-01-01", "2009-02-28"), ("2009-03-01", "2009-04-30"), ("2009-05-01", "2009-06-30")]]
 GOALS = dict(goal_enrolled=135, goal_young=60, goal_domestic_adults=25, goal_foreign=50, goal_women_share=0.5,
@@ -26,10 +27,10 @@ def value(figs: pd.DataFrame, row: str, column: str, gender: str = "") -> float:
 
 
 def prepared(*rows: dict, end: pd.Timestamp = PERIOD.end) -> pd.DataFrame:
-    return t.prepare(t.as_of(enrolments(*rows), end))
+    return t.prepare(as_of(enrolments(*rows), end))
 
 
-def table_1(*rows: dict, period: t.Period = PERIOD) -> pd.DataFrame:
+def table_1(*rows: dict, period: Period = PERIOD) -> pd.DataFrame:
     return t.table_1(prepared(*rows, end=period.end), t.table_1_months(PROJECT_START, period))
 
 

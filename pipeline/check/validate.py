@@ -19,7 +19,7 @@ from pandera.errors import SchemaErrors
 from pipeline.check.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
 from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
 from pipeline.read.reader import RawSheet
-from pipeline.count.tables import FOLLOW_UP_DAYS, person_codes
+from pipeline.period import follow_up_from, person_codes
 from schemas.models import MODELS
 from schemas.register import (
     DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
@@ -312,7 +312,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
     if project.end is not None:
         flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
-    recent = f["follow_up"].notna() & (f["exited"] + pd.Timedelta(days=FOLLOW_UP_DAYS) > today)
+    recent = f["follow_up"].notna() & (follow_up_from(f["exited"]) > today)
     flag(recent, "follow_up", "Uppföljningen är ifylld fast det har gått mindre än 90 dagar sedan "
          "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
     return out

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.count.tables import FIGURE_COLUMNS, Period
+from pipeline.count.tables import FIGURE_COLUMNS
+from pipeline.period import Period
 
 KEY = ["Tabell", "Rad", "Kolumn", "Kön"]
 CHANGE_COLUMNS = [*KEY, "Tidigare värde", "Nytt värde"]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.count import tables as t
+from pipeline.period import Period, as_of, follow_up_due, follow_up_from
 from pipeline.count.checks import FAILED, run_checks
 from pipeline.count.text import suggestions
 from pipeline.check.validate import Register
@@ -23,8 +24,8 @@ from pipeline.check.validate import Register
 @dataclass
 class Report:
     register: Register
-    period: t.Period
-    periods: list[t.Period]  # reporting periods up to and including this one
+    period: Period
+    periods: list[Period]  # reporting periods up to and including this one
     table_1_months: pd.PeriodIndex
     figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
     checks: pd.DataFrame
@@ -49,16 +50,16 @@ class Report:
         return self._values[key]
 
 
-def reporting_periods(register: Register) -> list[t.Period]:
-    return [t.Period(row.start, row.end) for row in register.periods.itertuples()]
+def reporting_periods(register: Register) -> list[Period]:
+    return [Period(row.start, row.end) for row in register.periods.itertuples()]
 
 
-def period_enrolments(register: Register, period: t.Period) -> pd.DataFrame:
+def period_enrolments(register: Register, period: Period) -> pd.DataFrame:
     """The enrolments every table of `period` counts: the register as it stood at its end, prepared."""
-    return t.prepare(t.as_of(register.enrolments, period.end))
+    return t.prepare(as_of(register.enrolments, period.end))
 
 
-def build_report(register: Register, period: t.Period, enrolments: pd.DataFrame | None = None) -> Report:
+def build_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
     """All figures, checks and text of `period`; `enrolments` are `period_enrolments`, if already made."""
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     enrolments = (period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS]
@@ -78,12 +79,12 @@ def build_report(register: Register, period: t.Period, enrolments: pd.DataFrame 
     return Report(register, period, periods, months, figs, checks, text)
 
 
-def follow_up_worklist(enrolments: pd.DataFrame, period: t.Period) -> pd.DataFrame:
+def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet
     followed up, the earliest due first."""
-    due = enrolments.loc[t.follow_up_due(enrolments, period.end) & enrolments["follow_up"].isna(),
+    due = enrolments.loc[follow_up_due(enrolments["exited"], period.end) & enrolments["follow_up"].isna(),
                          ["person_id", "coach", "exited", "reason"]]
-    deadline = due["exited"] + pd.Timedelta(days=t.FOLLOW_UP_DAYS)
+    deadline = follow_up_from(due["exited"])
     order = np.lexsort((due.index.to_numpy(), deadline.to_numpy()))
     return pd.DataFrame({
         "Rad i registret": due.index,

@@ -9,17 +9,17 @@ from the enrolments directly, not added up from the group rows, so that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from pipeline.period import (
+    NO_MONTH, Period, as_of, enrolment_numbers, follow_up_due, month_number, person_codes,
+)
 from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS
 
 GENDERS = ("kv", "m")
 MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec")
 FIGURE_COLUMNS = ["Tabell", "Rad", "Kolumn", "Kön", "Värde"]
-FOLLOW_UP_DAYS = 90
 
 T1, T2, T4, REASONS, RESULTS = "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat"
 T1_SUM_GENDER, T1_SUM = "Summa (kvinnor/män)", "Summa"
@@ -32,20 +32,6 @@ DOMESTIC_ADULTS = GROUP_LABELS[2]
 FOREIGN_GROUPS = tuple(label for (young, born, _), label in TARGET_GROUPS.items() if born == "Utrikes")
 
 
-@dataclass(frozen=True)
-class Period:
-    start: pd.Timestamp
-    end: pd.Timestamp
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%y%m%d}-{self.end:%y%m%d}"
-
-    @property
-    def months(self) -> pd.PeriodIndex:
-        return pd.period_range(self.start, self.end, freq="M")
-
-
 # --- shared helpers ----------------------------------------------------------------------
 
 def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
@@ -56,17 +42,7 @@ def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     """Add what every table counts by: the output gender label, the target group as a Categorical,
     each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
-    person = person_codes(enrolments["person_id"])
-    enrolled_day = enrolments["enrolled"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    # each person's enrolments by date, then sheet order: one stable sort of an integer key
-    # (person, days since the earliest enrolment), not a sort of text IDs
-    days = enrolled_day - enrolled_day.min() if len(person) else enrolled_day
-    order = np.argsort(person << 32 | days, kind="stable")
-    sorted_person = person[order]
-    starts = np.r_[True, sorted_person[1:] != sorted_person[:-1]] if len(order) else np.array([], dtype=bool)
-    run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0)) if len(order) else order
-    number = np.empty(len(order), dtype=np.int64)
-    number[order] = np.arange(len(order)) - run_start
+    number = enrolment_numbers(person_codes(enrolments["person_id"]), enrolments["enrolled"])
     kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), categories=list(GENDERS))
     group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), categories=list(GROUP_LABELS))
     return enrolments.assign(kon=kon, enrolment_number=number, group=group,
@@ -74,37 +50,9 @@ def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
                              exited_month=month_number(enrolments["exited"]))
 
 
-def person_codes(ids: pd.Series) -> np.ndarray:
-    """An integer per distinct Deltagar-ID (-1 for none): the Categorical's own codes when it is one."""
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        return ids.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(ids)[0].astype(np.int64)
-
-
-def month_number(dates: pd.Series) -> np.ndarray:
-    """Each date's month as pandas' monthly Period ordinal (months since January 1970); NaT gives NO_MONTH."""
-    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-
-
-NO_MONTH = np.datetime64("NaT", "M").astype(np.int64)
-
-
 # what the tables count by, once prepared: no Deltagar-ID, coach or birth date reaches them
 COUNTED_COLUMNS = ["enrolled", "exited", "reason", "follow_up", "born", "group", "kon", "enrolment_number",
                    "enrolled_month", "exited_month"]
-
-
-def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """The register as it stood at `end`: later enrolments ignored, later exits not yet made."""
-    kept = enrolments[enrolments["enrolled"] <= end]
-    later_exit = kept["exited"] > end
-    if not later_exit.any():
-        return kept
-    return kept.assign(
-        exited=kept["exited"].mask(later_exit),
-        reason=kept["reason"].mask(later_exit),
-        follow_up=kept["follow_up"].mask(later_exit),
-    )
 
 
 def _codes(values: pd.Series, categories: list) -> np.ndarray:
@@ -357,13 +305,8 @@ def period_exit_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()])
 
 
-def follow_up_due(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
-    """Exits whose 90 days have passed by `end` (exit date + 90 days <= end)."""
-    return enrolments["exited"].notna() & (enrolments["exited"] + pd.Timedelta(days=FOLLOW_UP_DAYS) <= end)
-
-
 def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
-    due = enrolments[follow_up_due(enrolments, period.end)]
+    due = enrolments[follow_up_due(enrolments["exited"], period.end)]
     in_work = float((due["follow_up"] == "Arbete").sum())
     share = in_work / len(due) if len(due) else 0.0
     return [("Utskrivna mer än 90 dagar", "Utfall", "", float(len(due))),

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.period import follow_up_from
 from schemas.register import CONTACT_TYPES, DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT
 
 REFERENCE_PERIODS = [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
@@ -87,7 +88,7 @@ def generate(n_enrolments: int, seed: int = 2008, last_day: str = "2009-06-30",
     frame = frame.sort_values(["enrolled", "row_order"], kind="stable").reset_index(drop=True)
     frame = frame.iloc[:n_enrolments].copy()
     # a re-enrolment keeps the benefit; its age decides its group, which stays a target group
-    due = frame["exited"].notna() & (frame["exited"] + pd.Timedelta(days=90) <= last)
+    due = frame["exited"].notna() & (follow_up_from(frame["exited"]) <= last)
     status = pd.Series(rng.choice(np.array(["Arbete", "Studier", "Annat", "Ej nådd"]), len(frame),
                                   p=[0.4, 0.15, 0.3, 0.15]))
     frame["follow_up"] = status.where(due.to_numpy() & (rng.random(len(frame)) < 0.8)).to_numpy()

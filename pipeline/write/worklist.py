@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.count.tables import Period
+from pipeline.period import Period
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_COLUMNS = ("Utskriven", "Uppföljning senast")
