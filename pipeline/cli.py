@@ -108,7 +108,7 @@ def run_report(register: Path, period_text: str | None, out: Path, today: date,
 def _run_report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None) -> Outcome:
     with phase("förbereda"):  # pandas and Pandera import while the register loads
         from pipeline.read.reader import read_register
-        from pipeline.check.validate import validate_register, warm_up
+        from pipeline.check.validate import choose_period, validate_register, warm_up
 
     if not register.exists():
         raise UsageError(f"Filen {register} finns inte.")
@@ -137,34 +137,13 @@ def _run_report(register: Path, period_text: str | None, out: Path, today: date,
             sheets = read_register(register)
         with phase("validera"):
             reg = validate_register(sheets, today)
-        period = choose_period(reg, chosen, today)
+        period = choose_period(reg.periods, chosen, today)
     except RegisterUnreadable as exc:
         return invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
         with phase("skriva fel"):
             return invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets)
     return write_report(register, digest, reg, period, out, earlier)
-
-
-def choose_period(reg, chosen, today: date):
-    import pandas as pd
-
-    from pipeline.period import Period
-
-    periods = reg.periods
-    if chosen is None:
-        ended = periods[periods["end"] < pd.Timestamp(today)]
-        if ended.empty:
-            raise RegisterInvalid([Problem(ERROR, "Perioder", "", "", "Ingen period i Perioder har tagit slut "
-                                           "ännu. Ange perioden med PERIOD=ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD.")])
-        last = ended.iloc[-1]
-        return Period(last["start"], last["end"])
-    match = periods[(periods["start"] == chosen[0]) & (periods["end"] == chosen[1])]
-    if match.empty:
-        listed = ", ".join(f"{s:%Y-%m-%d}..{e:%Y-%m-%d}" for s, e in zip(periods["start"], periods["end"]))
-        raise RegisterInvalid([Problem(ERROR, "Perioder", "", f"{chosen[0]:%Y-%m-%d}..{chosen[1]:%Y-%m-%d}",
-                                       f"Perioden finns inte i bladet Perioder. Välj en av: {listed}.")])
-    return Period(chosen[0], chosen[1])
 
 
 def invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True,

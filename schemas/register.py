@@ -17,9 +17,17 @@ from typing import Literal
 Kind = Literal["id", "text", "code", "date"]
 
 
+SPACES = r"\s+"
+
+
 def normalise_label(text: str) -> str:
     """Fold a header or code as a coach may write it: case, surrounding and repeated spaces."""
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+    return re.sub(SPACES, " ", str(text)).strip().casefold()
+
+
+def normalise_labels(texts):
+    """`normalise_label` of every text of a pandas string Series, in a few vectorised calls."""
+    return texts.str.replace(SPACES, " ", regex=True).str.strip().str.casefold()
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,19 @@
-"""Parsing the register's string cells into typed values, every bad cell a Problem.
+"""Typing the register's text cells, sheet by sheet: every cell that cannot be typed is a Problem.
 
-Each cell is converted exactly once and never guessed: codes are matched against
-the accepted spellings of `schemas.register`, dates against the accepted forms
-(a date cell, `YYYY-MM-DD`, `YYYY-MM-DD hh:mm`, `YYMMDD`). An unrecognised code
-stays as written so that the Pandera model reports it with its value.
+This module owns every conversion of a cell and never a rule: `parse_project`,
+`parse_periods`, `parse_enrolments` and `parse_contacts` turn each sheet as read into a
+typed frame (or the `Projekt` values) and record the cells they cannot type. Each cell is
+converted exactly once and never guessed: codes are matched against the accepted
+spellings of `schemas.register`, dates against the accepted forms (a date cell,
+`YYYY-MM-DD`, `YYYY-MM-DD hh:mm`, `YYMMDD`), on each column's distinct values only. An
+unrecognised code stays as written, so that validation's Pandera model reports it with
+its value. Whether a typed value is allowed is `pipeline.check.validate`'s to say.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,11 +22,17 @@ import pyarrow.compute as pc
 
 from pipeline.check.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
-from schemas.register import Column
+from schemas.register import DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, Column, normalise_label, normalise_labels
 
 # named groups, so that pyarrow (RE2) and Python's re read the same patterns
 ISO_DATE = r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 SHORT_DATE = r"^(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})$"
+# a whole number written as a decimal (17.0 from a number cell) is that number
+WHOLE_NUMBER_AS_DECIMAL = r"^(\d+)\.0+$"
+
+
+def whole_numbers(texts: pd.Series) -> pd.Series:
+    return texts.str.replace(WHOLE_NUMBER_AS_DECIMAL, r"\1", regex=True)
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -61,10 +72,7 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
 
 def normalise_codes(values: pd.Series, column: Column) -> pd.Series:
     lookup = column.code_lookup()
-    folded = values.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
-    # a whole number written as a decimal (3.0 from a number cell) is that number
-    folded = folded.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    return folded.map(lookup).astype("string")
+    return whole_numbers(normalise_labels(values)).map(lookup).astype("string")
 
 
 def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
@@ -112,6 +120,17 @@ def _extract(texts: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(joined.to_pandas(), index=texts.index, dtype="string")
 
 
+def parse_date_value(text) -> pd.Timestamp | None:
+    """One date written as text (a `Projekt` value, a period on the command line), by the same
+    patterns and calendar check as a column's dates; None if it is none."""
+    if text is None or pd.isna(text):
+        return None
+    texts = pd.Series([str(text).strip()], dtype="string")
+    short = _extract(texts, SHORT_DATE)
+    value = _dates(_extract(texts, ISO_DATE)).where(short.isna(), _dates("20" + short)).iloc[0]
+    return None if pd.isna(value) else value
+
+
 def _dates(texts: pd.Series) -> pd.Series:
     return pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
 
@@ -135,5 +154,94 @@ def parse_text(raw: RawSheet, column: Column) -> pd.Series:
     values = raw.frame[column.key]
     if column.kind == "id" and values.cat.categories.str.endswith(".0").any():
         # an ID typed as a number may be read as 17.0; it is the ID 17
-        values = recode(values, lambda ids: ids.str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
+        values = recode(values, whole_numbers)
     return values
+
+
+# --- the sheets ----------------------------------------------------------------------------
+
+@dataclass
+class ProjectValues:
+    """The `Projekt` items as typed: each item's rows, and the value of its first row (None where
+    that value cannot be typed or the item is missing)."""
+
+    rows: dict[str, list[int]]  # item key -> Excel rows where the item stands
+    values: dict[str, object]  # item key -> typed value
+
+
+def parse_project(raw: RawSheet, problems: list[Problem]) -> ProjectValues:
+    labels = raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
+    rows: dict[str, list[int]] = {}
+    values: dict[str, object] = {}
+    for item in PROJECT_ITEMS:
+        rows[item.key] = list(labels.index[labels == normalise_label(item.label)])
+        if not rows[item.key]:
+            continue
+        row = rows[item.key][0]
+        text = raw.frame.at[row, "value"]
+        values[item.key] = parse_project_value(item.kind, text)
+        if values[item.key] is None:
+            problems.append(Problem(ERROR, raw.sheet.name, raw.cell("value", row), "" if pd.isna(text) else text,
+                                    f"{item.label} måste vara {_ITEM_EXPECTED[item.kind]}, t.ex. {item.example}."))
+    return ProjectValues(rows, values)
+
+
+_ITEM_EXPECTED = {
+    "text": "ifyllt",
+    "date": "ett datum (ÅÅÅÅ-MM-DD)",
+    "count": "ett heltal",
+    "share": "en andel i procent (70 %) eller som tal mellan 0 och 1 (0,7)",
+}
+
+
+def parse_project_value(kind: str, text) -> object:
+    if text is None or pd.isna(text) or str(text).strip() == "":
+        return None
+    text = str(text).strip()
+    if kind == "text":
+        return text
+    if kind == "date":
+        return parse_date_value(text)
+    if kind == "count":
+        m = re.fullmatch(r"(\d+)(?:\.0+)?\s*(?:st)?", text)
+        return float(m.group(1)) if m else None
+    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*%", text)
+    if m:
+        share = float(m.group(1).replace(",", ".")) / 100
+    else:
+        m = re.fullmatch(r"(0(?:[.,]\d+)?|1(?:[.,]0+)?)", text)
+        if not m:
+            return None
+        share = float(m.group(1).replace(",", "."))
+    return share if 0 < share <= 1 else None
+
+
+def parse_periods(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame({"start": parse_dates(raw, PERIODER.column("start"), problems),
+                         "end": parse_dates(raw, PERIODER.column("end"), problems)}, index=raw.frame.index)
+
+
+def parse_enrolments(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
+    col = {c.key: c for c in DELTAGARE.columns}
+    enrolled = parse_dates(raw, col["enrolled"], problems)
+    return pd.DataFrame({
+        "person_id": parse_text(raw, col["person_id"]),
+        "gender": parse_codes(raw, col["gender"]),
+        "birth_date": parse_dates(raw, col["birth_date"], problems, century_before=enrolled),
+        "born": parse_codes(raw, col["born"]),
+        "benefit": parse_codes(raw, col["benefit"]),
+        "enrolled": enrolled,
+        "exited": parse_dates(raw, col["exited"], problems),
+        "reason": parse_codes(raw, col["reason"]),
+        "follow_up": parse_codes(raw, col["follow_up"]),
+        "coach": parse_text(raw, col["coach"]),
+    }, index=raw.frame.index)
+
+
+def parse_contacts(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
+    col = {c.key: c for c in KONTAKTER.columns}
+    return pd.DataFrame({
+        "date": parse_dates(raw, col["date"], problems),
+        "organisation": parse_text(raw, col["organisation"]),
+        "type": parse_codes(raw, col["type"]),
+    }, index=raw.frame.index)

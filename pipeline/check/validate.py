@@ -1,14 +1,16 @@
-"""Turning the read sheets into a validated `Register`, or every problem at once.
+"""Every rule of the register: sheets and headers, cells, rows, persons, periods, the chosen period.
 
-Column rules come from the Pandera models in `schemas.models` (required cells,
-allowed codes); parse errors from `pipeline.check.parse`; the rules between cells, rows
-and sheets (exit before enrolment, overlapping enrolments, target groups, periods)
-live here. Everything is found in one pass and raised together.
+Validation takes the register as read (`pipeline.read.reader`), has it typed
+(`pipeline.check.parse`, which records the cells it cannot type) and judges it: the
+sheets and header rows, each column against the Pandera models of `schemas.models`
+(required cells, allowed codes), then the rules between cells, rows, persons and sheets
+(exit before enrolment, target groups, overlapping enrolments, gap-free periods), and the
+report period asked for. Every rule returns `Problem`s; all are found in one pass and
+raised together. This is the one place where a rule is added.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,16 +18,17 @@ import numpy as np
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from pipeline.check.parse import ISO_DATE, SHORT_DATE, as_text, parse_codes, parse_dates, parse_text
+from pipeline.check.parse import (
+    ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_project,
+)
 from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
-from pipeline.read.reader import RawSheet
-from pipeline.period import follow_up_from, person_codes
+from pipeline.period import Period, follow_up_from, person_codes
+from pipeline.read.reader import RawSheet, ReadRegister
 from schemas.models import MODELS
 from schemas.register import (
-    DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS,
-    YOUNG_MAX_AGE, normalise_label,
+    DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS, YOUNG_MAX_AGE,
+    normalise_label,
 )
-
 
 
 @dataclass
@@ -51,13 +54,18 @@ class Register:
     problems: list[Problem] = field(default_factory=list)  # warnings and notices
 
 
-def validate_register(sheets: dict[str, RawSheet], today: date | None = None) -> Register:
+def validate_register(read: ReadRegister, today: date | None = None) -> Register:
     today_ts = pd.Timestamp(today or date.today())
-    problems: list[Problem] = [p for raw in sheets.values() for p in raw.problems]
-    project = parse_project(sheets[PROJEKT.name], problems)
-    periods = parse_periods(sheets[PERIODER.name], project, problems)
-    enrolments = parse_enrolments(sheets[DELTAGARE.name], project, today_ts, problems)
-    contacts = parse_contacts(sheets[KONTAKTER.name], today_ts, problems)
+    sheets = read.sheets
+    problems = structure_problems(read) + [p for raw in sheets.values() for p in raw.problems]
+    if any(p.severity == ERROR for p in problems if p.row <= _header_row(sheets, p.sheet)):
+        # without its sheets and columns the register cannot be typed; the cells are judged once they are there
+        raise RegisterInvalid(problems, sheets=sheets)
+    project = project_rules(sheets[PROJEKT.name], parse_project(sheets[PROJEKT.name], problems), problems)
+    periods = period_rules(sheets[PERIODER.name], parse_periods(sheets[PERIODER.name], problems), project,
+                           problems)
+    enrolments = enrolment_problems(sheets[DELTAGARE.name], project, today_ts, problems)
+    contacts = contact_problems(sheets[KONTAKTER.name], today_ts, problems)
     rows_read = sheets[DELTAGARE.name].rows_read
     if rows_read == 0:
         problems.append(Problem(NOTICE, DELTAGARE.name, "", "", "Bladet har inga inskrivningar ännu; rapporten "
@@ -69,30 +77,49 @@ def validate_register(sheets: dict[str, RawSheet], today: date | None = None) ->
                     sorted(set(problems), key=Problem.sort_key))
 
 
+def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
+    raw = sheets.get(name)
+    return raw.header_row if raw else 1 << 30
+
+
+# --- sheets and header rows ------------------------------------------------------------
+
+def structure_problems(read: ReadRegister) -> list[Problem]:
+    """Missing sheets, empty sheets, and what each header row lacks, repeats or does not know."""
+    problems = [Problem(ERROR, sheet.name, "", "", f"Bladet {sheet.name} saknas i registret. Lägg till det "
+                        f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in read.missing]
+    for raw in read.sheets.values():
+        name, headers, row = raw.sheet.name, raw.headers, raw.header_row
+        if raw.empty:
+            problems.append(Problem(ERROR, name, "", "", "Bladet är tomt: rubrikraden saknas."))
+            continue
+        problems += [Problem(NOTICE, name, cell, "", "Kolumnen har ingen rubrik och läses inte.")
+                     for cell in headers.unnamed]
+        problems += [Problem(NOTICE, name, cell, text, "Okänd kolumn; den läses inte.")
+                     for cell, text in headers.unknown]
+        problems += [Problem(ERROR, name, cell, text, f"Kolumnen {raw.sheet.header_lookup()[normalise_label(text)].header} "
+                             f"finns två gånger (även i {first}). Ta bort eller byt namn på den ena.")
+                     for cell, text, first in headers.repeated]
+        problems += [Problem(ERROR, name, f"{row}:{row}", "", f"Kolumnen {column.header} saknas i rubrikraden "
+                             f"(rad {row}).") for column in headers.missing]
+    return problems
+
+
 # --- Projekt ---------------------------------------------------------------------------
 
-def parse_project(raw: RawSheet, problems: list[Problem]) -> Project:
-    labels = raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
-    values: dict[str, object] = {}
+def project_rules(raw: RawSheet, parsed: ProjectValues, problems: list[Problem]) -> Project:
+    """Every item present once; the project ends after it starts."""
+    values = parsed.values
     for item in PROJECT_ITEMS:
-        rows = labels.index[labels == normalise_label(item.label)]
+        rows = parsed.rows[item.key]
         if len(rows) == 0:
             problems.append(Problem(ERROR, raw.sheet.name, "", "",
                                     f"Uppgiften {item.label} saknas. Lägg till en rad med "
                                     f"{item.label} i kolumnen Uppgift och t.ex. {item.example} i Värde."))
-            continue
-        if len(rows) > 1:
+        elif len(rows) > 1:
             problems.append(Problem(ERROR, raw.sheet.name, raw.cell("item", rows[1]), item.label,
                                     f"Uppgiften {item.label} finns flera gånger (rad "
                                     f"{', '.join(map(str, rows))}). Behåll en."))
-        row = rows[0]
-        text = raw.frame.at[row, "value"]
-        cell = raw.cell("value", row)
-        parsed = parse_project_value(item.kind, text)
-        if parsed is None:
-            problems.append(Problem(ERROR, raw.sheet.name, cell, "" if pd.isna(text) else text,
-                                    f"{item.label} måste vara {_ITEM_EXPECTED[item.kind]}, t.ex. {item.example}."))
-        values[item.key] = parsed
     if values.get("start") is not None and values.get("end") is not None and values["end"] < values["start"]:
         problems.append(Problem(ERROR, raw.sheet.name, "", "", "Projektslut ligger före Projektstart."))
     goals = {i.key: values.get(i.key) for i in PROJECT_ITEMS if i.kind in ("count", "share")}
@@ -100,52 +127,11 @@ def parse_project(raw: RawSheet, problems: list[Problem]) -> Project:
                    values.get("start"), values.get("end"), goals)
 
 
-_ITEM_EXPECTED = {
-    "text": "ifyllt",
-    "date": "ett datum (ÅÅÅÅ-MM-DD)",
-    "count": "ett heltal",
-    "share": "en andel i procent (70 %) eller som tal mellan 0 och 1 (0,7)",
-}
-
-
-def parse_project_value(kind: str, text) -> object:
-    if text is None or pd.isna(text) or str(text).strip() == "":
-        return None
-    text = str(text).strip()
-    if kind == "text":
-        return text
-    if kind == "date":
-        iso, short = re.match(ISO_DATE, text), re.match(SHORT_DATE, text)
-        if iso:
-            value = pd.to_datetime(iso.group(1), format="%Y-%m-%d", errors="coerce")
-        elif short:
-            value = pd.to_datetime("20" + "".join(short.groups()), format="%Y%m%d", errors="coerce")
-        else:
-            return None
-        return None if pd.isna(value) else value
-    if kind == "count":
-        m = re.fullmatch(r"(\d+)(?:\.0+)?\s*(?:st)?", text)
-        return float(m.group(1)) if m else None
-    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*%", text)
-    if m:
-        share = float(m.group(1).replace(",", ".")) / 100
-    else:
-        m = re.fullmatch(r"(0(?:[.,]\d+)?|1(?:[.,]0+)?)", text)
-        if not m:
-            return None
-        share = float(m.group(1).replace(",", "."))
-    return share if 0 < share <= 1 else None
-
-
-
-
 # --- Perioder --------------------------------------------------------------------------
 
-def parse_periods(raw: RawSheet, project: Project, problems: list[Problem]) -> pd.DataFrame:
+def period_rules(raw: RawSheet, periods: pd.DataFrame, project: Project, problems: list[Problem]) -> pd.DataFrame:
+    """Every period complete, in order, without gaps or overlaps, the first starting at Projektstart."""
     name = raw.sheet.name
-    start_col, end_col = PERIODER.column("start"), PERIODER.column("end")
-    periods = pd.DataFrame({"start": parse_dates(raw, start_col, problems),
-                            "end": parse_dates(raw, end_col, problems)}, index=raw.frame.index)
     for key in ("start", "end"):
         for row in raw.frame.index[raw.frame[key].isna()]:
             problems.append(Problem(ERROR, name, raw.cell(key, row), "",
@@ -184,22 +170,10 @@ def _d(value) -> str:
 
 # --- Deltagare -------------------------------------------------------------------------
 
-def parse_enrolments(raw: RawSheet, project: Project, today: pd.Timestamp,
-                     problems: list[Problem]) -> pd.DataFrame:
-    col = {c.key: c for c in DELTAGARE.columns}
-    enrolled = parse_dates(raw, col["enrolled"], problems)
-    frame = pd.DataFrame({
-        "person_id": parse_text(raw, col["person_id"]),
-        "gender": parse_codes(raw, col["gender"]),
-        "birth_date": parse_dates(raw, col["birth_date"], problems, century_before=enrolled),
-        "born": parse_codes(raw, col["born"]),
-        "benefit": parse_codes(raw, col["benefit"]),
-        "enrolled": enrolled,
-        "exited": parse_dates(raw, col["exited"], problems),
-        "reason": parse_codes(raw, col["reason"]),
-        "follow_up": parse_codes(raw, col["follow_up"]),
-        "coach": parse_text(raw, col["coach"]),
-    }, index=raw.frame.index)
+def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
+                       problems: list[Problem]) -> pd.DataFrame:
+    """The enrolments typed and judged: the model's column rules, then the rules between cells and rows."""
+    frame = parse_enrolments(raw, problems)
     already = {p.cell for p in problems if p.sheet == raw.sheet.name}
     problems += model_problems(raw, frame, already)
     frame = frame.assign(**derive_groups(frame))
@@ -361,16 +335,30 @@ def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
 
 # --- Arbetsgivarkontakter --------------------------------------------------------------
 
-def parse_contacts(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]) -> pd.DataFrame:
-    col = {c.key: c for c in KONTAKTER.columns}
-    frame = pd.DataFrame({
-        "date": parse_dates(raw, col["date"], problems),
-        "organisation": parse_text(raw, col["organisation"]),
-        "type": parse_codes(raw, col["type"]),
-    }, index=raw.frame.index)
+def contact_problems(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]) -> pd.DataFrame:
+    frame = parse_contacts(raw, problems)
     already = {p.cell for p in problems if p.sheet == raw.sheet.name}
     problems += model_problems(raw, frame, already)
     for row in frame.index[_true(frame["date"] > today)]:
         problems.append(Problem(WARNING, raw.sheet.name, raw.cell("date", row), _d(frame.at[row, "date"]),
                                 f"Datumet ligger efter dagens datum ({_d(today)})."))
     return frame
+
+
+# --- the report period -----------------------------------------------------------------
+
+def choose_period(periods: pd.DataFrame, chosen: tuple[pd.Timestamp, pd.Timestamp] | None, today: date) -> Period:
+    """The period asked for, which must be one of `Perioder`, or the latest that has ended."""
+    if chosen is None:
+        ended = periods[periods["end"] < pd.Timestamp(today)]
+        if ended.empty:
+            raise RegisterInvalid([Problem(ERROR, "Perioder", "", "", "Ingen period i Perioder har tagit slut "
+                                           "ännu. Ange perioden med PERIOD=ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD.")])
+        last = ended.iloc[-1]
+        return Period(last["start"], last["end"])
+    match = periods[(periods["start"] == chosen[0]) & (periods["end"] == chosen[1])]
+    if match.empty:
+        listed = ", ".join(f"{s:%Y-%m-%d}..{e:%Y-%m-%d}" for s, e in zip(periods["start"], periods["end"]))
+        raise RegisterInvalid([Problem(ERROR, "Perioder", "", f"{chosen[0]:%Y-%m-%d}..{chosen[1]:%Y-%m-%d}",
+                                       f"Perioden finns inte i bladet Perioder. Välj en av: {listed}.")])
+    return Period(chosen[0], chosen[1])

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.period import (
-    NO_MONTH, Period, as_of, enrolment_numbers, follow_up_due, month_number, person_codes,
+    NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
 )
-from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS
+from schemas.register import (
+    CONTACT_TYPES, GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS, normalise_labels,
+)
 
 GENDERS = ("kv", "m")
 MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec")
@@ -321,7 +323,7 @@ def organisation_key(names: pd.Series) -> pd.Series:
     """Organisation names compared ignoring case and repeated spaces (worked out once per distinct name)."""
     names = names.astype("category")
     distinct = pd.Series(names.cat.categories, dtype="string")
-    keys = distinct.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    keys = normalise_labels(distinct)
     return pd.Series(keys.array.take(names.cat.codes.to_numpy(), allow_fill=True), index=names.index)
 
 

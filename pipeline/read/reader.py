@@ -22,14 +22,28 @@ import pyarrow.compute as pc
 
 from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
-from pipeline.check.problems import ERROR, NOTICE, Problem, RegisterInvalid, RegisterUnreadable, column_letter
+from pipeline.check.problems import ERROR, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
-from schemas.register import SHEETS, Sheet, normalise_label
+from schemas.register import SHEETS, Column, Sheet, normalise_label
+
+
+@dataclass
+class Headers:
+    """What the header row holds, as read; `pipeline.check.validate` judges it."""
+
+    unnamed: list[str] = field(default_factory=list)  # cells over columns that have values but no header
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) of headers not declared
+    repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, text, cell of the first)
+    missing: list[Column] = field(default_factory=list)  # declared columns not found
 
 
 @dataclass
 class RawSheet:
-    """One sheet as read: the declared columns as Categoricals of text, indexed by Excel row."""
+    """One sheet as read: the declared columns as Categoricals of text, indexed by Excel row.
+
+    `problems` are the cells that could not be read at all (error cells, formulas without a
+    stored value, dates fastexcel cannot convert); every rule is validation's.
+    """
 
     sheet: Sheet
     frame: pd.DataFrame  # columns: declared column keys; index: Excel row numbers
@@ -38,6 +52,8 @@ class RawSheet:
     blank_rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     unreadable_rows: int = 0  # rows reported as unreadable and left out of `frame`
+    headers: Headers = field(default_factory=Headers)
+    empty: bool = False  # the sheet has no cell at all, not even a header row
 
     @property
     def rows_read(self) -> int:
@@ -47,32 +63,29 @@ class RawSheet:
         return f"{self.letters[key]}{row}"
 
 
-def read_register(path: Path) -> dict[str, RawSheet]:
-    """Read the four sheets; missing sheets and columns raise RegisterInvalid with all problems."""
+@dataclass
+class ReadRegister:
+    """The register's sheets as read, by declared name, and the declared sheets it lacks."""
+
+    sheets: dict[str, RawSheet]
+    missing: list[Sheet]
+
+
+def read_register(path: Path) -> ReadRegister:
+    """Read the four sheets as text; judging what was found is validation's."""
     loaded = loading.load(path)
     names = {normalise_label(name): name for name in loaded.sheet_names}
     sheets: dict[str, RawSheet] = {}
-    problems: list[Problem] = []
+    missing: list[Sheet] = []
     for sheet in SHEETS:
         actual = names.get(normalise_label(sheet.name))
         if actual is None:
-            problems.append(Problem(ERROR, sheet.name, "", "",
-                                    f"Bladet {sheet.name} saknas i registret. Lägg till det "
-                                    f"(kolumner: {', '.join(c.header for c in sheet.columns)})."))
+            missing.append(sheet)
             continue
         raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
-        problems += raw.problems
         sheets[sheet.name] = raw
-    # A missing sheet or column stops here; problems of single cells are reported with validation's.
-    if any(p.severity == ERROR and p.row <= _header_row(sheets, p.sheet) for p in problems):
-        raise RegisterInvalid(problems, sheets=sheets)
-    return sheets
-
-
-def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
-    raw = sheets.get(name)
-    return raw.header_row if raw else 1 << 30
+    return ReadRegister(sheets, missing)
 
 
 def _load(reader, name: str, header_row: int | None, **options):
@@ -157,8 +170,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
     if loaded_sheet.panicked:
         cells, unreadable = cells_around_panics(reader, name, loaded)
     if cells.num_rows == 0:
-        return _empty(sheet, 1, [Problem(ERROR, sheet.name, "", "",
-                                         "Bladet är tomt: rubrikraden saknas.")])
+        return _empty(sheet)
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
     header_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
@@ -169,29 +181,22 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
 
     lookup = sheet.header_lookup()
     problems: list[Problem] = []
+    found = Headers()
     chosen: dict[str, int] = {}
     for position, header in enumerate(headers):
-        letter = column_letter(first_col + position)
+        cell = f"{column_letter(first_col + position)}{header_row}"
         if header is None or str(header).strip() == "":
             if body.column(position).null_count < body.num_rows:
-                problems.append(Problem(NOTICE, sheet.name, f"{letter}{header_row}", "",
-                                        "Kolumnen har ingen rubrik och läses inte."))
+                found.unnamed.append(cell)
             continue
         column = lookup.get(normalise_label(header))
         if column is None:
-            problems.append(Problem(NOTICE, sheet.name, f"{letter}{header_row}", str(header),
-                                    "Okänd kolumn; den läses inte."))
+            found.unknown.append((cell, str(header)))
         elif column.key in chosen:
-            earlier = column_letter(first_col + chosen[column.key])
-            problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row}", str(header),
-                                    f"Kolumnen {column.header} finns två gånger (även i "
-                                    f"{earlier}{header_row}). Ta bort eller byt namn på den ena."))
+            found.repeated.append((cell, str(header), f"{column_letter(first_col + chosen[column.key])}{header_row}"))
         else:
             chosen[column.key] = position
-    for column in sheet.columns:
-        if column.key not in chosen and column.required:
-            problems.append(Problem(ERROR, sheet.name, f"{header_row}:{header_row}", "",
-                                    f"Kolumnen {column.header} saknas i rubrikraden (rad {header_row})."))
+    found.missing = [column for column in sheet.columns if column.key not in chosen and column.required]
     empty_column = pa.nulls(body.num_rows, pa.string())
     # pyarrow releases the GIL while it hashes, so the columns are encoded on both cores
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -211,7 +216,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
                                 "Datumcellen har ett värde långt utanför Excels datumområde (den visar ##### i "
                                 "Excel) och kan inte läsas. Rätta datumet; raden räknas inte förrän dess."))
     blank = int((~filled).sum()) - len(unreadable_rows)
-    return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows))
+    return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows), found)
 
 
 def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem]:
@@ -237,6 +242,6 @@ def first_row_index(reader, name: str, total_height: int) -> int:
     return max(0, from_row_two - total_height + 2) if total_height else 0
 
 
-def _empty(sheet: Sheet, header_row: int, problems: list[Problem]) -> RawSheet:
+def _empty(sheet: Sheet) -> RawSheet:
     frame = pd.DataFrame({c.key: text_column(pa.array([], pa.string())) for c in sheet.columns})
-    return RawSheet(sheet, frame, {}, header_row, 0, problems)
+    return RawSheet(sheet, frame, {}, 1, empty=True)
