@@ -1,4 +1,6 @@
-"""Validation: a register on disk that breaks exactly one rule, the exit status, the cell and the message."""
+"""Validation: a register on disk that breaks exactly one rule, run through the library (`pipeline.run`);
+the outcome's status and its `Problem` objects (cell, value, message) are checked. The command line's
+printing of the same problems is covered by `test_the_command_line_prints_every_problem`."""
 
 from __future__ import annotations
 
@@ -8,16 +10,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import DELTAGARE_HEADERS, TODAY, d, person, project_rows, write_register
+from conftest import DELTAGARE_HEADERS, TODAY, person, project_rows, write_register
+from pipeline import run as library
+from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem
 from pipeline.cli import main
 
 
-def run(path: Path, capsys, today: str = TODAY, period: str | None = None) -> tuple[int, str]:
-    args = ["report", str(path), "--out", str(path.parent / "out"), "--today", today]
-    if period:
-        args += ["--period", period]
-    code = main(args)
-    return code, capsys.readouterr().out
+def run(path: Path, today: str = TODAY, period: str | None = None) -> library.Outcome:
+    return library.report(path, period, path.parent / "out", dt.date.fromisoformat(today))
+
+
+def at(outcome: library.Outcome, place: str, severity: str = ERROR, saying: str = "") -> Problem:
+    """The problem of that severity at that place (`Deltagare!F17`, or a sheet's name) whose message
+    starts with `saying`."""
+    found = [p for p in outcome.problems
+             if p.place == place and p.severity == severity and p.message.startswith(saying)]
+    assert found, f"no {severity} at {place}: {[p.text() for p in outcome.problems]}"
+    return found[0]
 
 
 OK_ROW = person("P9", inskriven="2009-02-01")
@@ -56,35 +65,39 @@ ERROR_CASES = {
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
-def test_each_rule_names_its_cell(case: str, tmp_path: Path, capsys):
+def test_each_rule_names_its_cell(case: str, tmp_path: Path):
     rows, place, message = ERROR_CASES[case]
-    code, out = run(write_register(tmp_path / "r.xlsx", [*rows, OK_ROW]), capsys)
-    assert code == 1, out
-    problem = next((line for line in out.splitlines() if line.startswith(f"Fel: {place}")), None)
-    assert problem is not None, out
-    assert message in problem
+    outcome = run(write_register(tmp_path / "r.xlsx", [*rows, OK_ROW]))
+    assert outcome.status == library.INVALID
+    cell, _, value = place.partition(" (värde: ")
+    problem = at(outcome, cell)
+    assert message in problem.message
+    if value:
+        assert problem.value == value.removesuffix(")").strip("'")
     assert not list((tmp_path / "out").glob("*lagesrapport*"))
 
 
-def test_missing_sheet_and_missing_column_are_named(tmp_path: Path, capsys):
+def test_missing_sheet_and_missing_column_are_named(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person()[:4] + person()[5:]],
                           headers=[h for h in DELTAGARE_HEADERS if h != "Ersättning"])
     wb = openpyxl.load_workbook(path)
     del wb["Arbetsgivarkontakter"]
     wb.save(path)
-    code, out = run(path, capsys)
-    assert code == 1
-    assert "Fel: Arbetsgivarkontakter: Bladet Arbetsgivarkontakter saknas" in out
-    assert "Fel: Deltagare!1:1: Kolumnen Ersättning saknas i rubrikraden (rad 1)" in out
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Arbetsgivarkontakter").message.startswith("Bladet Arbetsgivarkontakter saknas")
+    assert at(outcome, "Deltagare!1:1").message == "Kolumnen Ersättning saknas i rubrikraden (rad 1)."
 
 
-def test_duplicate_header_is_an_error_and_an_extra_column_a_notice(tmp_path: Path, capsys):
+def test_duplicate_header_is_an_error_and_an_extra_column_a_notice(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person() + ["F", "x"]],
                           headers=DELTAGARE_HEADERS + ["kön", "Anteckning"])
-    code, out = run(path, capsys)
-    assert code == 1
-    assert "Fel: Deltagare!K1 (värde: 'kön'): Kolumnen Kön finns två gånger (även i B1)" in out
-    assert "Notis: Deltagare!L1 (värde: 'Anteckning'): Okänd kolumn" in out
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    repeated = at(outcome, "Deltagare!K1")
+    assert repeated.value == "kön" and repeated.message.startswith("Kolumnen Kön finns två gånger (även i B1)")
+    unknown = at(outcome, "Deltagare!L1", NOTICE)
+    assert unknown.value == "Anteckning" and unknown.message.startswith("Okänd kolumn")
 
 
 @pytest.mark.parametrize("perioder, place, message", [
@@ -93,45 +106,50 @@ def test_duplicate_header_is_an_error_and_an_extra_column_a_notice(tmp_path: Pat
     ([("2008-06-01", "2008-07-31")], "Perioder!A2", "börja på Projektstart (2008-05-01)"),
     ([("2008-05-01", "2008-04-30")], "Perioder!B2", "Till ligger före Från"),
 ])
-def test_perioder_rules(perioder, place, message, tmp_path: Path, capsys):
-    code, out = run(write_register(tmp_path / "r.xlsx", [person(inskriven="2008-06-10")], perioder=perioder),
-                    capsys, period="2008-05-01..2008-07-31")
-    assert code == 1
-    assert any(line.startswith(f"Fel: {place}") and message in line for line in out.splitlines()), out
+def test_perioder_rules(perioder, place, message, tmp_path: Path):
+    outcome = run(write_register(tmp_path / "r.xlsx", [person(inskriven="2008-06-10")], perioder=perioder),
+                  period="2008-05-01..2008-07-31")
+    assert outcome.status == library.INVALID
+    assert message in at(outcome, place).message
 
 
-def test_projekt_values_are_checked(tmp_path: Path, capsys):
+def test_projekt_values_are_checked(tmp_path: Path):
     rows = project_rows(**{"Mål andel kvinnor": "femtio", "Projektstart": "2008-13-01"})
     rows = [r for r in rows if r[0] != "Diarienummer"]
-    code, out = run(write_register(tmp_path / "r.xlsx", [person()], projekt=rows), capsys)
-    assert code == 1
-    assert "Fel: Projekt: Uppgiften Diarienummer saknas" in out
-    assert "Fel: Projekt!B10 (värde: 'femtio'): Mål andel kvinnor måste vara en andel" in out
-    assert "Fel: Projekt!B4 (värde: '2008-13-01'): Projektstart måste vara ett datum" in out
+    outcome = run(write_register(tmp_path / "r.xlsx", [person()], projekt=rows))
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Projekt").message.startswith("Uppgiften Diarienummer saknas")
+    assert at(outcome, "Projekt!B10").value == "femtio"
+    assert at(outcome, "Projekt!B10").message.startswith("Mål andel kvinnor måste vara en andel")
+    assert at(outcome, "Projekt!B4").value == "2008-13-01"
+    assert at(outcome, "Projekt!B4").message.startswith("Projektstart måste vara ett datum")
 
 
-def test_excel_error_cells_and_formulas_without_value_are_named(tmp_path: Path, capsys):
+def test_excel_error_cells_and_formulas_without_value_are_named(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person(), person("P2")])
     wb = openpyxl.load_workbook(path)
     wb["Deltagare"]["D2"] = "#N/A"  # openpyxl stores this as an error cell
     wb["Deltagare"]["E3"] = '=IF(1,"Försörjningsstöd")'  # a formula never calculated
     wb.save(path)
-    code, out = run(path, capsys)
-    assert code == 1
-    assert "Fel: Deltagare!D2 (värde: '#N/A'): Cellen innehåller Excel-felet #N/A" in out
-    assert "Fel: Deltagare!E3: Cellen innehåller en formel utan sparat värde" in out
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare!D2").value == "#N/A"
+    assert at(outcome, "Deltagare!D2").message.startswith("Cellen innehåller Excel-felet #N/A")
+    assert at(outcome, "Deltagare!E3").message.startswith("Cellen innehåller en formel utan sparat värde")
 
 
-def test_warnings_still_give_the_report(tmp_path: Path, capsys):
+def test_warnings_still_give_the_report(tmp_path: Path):
     rows = [person(inskriven="2009-05-01", utskriven="2009-06-01", orsak=1, uppfoljning="Arbete"),
             person("P2", inskriven="2009-07-20"),
             person("P3", inskriven="2009-02-01", utskriven="2010-01-15", orsak=5)]
     path = write_register(tmp_path / "r.xlsx", rows, projekt=project_rows(Projektslut="2009-12-31"))
-    code, out = run(path, capsys, today="2009-07-15", period="2009-05-01..2009-06-30")
-    assert code == 0, out
-    assert "Varning: Deltagare!F3 (värde: '2009-07-20'): Datumet ligger efter dagens datum (2009-07-15)" in out
-    assert "Varning: Deltagare!G4 (värde: '2010-01-15'): Utskriven ligger efter Projektslut" in out
-    assert "Varning: Deltagare!I2 (värde: 'Arbete'): Uppföljningen är ifylld fast det har gått mindre än 90" in out
+    outcome = run(path, today="2009-07-15", period="2009-05-01..2009-06-30")
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert at(outcome, "Deltagare!F3", WARNING) == Problem(WARNING, "Deltagare", "F3", "2009-07-20",
+                                                           "Datumet ligger efter dagens datum (2009-07-15).")
+    assert at(outcome, "Deltagare!G4", WARNING, "Utskriven ligger efter Projektslut").value == "2010-01-15"
+    assert at(outcome, "Deltagare!I2", WARNING, "Uppföljningen är ifylld fast det har gått mindre än 90").value \
+        == "Arbete"
     about = openpyxl.load_workbook(next((tmp_path / "out").glob("*lagesrapport*.xlsx")))["Om rapporten"]
     notes = [row[1] for row in about.iter_rows(values_only=True) if row[1] and str(row[1]).startswith("Varning")]
     assert "Varning: Deltagare!G4: Datumet ligger efter dagens datum (2009-07-15)." in notes
@@ -139,7 +157,7 @@ def test_warnings_still_give_the_report(tmp_path: Path, capsys):
     assert not any("2010-01-15" in n for n in notes)  # values may identify; only places and messages
 
 
-def test_many_mistakes_are_all_reported_at_once_sorted_with_a_summary(tmp_path: Path, capsys):
+def test_many_mistakes_are_all_reported_at_once_sorted_with_a_summary(tmp_path: Path):
     rows = [
         person("A1", kon="X", inskriven=None)[:5] + ["2009-02-30"] + person()[6:],  # two columns wrong in one row
         person("A2", born_on="1940-01-01"),
@@ -159,22 +177,22 @@ def test_many_mistakes_are_all_reported_at_once_sorted_with_a_summary(tmp_path: 
     rows = [r if r is not None else [None] * 10 for r in rows]
     path = write_register(tmp_path / "r.xlsx", rows)
     before = path.read_bytes()
-    code, out = run(path, capsys)
-    assert code == 1
-    errors = [line for line in out.splitlines() if line.startswith("Fel: ")]
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    errors = [p for p in outcome.problems if p.severity == ERROR]
     for place in ("B2", "F2", "C3", "E4", "G5", "H6", "H7", "I8", "F9", "B10", "D11", "H12", "F13"):
-        assert any(line.startswith(f"Fel: Deltagare!{place}") for line in errors), place
-    rows_named = [int(line.split("!")[1].split()[0].rstrip(":").lstrip("ABCDEFGHIJ")) for line in errors]
-    assert rows_named == sorted(rows_named)
-    assert "Rader lästa i Deltagare: 13, rader med fel: 12, rader räknade: 0" in out
+        at(outcome, f"Deltagare!{place}")
+    assert [p.row for p in errors] == sorted(p.row for p in errors)
+    assert "Rader lästa i Deltagare: 13, rader med fel: 12, rader räknade: 0" in outcome.lines[1]
     assert path.read_bytes() == before
 
 
-def test_error_workbook_marks_each_cell_with_its_message(tmp_path: Path, capsys):
+def test_error_workbook_marks_each_cell_with_its_message(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person(kon="X"), person("P2", utskriven="2009-03-01"),
                                                 person("=HYPERLINK(\"x\")", kon="=1+1")])
-    code, _ = run(path, capsys)
-    assert code == 1
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    assert tmp_path / "out" / "r_INTERNT_fel.xlsx" in outcome.written
     wb = openpyxl.load_workbook(tmp_path / "out" / "r_INTERNT_fel.xlsx")
     assert wb.sheetnames[0] == "Fel"
     listing = list(wb["Fel"].iter_rows(values_only=True))
@@ -190,38 +208,39 @@ def test_error_workbook_marks_each_cell_with_its_message(tmp_path: Path, capsys)
     assert all(c.data_type != "f" for row in wb["Fel"].iter_rows() for c in row)
 
 
-def test_date_text_forms_are_each_read_once(tmp_path: Path, capsys):
+def test_date_text_forms_are_each_read_once(tmp_path: Path):
     rows = [person("P1")[:2] + ["700310"] + person()[3:5] + ["2009-01-10 08:30"] + person()[6:],
             person("P2")[:2] + ["050310"] + person()[3:]]
-    code, out = run(write_register(tmp_path / "r.xlsx", rows), capsys)
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
     # 700310 is 1970 (2070 would be after the enrolment); 050310 is 2005, a three-year-old
-    assert code == 1
-    assert "Fel: Deltagare!C3" in out and "är 3 år; projektet" in out
-    assert "Deltagare!C2" not in out and "Deltagare!F2" not in out
+    assert outcome.status == library.INVALID
+    assert "är 3 år; projektet" in at(outcome, "Deltagare!C3").message
+    assert not {"Deltagare!C2", "Deltagare!F2"} & {p.place for p in outcome.problems}
 
 
-def test_codes_in_every_accepted_spelling(tmp_path: Path, capsys):
+def test_codes_in_every_accepted_spelling(tmp_path: Path):
     rows = [person("P1", kon=" kvinna ", orsak="1-Arbete", utskriven="2009-05-03", uppfoljning=None),
             person("P2", kon="man", orsak=" studier", utskriven="2009-05-03"),
             person("P3", kon="KV", orsak=3.0, utskriven="2009-05-03"),
             person("P4", kon="m", orsak="5 - Projekt fullföljt", utskriven="2009-05-03")]
-    code, out = run(write_register(tmp_path / "r.xlsx", rows), capsys, period="2009-05-01..2009-06-30")
-    assert code == 0, out
+    outcome = run(write_register(tmp_path / "r.xlsx", rows), period="2009-05-01..2009-06-30")
+    assert outcome.status == library.WRITTEN, outcome.lines
 
 
-def test_a_date_cell_with_a_time_is_that_date(tmp_path: Path, capsys):
+def test_a_date_cell_with_a_time_is_that_date(tmp_path: Path):
     row = person()
     row[5] = dt.datetime(2009, 5, 3, 13, 45)
-    code, out = run(write_register(tmp_path / "r.xlsx", [row]), capsys, period="2009-05-01..2009-06-30")
-    assert code == 0, out
+    outcome = run(write_register(tmp_path / "r.xlsx", [row]), period="2009-05-01..2009-06-30")
+    assert outcome.status == library.WRITTEN, outcome.lines
     figs = openpyxl.load_workbook(next((tmp_path / "out").glob("*lagesrapport*.xlsx")), data_only=True)["Tabell 4"]
     assert [c.value for c in figs[7]][12] == 1  # Inrikesfödda 25-64, 090501-090630, kv
 
 
-def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path, capsys):
-    code, out = run(write_register(tmp_path / "r.xlsx", [], kontakter=[]), capsys)
-    assert code == 0, out
-    assert d("2009-01-01")  # the helper still parses
+def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path):
+    outcome = run(write_register(tmp_path / "r.xlsx", [], kontakter=[]))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert at(outcome, "Deltagare", NOTICE).message.startswith("Bladet har inga inskrivningar ännu")
+    assert outcome.report.value("Tabell 4", "Summa / respektive period", "Inskrivna sedan starten") == 0
 
 
 def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_path: Path):
@@ -252,8 +271,20 @@ def test_a_date_cell_far_outside_excels_range_is_named_not_a_crash(tmp_path: Pat
     wb = openpyxl.load_workbook(path)
     wb["Deltagare"]["F3"] = -1e15  # keeps the cell's date format: fastexcel cannot convert it
     wb.save(path)
-    code, out = run(path, capsys)
+    code = main(["report", str(path), "--out", str(tmp_path / "out"), "--today", TODAY])
+    out = capsys.readouterr().out
     assert code == 1
     assert "Fel: Deltagare!F3: Datumcellen har ett värde långt utanför Excels datumområde" in out
     assert "Fel: Deltagare!B4 (värde: 'X')" in out  # the other rows are still read and checked
     assert "Traceback" not in out
+
+
+def test_the_command_line_prints_every_problem(tmp_path: Path, capsys):
+    path = write_register(tmp_path / "r.xlsx", [person(kon="X"), person("P2", utskriven="2009-03-01")])
+    code = main(["report", str(path), "--out", str(tmp_path / "out"), "--today", TODAY])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines()[0] == "Registret r.xlsx har 2 fel; ingen rapport skrevs."
+    assert "Fel: Deltagare!B2 (värde: 'X'): Kön har ett värde som inte är tillåtet. Skriv en av K, M." in out
+    assert "Fel: Deltagare!H3: Utskrivningsorsak saknas fast Utskriven är ifylld (G3). Ange orsak 1-5." in out
+    assert out.rstrip().endswith("r_INTERNT_fel.xlsx.")

@@ -1,0 +1,334 @@
+"""The library entry point: run a report, a batch or the template, and return what happened.
+
+`report()` reads, validates, counts and writes one register and returns an `Outcome`:
+its status, the files written, every problem, the period used, the report itself (its
+figures), the Swedish lines a user is to read, and the time each phase took. It raises
+nothing a user should see: a usage problem, an unreadable file and an internal error
+are outcomes too (an internal error's details go to `internt_fel.log` in the output
+folder, never on screen). The command line (`pipeline.cli`) and a web page print or show
+outcomes; neither decides anything.
+
+This module imports neither pandas nor Pandera when it is imported: `report` starts
+loading the register in the background first (`pipeline.read.loading`) and imports them
+while fastexcel parses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from pipeline import __version__
+from pipeline.check.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline.read import loading
+from pipeline.read.loading import READABLE_SUFFIXES
+
+WRITTEN, INVALID, USAGE_ERROR, INTERNAL = 0, 1, 2, 3
+INTERNAL_LOG = "internt_fel.log"
+
+
+class UsageError(Exception):
+    """A problem of how the run was asked for (no such file, a bad period, an unwritable folder)."""
+
+
+@dataclass
+class Outcome:
+    """What became of one register."""
+
+    register: Path
+    status: int  # WRITTEN, INVALID, USAGE_ERROR or INTERNAL
+    summary: str  # a few words, for the batch's closing table
+    period: str = ""  # the period's label, yymmdd-yymmdd
+    written: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # errors, or the warnings and notices of a report
+    lines: list[str] = field(default_factory=list)  # what the user is told, in Swedish, in order
+    report: object = None  # the counted report (pipeline.count.report.Report), when one was written
+    changes: object = None  # Ändringar against an earlier report (pipeline.count.changes.Changes), if any
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the main thread
+
+
+class _Phases:
+    """Times the steps of one run into a dict."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+# --- one register ------------------------------------------------------------------------
+
+def report(register: Path, period: str | None = None, out: Path = Path("output"), today: date | None = None,
+           previous: Path | None = None) -> Outcome:
+    """Validate and report one register into `out`; `period` is `START..END` (or the form's
+    `yymmdd-yymmdd`), by default the latest period of `Perioder` that has ended."""
+    register, out = Path(register), Path(out)
+    today = today or date.today()
+    loading.start(register)  # fastexcel starts on the register while the rest of the program imports
+    phases = _Phases()
+    try:
+        outcome = _guarded(lambda: _report(register, period, out, today, previous, phases), register, out)
+    finally:
+        loading.discard(register)
+    outcome.timings = phases.seconds
+    return outcome
+
+
+def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
+            phase: _Phases) -> Outcome:
+    with phase("förbereda"):  # pandas and Pandera import while the register loads
+        from pipeline.check.validate import choose_period, validate_register, warm_up
+        from pipeline.read.reader import read_register
+
+    if not register.exists():
+        raise UsageError(f"Filen {register} finns inte.")
+    if register.is_dir():
+        raise UsageError(f"{register} är en mapp, inte en registerfil.")
+    chosen = parse_period(period_text) if period_text else None
+    check_output_folder(out)
+    earlier = None
+    if previous is not None:
+        from pipeline.count.changes import read_about
+
+        earlier = read_about(previous) if previous.is_file() else None
+        if earlier is None:
+            raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
+                             "Siffror saknas).")
+    # While fastexcel loads the register (started above, see pipeline.read.loading), this thread gets the
+    # rest ready: the modules that count and write, Pandera's set-up and the register's checksum.
+    with phase("förbereda"):
+        import pipeline.count.report  # noqa: F401 - imported ahead, while the register loads
+        import pipeline.write.workbook  # noqa: F401 - imported ahead, while the register loads
+        import pipeline.write.worklist  # noqa: F401 - imported ahead, while the register loads
+        warm_up()
+        digest = sha256(register)
+    try:
+        with phase("läsa"):
+            sheets = read_register(register)
+        with phase("validera"):
+            reg = validate_register(sheets, today)
+        period = choose_period(reg.periods, chosen, today)
+    except RegisterUnreadable as exc:
+        return _invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
+    except RegisterInvalid as exc:
+        with phase("skriva fel"):
+            return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets)
+    return _write_report(register, digest, reg, period, out, earlier, phase)
+
+
+def parse_period(text: str):
+    """`2009-05-01..2009-06-30` (or the form's `090501-090630`) as two pandas Timestamps."""
+    from pipeline.check.parse import parse_date_value
+
+    m = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text) or \
+        re.fullmatch(r"\s*(\d{6})-(\d{6})\s*", text)
+    if m:
+        start, end = parse_date_value(m.group(1)), parse_date_value(m.group(2))
+        if start is not None and end is not None and start <= end:
+            return start, end
+    raise UsageError(f"Perioden {text!r} ska skrivas FRÅN..TILL, t.ex. 2009-05-01..2009-06-30.")
+
+
+def check_output_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".skrivtest"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise UsageError(f"Det går inte att skriva i utdatamappen {folder}.") from None
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True,
+             sheets: dict | None = None) -> Outcome:
+    """Every problem, written (as text, and as a marked copy of the register) to the output folder."""
+    from pipeline.write.error_workbook import write_error_workbook
+    from pipeline.write.files import ERRORS_KIND, safe_name, write_set
+
+    errors = [p for p in problems if p.severity == ERROR]
+    bad_rows = {p.row for p in errors if p.sheet == "Deltagare" and p.row}
+    lines = [f"Registret {register.name} har {len(errors)} fel; ingen rapport skrevs.",
+             f"Rader lästa i Deltagare: {rows_read}, rader med fel: {len(bad_rows)}, rader räknade: 0 "
+             "(ingen rapport skrivs förrän alla fel är rättade).", ""]
+    lines += [p.text() for p in problems]
+    text = "\n".join(lines) + "\n"
+    stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
+    writers = {".txt": lambda p: p.write_text(text, encoding="utf-8")}
+    if readable:
+        writers[".xlsx"] = lambda p: write_error_workbook(register, problems, p, rows_read, sheets or {})
+    paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
+    lines.append("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
+    summary = f"ogiltigt, {len(errors)} fel" if readable else "oläsligt (ingen arbetsbok som kan läsas)"
+    return Outcome(register, INVALID, summary, written=paths, problems=problems, lines=lines)
+
+
+def _changes_since(reg, period, out: Path, earlier):
+    """Ändringar: the earlier report of this project recounted from today's register, or None."""
+    import pandas as pd
+
+    from pipeline.count.changes import Changes, compare, find_earlier, read_figures
+    from pipeline.count.report import build_report
+
+    earlier = earlier or find_earlier(out, reg.project.case_number, period)
+    if earlier is None:
+        return None
+    if earlier.case_number != reg.project.case_number.strip():
+        return Changes(earlier, pd.DataFrame(), f"Den tidigare rapporten gäller diarienummer {earlier.case_number}, "
+                                                "inte detta projekt; ingen jämförelse gjordes.")
+    known = ((reg.periods["start"] == earlier.period.start) & (reg.periods["end"] == earlier.period.end)).any()
+    if not known:
+        return Changes(earlier, pd.DataFrame(), f"Perioden {earlier.period.label} finns inte längre i bladet "
+                                                "Perioder; ingen jämförelse gjordes.")
+    recounted = build_report(reg, earlier.period).figures
+    return Changes(earlier, compare(read_figures(earlier.path), recounted))
+
+
+def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, phase: _Phases) -> Outcome:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.count.report import build_report, follow_up_worklist, period_enrolments
+    from pipeline.write.files import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
+    from pipeline.write.workbook import RunInfo, write_workbook
+    from pipeline.write.worklist import worklist_package
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with phase("räkna"):
+            enrolments = period_enrolments(reg, period)
+            # the worklist file is made (by pyarrow and zlib, outside the GIL) while the tables are counted
+            worklist = pool.submit(worklist_package, follow_up_worklist(enrolments, period), period,
+                                   reg.project.name)
+            counted = build_report(reg, period, enrolments)
+        with phase("jämföra"):
+            changes = _changes_since(reg, period, out, earlier)
+        notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
+        run = RunInfo(register.name, digest, datetime.now().replace(microsecond=0), __version__, notes)
+        project = safe_name(reg.project.name)
+        stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
+        with phase("skriva"):
+            paths = write_set(out, stems, ".xlsx", [
+                lambda p: write_workbook(counted, run, p, changes),
+                lambda p: p.write_bytes(worklist.result()),
+            ])
+    lines = [problem.text() for problem in reg.problems]
+    lines += [f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read} "
+              f"(tomma rader som hoppades över: {reg.blank_rows}).",
+              f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}",
+              f"Internt underlag (skickas inte till ESF): {paths[1]}"]
+    if changes is not None:
+        lines.append(f"Ändringar mot {changes.earlier.path.name}: {changes.summary}")
+    outcome = Outcome(register, WRITTEN, "skriven", period.label, paths, reg.problems, lines, counted, changes)
+    failed = counted.failed_checks
+    if not failed.empty:
+        lines.append("INTERNT FEL: följande kontroller stämmer inte. Rapporten är skriven men ska inte skickas; "
+                     "kontakta den som underhåller verktyget.")
+        lines += [f"  {row.Kontroll}: {row.Exempel}" for row in failed.itertuples(index=False)]
+        outcome.status, outcome.summary = INTERNAL, "skriven, men kontroller stämmer inte"
+        return outcome
+    warnings = sum(p.severity == WARNING for p in reg.problems)
+    outcome.summary += f", {warnings} varningar" if warnings else ""
+    return outcome
+
+
+def _guarded(action: Callable[[], Outcome], register: Path, out: Path) -> Outcome:
+    """Run one register so that nothing it does can stop the others or show a traceback."""
+    try:
+        return action()
+    except UsageError as exc:
+        return Outcome(register, USAGE_ERROR, str(exc), lines=[str(exc)])
+    except Exception:  # noqa: BLE001 - the last line of defence: log the details, say it in Swedish
+        log = out / INTERNAL_LOG
+        try:
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
+        except OSError:
+            pass
+        message = (f"Ett internt fel uppstod med {register.name}. Detaljerna finns i {log}; kontakta den som "
+                   "underhåller verktyget.")
+        return Outcome(register, INTERNAL, "internt fel", lines=[message])
+
+
+# --- a folder of registers ------------------------------------------------------------------
+
+def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Registers in a folder, and the files skipped (lock files, hidden files, other types)."""
+    if not folder.is_dir():
+        return [], []
+    found, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            continue
+        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES:
+            skipped.append(path)
+        else:
+            found.append(path)
+    return found, skipped
+
+
+@dataclass
+class BatchPlan:
+    registers: list[Path]  # in name order
+    skipped: list[Path]  # lock files, hidden files and other types in the input folder
+    used_samples: bool  # the input folder had no register, so the samples are reported
+
+
+def plan_batch(input_dir: Path, samples_dir: Path) -> BatchPlan:
+    """The registers of `input_dir`, or when it has none those of `samples_dir`.
+    Raises UsageError when neither folder has a register."""
+    registers, skipped = registers_in(Path(input_dir))
+    used_samples = not registers
+    if used_samples:
+        registers, _ = registers_in(Path(samples_dir))
+    if not registers:
+        raise UsageError(f"Det finns inga register i {input_dir}/ eller {samples_dir}/.")
+    return BatchPlan(registers, skipped, used_samples)
+
+
+def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output"), today: date | None = None,
+          starting: Callable[[Path], None] | None = None,
+          done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Report every register of the plan, each on its own: one that fails never stops the others.
+    `starting` and `done` are called around each register."""
+    outcomes = []
+    for register in plan.registers:
+        if starting:
+            starting(register)
+        outcomes.append(report(register, period, out, today))
+        if done:
+            done(outcomes[-1])
+    return outcomes
+
+
+# --- the template ---------------------------------------------------------------------------
+
+def template(target: Path) -> Path:
+    """Write the empty register for coaches into a folder (as `registermall.xlsx`) or to a `.xlsx` name.
+    Raises UsageError for a folder that cannot be written."""
+    from pipeline.write.files import write_set
+    from pipeline.write.template import write_template
+
+    target = Path(target)
+    folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, "registermall")
+    check_output_folder(folder)
+    [path] = write_set(folder, [stem], ".xlsx", [write_template])
+    return path

@@ -1,0 +1,82 @@
+"""The library entry point (`pipeline.run`): what a caller such as the web page gets back, on real files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+from conftest import TODAY, person, write_register
+from pipeline import run
+
+TODAY_DATE = dt.date.fromisoformat(TODAY)
+ROWS = [person("P1", inskriven="2009-01-10", utskriven="2009-05-20", orsak=1),
+        person("P2", kon="M", inskriven="2009-02-01"), person("P3", inskriven="2009-05-05")]
+
+
+def test_a_valid_register_returns_its_files_period_figures_and_timings(tmp_path: Path):
+    outcome = run.report(write_register(tmp_path / "r.xlsx", ROWS), out=tmp_path / "out", today=TODAY_DATE)
+    assert outcome.status == run.WRITTEN
+    assert outcome.period == "090501-090630"  # the latest period that has ended
+    assert [p.name for p in outcome.written] == ["Navigator_lagesrapport_090501-090630.xlsx",
+                                                 "Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx"]
+    assert all(p.is_file() for p in outcome.written)
+    # the figures the caller gets are the workbook's
+    assert outcome.report.value("Tabell 1", "Summa", "Maj") == 3
+    table_1 = openpyxl.load_workbook(outcome.written[0], data_only=True)["Tabell 1"]
+    assert table_1["J9"].value == 3  # Summa, Maj
+    assert {"förbereda", "läsa", "validera", "räkna", "skriva"} <= set(outcome.timings)
+    assert outcome.lines[-1].startswith("Internt underlag (skickas inte till ESF): ")
+
+
+def test_usage_problems_are_outcomes_not_exceptions(tmp_path: Path):
+    missing = run.report(tmp_path / "finns_inte.xlsx", out=tmp_path / "out", today=TODAY_DATE)
+    assert (missing.status, missing.lines) == (run.USAGE_ERROR, [f"Filen {tmp_path / 'finns_inte.xlsx'} finns inte."])
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    bad_period = run.report(register, "maj", tmp_path / "out", TODAY_DATE)
+    assert bad_period.status == run.USAGE_ERROR and "FRÅN..TILL" in bad_period.summary
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_an_unreadable_file_is_one_problem(tmp_path: Path):
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("detta är ingen arbetsbok")
+    outcome = run.report(junk, out=tmp_path / "out", today=TODAY_DATE)
+    assert outcome.status == run.INVALID
+    assert len(outcome.problems) == 1 and "kan inte läsas som en arbetsbok" in outcome.problems[0].message
+    assert [p.suffix for p in outcome.written] == [".txt"]
+
+
+def test_an_internal_error_is_logged_and_returned(tmp_path: Path, monkeypatch):
+    import pipeline.count.report
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(pipeline.count.report, "build_report", broken)
+    outcome = run.report(write_register(tmp_path / "r.xlsx", ROWS), out=tmp_path / "out", today=TODAY_DATE)
+    assert outcome.status == run.INTERNAL
+    assert "Ett internt fel uppstod med r.xlsx" in outcome.lines[0]
+    assert "ZeroDivisionError: a bug" in (tmp_path / "out" / run.INTERNAL_LOG).read_text()
+
+
+def test_a_batch_reports_each_register_and_one_failure_stops_none(tmp_path: Path):
+    folder = tmp_path / "input"
+    folder.mkdir()
+    write_register(folder / "a.xlsx", ROWS)
+    write_register(folder / "b.xlsx", [person(kon="X")])
+    (folder / "~$a.xlsx").write_bytes(b"lock")
+    plan = run.plan_batch(folder, tmp_path / "samples")
+    assert [p.name for p in plan.registers] == ["a.xlsx", "b.xlsx"] and not plan.used_samples
+    assert [p.name for p in plan.skipped] == ["~$a.xlsx"]
+    started = []
+    outcomes = run.batch(plan, out=tmp_path / "out", today=TODAY_DATE, starting=started.append)
+    assert started == plan.registers
+    assert [o.status for o in outcomes] == [run.WRITTEN, run.INVALID]
+
+
+def test_the_template_is_written_and_never_overwritten(tmp_path: Path):
+    first, second = run.template(tmp_path), run.template(tmp_path)
+    assert (first.name, second.name) == ("registermall.xlsx", "registermall_v2.xlsx")
+    assert openpyxl.load_workbook(first).sheetnames[1:] == ["Deltagare", "Projekt", "Perioder", "Arbetsgivarkontakter"]
