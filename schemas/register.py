@@ -193,19 +193,6 @@ PROJECT_ITEMS = (
 
 SHEETS = (DELTAGARE, PROJEKT, PERIODER, KONTAKTER)
 
-# The five target groups of the form, by (young, born, benefit), named by their Table 1 label.
-TARGET_GROUPS = {
-    (True, "Inrikes", "Försörjningsstöd"): "Inrikesfödda ungdomar 16-24 år med försörjningsstöd",
-    (True, "Utrikes", "Introduktionsersättning"): "Utrikesfödda ungdomar 16-24 år med introduktionsersättning",
-    (False, "Inrikes", "Försörjningsstöd"): "Inrikesfödda 25-64 år med försörjningsstöd",
-    (False, "Utrikes", "Försörjningsstöd"): "Utrikesfödda 25-64 år med försörjningsstöd",
-    (False, "Utrikes", "Introduktionsersättning"): "Utrikesfödda 25-64 år med introduktionsersättning",
-}
-GROUP_LABELS = tuple(TARGET_GROUPS.values())
-YOUNG_GROUPS = GROUP_LABELS[:2]
-MIN_AGE, YOUNG_MAX_AGE, MAX_AGE = 16, 24, 64
-
-
 def column_reference_markdown() -> str:
     """The README's table of register columns, generated from the declarations above."""
     lines = ["Descriptions are in Swedish, as the template shows them to coaches. Codes are matched "

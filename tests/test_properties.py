@@ -7,12 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import enrolments
-from pipeline.count import tables as t
 from pipeline.period import Period
 from pipeline.count.checks import OK
 from pipeline.count.report import build_report
 from pipeline.check.validate import Project, Register
-from schemas.register import CONTACT_TYPES, GROUP_LABELS
+from schemas.form import GROUP_LABELS
+from schemas.register import CONTACT_TYPES
+from schemas import form
 from test_tables import GOALS, PERIODS
 
 START = pd.Timestamp("2008-05-01")
@@ -73,17 +74,17 @@ def test_every_check_passes_and_the_tables_agree_on_any_valid_register(case):
     report = build_report(register, period)
     assert set(report.checks["Resultat"]) == {OK}, report.failed_checks.to_dict("records")
     f = report.figures
-    t1 = f[f["Tabell"] == t.T1]
+    t1 = f[f["Tabell"] == form.T1]
     for month in t1["Kolumn"].unique():
         groups = t1[(t1["Kolumn"] == month) & t1["Rad"].isin(GROUP_LABELS)]["Värde"].sum()
-        assert groups == figure(report, t.T1, t.T1_SUM, month)
+        assert groups == figure(report, form.T1, form.T1_SUM, month)
     for group in GROUP_LABELS:
-        for kon in t.GENDERS:
-            enrolled = figure(report, t.T4, group, t.ENROLLED_SINCE_START, kon)
-            assert figure(report, t.T4, group, t.UNIQUE_SINCE_START, kon) <= enrolled
-            per_period = sum(figure(report, t.T4, group, p.label, kon) for p in report.periods)
+        for kon in form.GENDERS:
+            enrolled = figure(report, form.T4, group, form.ENROLLED_SINCE_START, kon)
+            assert figure(report, form.T4, group, form.UNIQUE_SINCE_START, kon) <= enrolled
+            per_period = sum(figure(report, form.T4, group, p.label, kon) for p in report.periods)
             assert per_period == enrolled
-    assert figure(report, t.T2, t.T2_PERIOD, t.PERIOD_COLUMN) == figure(report, t.REASONS, "Summa", t.PERIOD_COLUMN)
+    assert figure(report, form.T2, form.T2_PERIOD, form.PERIOD_COLUMN) == figure(report, form.REASONS, "Summa", form.PERIOD_COLUMN)
     as_of = register.enrolments[register.enrolments["enrolled"] <= period.end]
-    assert figure(report, t.T4, t.T4_SUM, t.ENROLLED_SINCE_START) == len(as_of)
-    assert figure(report, t.T4, t.T4_SUM, t.UNIQUE_SINCE_START) == as_of["person_id"].nunique()
+    assert figure(report, form.T4, form.T4_SUM, form.ENROLLED_SINCE_START) == len(as_of)
+    assert figure(report, form.T4, form.T4_SUM, form.UNIQUE_SINCE_START) == as_of["person_id"].nunique()

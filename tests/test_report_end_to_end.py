@@ -19,7 +19,8 @@ from conftest import ROOT, TODAY, person, write_register
 from pipeline.cli import main
 from pipeline.read.reader import read_register
 from pipeline.check.validate import validate_register
-from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
+from schemas.form import GROUP_LABELS
+from schemas.register import CONTACT_TYPES, REASON_LABELS
 
 SHEETS = ["Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat", "Textförslag", "Kontroller",
           "Siffror", "Om rapporten"]

@@ -8,7 +8,8 @@ import pytest
 from conftest import enrolments
 from pipeline.count import tables as t
 from pipeline.period import Period, as_of
-from schemas.register import GROUP_LABELS
+from schemas.form import GROUP_LABELS
+from schemas import form
 
 G_YOUNG_DOMESTIC, G_YOUNG_FOREIGN, G_DOMESTIC, G_FOREIGN_FS, G_FOREIGN_INTRO = GROUP_LABELS
 PERIOD = Period(pd.Timestamp("2009-05-01"), pd.Timestamp("2009-06-30"))
@@ -60,14 +61,14 @@ def test_a_person_who_turns_25_while_enrolled_stays_young_for_that_enrolment():
 
 def test_table_1_months_run_from_january_of_the_period_end_year():
     figs = table_1(dict())
-    assert list(dict.fromkeys(figs.loc[figs["Rad"] == t.T1_SUM, "Kolumn"])) == ["Jan", "Feb", "Mars", "April", "Maj", "Juni"]
+    assert list(dict.fromkeys(figs.loc[figs["Rad"] == form.T1_SUM, "Kolumn"])) == ["Jan", "Feb", "Mars", "April", "Maj", "Juni"]
 
 
 def test_table_1_starts_at_the_project_start_in_its_first_year():
     period = PERIODS[1]  # 2008-08-01..2008-09-30
     figs = table_1(dict(enrolled="2008-05-20"), period=period)
-    assert list(dict.fromkeys(figs.loc[figs["Rad"] == t.T1_SUM, "Kolumn"])) == ["Maj", "Juni", "Juli", "Aug", "Sept"]
-    assert value(figs, t.T1_SUM, "Maj") == 1
+    assert list(dict.fromkeys(figs.loc[figs["Rad"] == form.T1_SUM, "Kolumn"])) == ["Maj", "Juni", "Juli", "Aug", "Sept"]
+    assert value(figs, form.T1_SUM, "Maj") == 1
 
 
 def test_enrolled_on_the_last_day_of_a_month_counts_in_that_month():
@@ -85,17 +86,17 @@ def test_exited_on_the_first_day_of_a_month_counts_in_that_month():
 
 def test_an_enrolment_after_the_period_end_is_ignored():
     figs = table_1(dict(enrolled="2009-07-01"), dict(person_id="P2", enrolled="2009-06-30", gender="M"))
-    assert value(figs, t.T1_SUM, "Juni") == 1
-    assert value(figs, t.T1_SUM_GENDER, "Juni", "kv") == 0
+    assert value(figs, form.T1_SUM, "Juni") == 1
+    assert value(figs, form.T1_SUM_GENDER, "Juni", "kv") == 0
 
 
 def test_table_1_sums_by_gender_and_total():
     figs = table_1(dict(), dict(person_id="P2", gender="M", born="Utrikes", benefit="Introduktionsersättning",
                                 birth_date="1990-01-01"))
     assert value(figs, G_YOUNG_FOREIGN, "Jan", "m") == 1
-    assert value(figs, t.T1_SUM_GENDER, "Jan", "kv") == 1
-    assert value(figs, t.T1_SUM_GENDER, "Jan", "m") == 1
-    assert value(figs, t.T1_SUM, "Jan") == 2
+    assert value(figs, form.T1_SUM_GENDER, "Jan", "kv") == 1
+    assert value(figs, form.T1_SUM_GENDER, "Jan", "m") == 1
+    assert value(figs, form.T1_SUM, "Jan") == 2
 
 
 # --- Table 2 ----------------------------------------------------------------------------
@@ -106,16 +107,16 @@ def test_table_2_counts_exits_of_the_period_by_month():
                               dict(person_id="P3", exited="2009-04-30", reason="1")), PERIOD)
     assert value(figs, G_DOMESTIC, "Maj", "kv") == 1
     assert value(figs, G_DOMESTIC, "Juni", "m") == 1
-    assert value(figs, t.T2_SUM_MONTH, "Maj") == 1
-    assert value(figs, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "kv") == 1
-    assert value(figs, t.T2_PERIOD, t.PERIOD_COLUMN) == 2
+    assert value(figs, form.T2_SUM_MONTH, "Maj") == 1
+    assert value(figs, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "kv") == 1
+    assert value(figs, form.T2_PERIOD, form.PERIOD_COLUMN) == 2
 
 
 def test_an_exit_after_the_period_end_counts_as_no_exit_yet():
     frame = prepared(dict(exited="2009-07-01", reason="1", follow_up="Arbete"))
     assert frame["exited"].isna().all() and frame["reason"].isna().all()
-    assert value(t.table_2(frame, PERIOD), t.T2_PERIOD, t.PERIOD_COLUMN) == 0
-    assert value(t.table_1(frame, t.table_1_months(PROJECT_START, PERIOD)), t.T1_SUM, "Juni") == 1
+    assert value(t.table_2(frame, PERIOD), form.T2_PERIOD, form.PERIOD_COLUMN) == 0
+    assert value(t.table_1(frame, t.table_1_months(PROJECT_START, PERIOD)), form.T1_SUM, "Juni") == 1
 
 
 # --- Table 4 ----------------------------------------------------------------------------
@@ -128,20 +129,20 @@ def test_a_re_enrolment_counts_twice_in_enrolled_and_once_in_unique_in_its_first
     figs = t.table_4(frame, PERIODS)
     assert value(figs, G_YOUNG_DOMESTIC, "080501-080731", "kv") == 1
     assert value(figs, G_DOMESTIC, "090501-090630", "kv") == 1
-    assert value(figs, G_YOUNG_DOMESTIC, t.ENROLLED_SINCE_START, "kv") == 1
-    assert value(figs, G_DOMESTIC, t.ENROLLED_SINCE_START, "kv") == 1
-    assert value(figs, t.T4_SUM, t.ENROLLED_SINCE_START) == 2
-    assert value(figs, G_YOUNG_DOMESTIC, t.UNIQUE_SINCE_START, "kv") == 1
-    assert value(figs, G_DOMESTIC, t.UNIQUE_SINCE_START, "kv") == 0
-    assert value(figs, t.T4_SUM, t.UNIQUE_SINCE_START) == 1
+    assert value(figs, G_YOUNG_DOMESTIC, form.ENROLLED_SINCE_START, "kv") == 1
+    assert value(figs, G_DOMESTIC, form.ENROLLED_SINCE_START, "kv") == 1
+    assert value(figs, form.T4_SUM, form.ENROLLED_SINCE_START) == 2
+    assert value(figs, G_YOUNG_DOMESTIC, form.UNIQUE_SINCE_START, "kv") == 1
+    assert value(figs, G_DOMESTIC, form.UNIQUE_SINCE_START, "kv") == 0
+    assert value(figs, form.T4_SUM, form.UNIQUE_SINCE_START) == 1
 
 
 def test_table_4_places_each_enrolment_in_its_reporting_period():
     figs = t.table_4(prepared(dict(enrolled="2008-07-31"), dict(person_id="P2", enrolled="2008-08-01")), PERIODS)
     assert value(figs, G_DOMESTIC, "080501-080731", "kv") == 1
     assert value(figs, G_DOMESTIC, "080801-080930", "kv") == 1
-    assert value(figs, t.T4_SUM_GENDER, "080801-080930", "kv") == 1
-    assert value(figs, t.T4_SUM, "081001-081231") == 0
+    assert value(figs, form.T4_SUM_GENDER, "080801-080930", "kv") == 1
+    assert value(figs, form.T4_SUM, "081001-081231") == 0
 
 
 # --- exit reasons -----------------------------------------------------------------------

@@ -10,11 +10,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
 from conftest import TODAY
-from pipeline.count import tables as t
 from pipeline.count import text
 from pipeline.cli import main
 from pipeline.count.report import build_report
-from schemas.register import GROUP_LABELS
+from schemas.form import GROUP_LABELS
+from schemas import form
 from test_properties import registers
 
 
@@ -37,20 +37,20 @@ def test_numbers_up_to_twelve_in_words_at_the_start_of_a_sentence():
 
 
 def test_participants_per_month_with_the_re_enrolled():
-    f = lookup({(t.T1, t.T1_SUM, "Maj", ""): 22, (t.T1, t.T1_SUM, "Juni", ""): 23,
-                (t.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 7})
+    f = lookup({(form.T1, form.T1_SUM, "Maj", ""): 22, (form.T1, form.T1_SUM, "Juni", ""): 23,
+                (form.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 7})
     assert text.participants_per_month(f, [("Maj", 5), ("Juni", 6)]) == \
         "Projektet hade 22 deltagare i maj och 23 i juni, inklusive 7 återinskrivna."
-    f = lookup({(t.T1, t.T1_SUM, "Maj", ""): 1, (t.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 1})
+    f = lookup({(form.T1, form.T1_SUM, "Maj", ""): 1, (form.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 1})
     assert text.participants_per_month(f, [("Maj", 5)]) == "Projektet hade 1 deltagare i maj, inklusive 1 återinskriven."
 
 
 def test_new_enrolments_with_genders_groups_and_re_enrolments():
     label = "090501-090630"
-    f = lookup({(t.T4, t.T4_SUM, label, ""): 3, (t.T4, t.T4_SUM_GENDER, label, "kv"): 1,
-                (t.T4, t.T4_SUM_GENDER, label, "m"): 2, (t.T4, GROUP_LABELS[0], label, "kv"): 1,
-                (t.T4, GROUP_LABELS[3], label, "m"): 2,
-                (t.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall", ""): 1})
+    f = lookup({(form.T4, form.T4_SUM, label, ""): 3, (form.T4, form.T4_SUM_GENDER, label, "kv"): 1,
+                (form.T4, form.T4_SUM_GENDER, label, "m"): 2, (form.T4, GROUP_LABELS[0], label, "kv"): 1,
+                (form.T4, GROUP_LABELS[3], label, "m"): 2,
+                (form.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall", ""): 1})
     assert text.new_in_period(f, label) == (
         "Tre nya deltagare skrevs in under perioden, 1 kvinna och 2 män. Per målgrupp: inrikesfödda ungdomar med "
         "försörjningsstöd 1 kvinna; utrikesfödda 25-64 år med försörjningsstöd 2 män. "
@@ -59,9 +59,9 @@ def test_new_enrolments_with_genders_groups_and_re_enrolments():
 
 
 def test_exits_of_the_period_by_group_and_reason_and_none():
-    f = lookup({(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN, ""): 1, (t.REASONS, "2-Studier", t.PERIOD_COLUMN, ""): 1,
-                (t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "m"): 1,
-                (t.RESULTS, "Utskrivna under perioden", GROUP_LABELS[1], "m"): 1})
+    f = lookup({(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN, ""): 1, (form.REASONS, "2-Studier", form.PERIOD_COLUMN, ""): 1,
+                (form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "m"): 1,
+                (form.RESULTS, "Utskrivna under perioden", GROUP_LABELS[1], "m"): 1})
     assert text.exits_in_period(f) == (
         "En deltagare skrevs ut under perioden, 1 man. Per målgrupp: utrikesfödda ungdomar med "
         "introduktionsersättning 1 man. Orsaken var studier (1).")
@@ -69,27 +69,27 @@ def test_exits_of_the_period_by_group_and_reason_and_none():
 
 
 def test_goal_sentences_and_follow_up():
-    f = lookup({(t.RESULTS, "Nyinskrivna deltagare", "Utfall", ""): 58, (t.RESULTS, "Nyinskrivna deltagare", "Mål", ""): 135,
-                (t.RESULTS, "Nyinskrivna deltagare", "Andel av mål", ""): 58 / 135})
+    f = lookup({(form.RESULTS, "Nyinskrivna deltagare", "Utfall", ""): 58, (form.RESULTS, "Nyinskrivna deltagare", "Mål", ""): 135,
+                (form.RESULTS, "Nyinskrivna deltagare", "Andel av mål", ""): 58 / 135})
     assert text.participant_goal(f, *text.GOAL_SENTENCES[0]) == \
         "58 inskrivna deltagare sedan starten, vilket är 43 % av målet på 135 st."
     row = "I arbete 90 dagar efter utskrivning"
-    f = lookup({(t.RESULTS, "Utskrivna mer än 90 dagar", "Utfall", ""): 12, (t.RESULTS, row, "Utfall", ""): 3,
-                (t.RESULTS, row, "Andel", ""): 0.25, (t.RESULTS, row, "Mål", ""): 0.28,
-                (t.RESULTS, "Ej uppföljda", "Utfall", ""): 1})
+    f = lookup({(form.RESULTS, "Utskrivna mer än 90 dagar", "Utfall", ""): 12, (form.RESULTS, row, "Utfall", ""): 3,
+                (form.RESULTS, row, "Andel", ""): 0.25, (form.RESULTS, row, "Mål", ""): 0.28,
+                (form.RESULTS, "Ej uppföljda", "Utfall", ""): 1})
     assert text.follow_up(f) == ("Tolv deltagare har varit utskrivna i mer än 90 dagar. Av dem var 3 (25 %) i arbete "
                                  "90 dagar efter utskrivningen, mot målet 28 %. En är ännu inte uppföljd.")
     assert text.follow_up(lookup({})) == "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
 
 
 def test_contacts_and_project_time():
-    f = lookup({(t.RESULTS, "Arbetsgivarkontakter", "Utfall", ""): 2, (t.RESULTS, "Arbetsgivarkontakter", "Mål", ""): 60,
-                (t.RESULTS, "Arbetsgivarkontakter", "Andel av mål", ""): 2 / 60, (t.RESULTS, "Företag", "Utfall", ""): 1,
-                (t.RESULTS, "Egen kommun", "Utfall", ""): 1})
+    f = lookup({(form.RESULTS, "Arbetsgivarkontakter", "Utfall", ""): 2, (form.RESULTS, "Arbetsgivarkontakter", "Mål", ""): 60,
+                (form.RESULTS, "Arbetsgivarkontakter", "Andel av mål", ""): 2 / 60, (form.RESULTS, "Företag", "Utfall", ""): 1,
+                (form.RESULTS, "Egen kommun", "Utfall", ""): 1})
     assert text.contacts_by_type(f) == ("Sedan starten har projektet haft kontakt med 2 olika arbetsgivare, 3 % av "
                                         "målet på 60 st: 1 företag och 1 inom den egna kommunen.")
-    f = lookup({(t.RESULTS, "Projekttid", "Utfall", ""): 1, (t.RESULTS, "Projekttid", "Mål", ""): 36,
-                (t.RESULTS, "Projekttid", "Andel av mål", ""): 1 / 36})
+    f = lookup({(form.RESULTS, "Projekttid", "Utfall", ""): 1, (form.RESULTS, "Projekttid", "Mål", ""): 36,
+                (form.RESULTS, "Projekttid", "Andel av mål", ""): 1 / 36})
     assert text.project_time(f) == "En månad av projektets 36 månader har gått (3 %)."
 
 

@@ -25,10 +25,8 @@ from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem, RegisterInv
 from pipeline.period import Period, follow_up_from, person_codes
 from pipeline.read.reader import RawSheet, ReadRegister
 from schemas.models import MODELS
-from schemas.register import (
-    DELTAGARE, KONTAKTER, MAX_AGE, MIN_AGE, PERIODER, PROJECT_ITEMS, PROJEKT, TARGET_GROUPS, YOUNG_MAX_AGE,
-    normalise_label,
-)
+from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
+from schemas.register import DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT, normalise_label
 
 
 @dataclass
@@ -229,9 +227,9 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     def equals(column: str, value: str):
         return frame[column].eq(value).fillna(False).to_numpy(dtype=bool)
 
-    conditions = [(young == y) & equals("born", b) & equals("benefit", e) for (y, b, e) in TARGET_GROUPS]
-    codes = np.select(conditions, list(range(len(TARGET_GROUPS))), default=-1)
-    group = pd.Categorical.from_codes(codes, categories=list(TARGET_GROUPS.values()))
+    conditions = [(young == g.young) & equals("born", g.born) & equals("benefit", g.benefit) for g in GROUPS]
+    codes = np.select(conditions, list(range(len(GROUPS))), default=-1)
+    group = pd.Categorical.from_codes(codes, categories=[g.label for g in GROUPS])
     return {"age": age, "group": pd.Series(group, index=frame.index)}
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.count.tables import FIGURE_COLUMNS
 from pipeline.period import Period
+from schemas import form
 
 KEY = ["Tabell", "Rad", "Kolumn", "Kön"]
 CHANGE_COLUMNS = [*KEY, "Tidigare värde", "Nytt värde"]
@@ -84,7 +84,7 @@ def read_figures(path: Path) -> pd.DataFrame:
     import fastexcel
 
     figures = fastexcel.read_excel(path).load_sheet("Siffror", dtypes={"Värde": "float", "Tabell": "string", "Rad": "string", "Kolumn": "string", "Kön": "string"}).to_pandas()
-    return figures[FIGURE_COLUMNS].fillna({c: "" for c in KEY}).astype({c: str for c in KEY})
+    return figures[form.FIGURE_COLUMNS].fillna({c: "" for c in KEY}).astype({c: str for c in KEY})
 
 
 def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.count import tables as t
 from pipeline.count.text import allowed_numbers, numbers_in
-from schemas.register import CONTACT_TYPES, GROUP_LABELS
+from schemas.form import GROUP_LABELS
+from schemas.register import CONTACT_TYPES
+from schemas import form
 
 CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat"]
 OK, FAILED = "OK", "FEL"
@@ -60,22 +61,22 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     `text` is Textförslag: every number it states must be a figure of the report.
     """
     groups = list(GROUP_LABELS)
-    gender = list(t.GENDERS)
+    gender = list(form.GENDERS)
     rows = []
     tables = _by_table(figs)
 
-    t1_groups = _series(tables, t.T1, groups, gender=gender)
-    t1_gender = _series(tables, t.T1, [t.T1_SUM_GENDER]).droplevel("Rad")
-    t1_total = _series(tables, t.T1, [t.T1_SUM]).droplevel(["Rad", "Kön"])
+    t1_groups = _series(tables, form.T1, groups, gender=gender)
+    t1_gender = _series(tables, form.T1, [form.T1_SUM_GENDER]).droplevel("Rad")
+    t1_total = _series(tables, form.T1, [form.T1_SUM]).droplevel(["Rad", "Kön"])
     rows.append(_row("Tabell 1: Summa (kvinnor/män) = summan av målgrupperna",
                      _by(t1_groups, ["Kolumn", "Kön"]), t1_gender))
     rows.append(_row("Tabell 1: Summa = kvinnor + män", _by(t1_gender, ["Kolumn"]), t1_total))
 
-    t2_groups = _series(tables, t.T2, groups, gender=gender)
-    t2_gender = _series(tables, t.T2, [t.T2_SUM_GENDER]).droplevel("Rad")
-    t2_month = _series(tables, t.T2, [t.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
-    t2_period_gender = _series(tables, t.T2, [t.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
-    t2_period = _series(tables, t.T2, [t.T2_PERIOD])
+    t2_groups = _series(tables, form.T2, groups, gender=gender)
+    t2_gender = _series(tables, form.T2, [form.T2_SUM_GENDER]).droplevel("Rad")
+    t2_month = _series(tables, form.T2, [form.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
+    t2_period_gender = _series(tables, form.T2, [form.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
+    t2_period = _series(tables, form.T2, [form.T2_PERIOD])
     rows.append(_row("Tabell 2: Summa / kön = summan av målgrupperna",
                      _by(t2_groups, ["Kolumn", "Kön"]), t2_gender))
     rows.append(_row("Tabell 2: Summa / månad = kvinnor + män", _by(t2_gender, ["Kolumn"]), t2_month))
@@ -84,44 +85,44 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     rows.append(_row("Tabell 2: Summa / period = kvinnor + män", pd.Series({"": t2_period_gender.sum()}),
                      pd.Series({"": t2_period.sum()})))
 
-    reasons = _series(tables, t.REASONS)
-    for column in (t.PERIOD_COLUMN, "Sedan starten"):
+    reasons = _series(tables, form.REASONS)
+    for column in (form.PERIOD_COLUMN, "Sedan starten"):
         parts = reasons[(reasons.index.get_level_values("Rad") != "Summa")
                         & (reasons.index.get_level_values("Kolumn") == column)]
         total = reasons.loc[("Summa", column, "")]
         rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
                          pd.Series({column: parts.sum()}), pd.Series({column: total})))
-    period_exits = _series(tables, t.RESULTS, ["Utskrivna under perioden"])
+    period_exits = _series(tables, form.RESULTS, ["Utskrivna under perioden"])
     rows.append(_row("Resultat: Utskrivna under perioden = Tabell 2 per målgrupp och kön",
                      period_exits[period_exits.index.get_level_values("Kolumn").isin(groups)].droplevel("Rad"),
                      _by(t2_groups, ["Rad", "Kön"]).rename_axis(["Kolumn", "Kön"])))
     rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden",
                      pd.Series({"": t2_period.sum()}),
-                     pd.Series({"": reasons.loc[("Summa", t.PERIOD_COLUMN, "")]})))
+                     pd.Series({"": reasons.loc[("Summa", form.PERIOD_COLUMN, "")]})))
 
-    t4 = _series(tables, t.T4)
+    t4 = _series(tables, form.T4)
     t4_columns = t4.index.get_level_values("Kolumn")
-    since = [t.ENROLLED_SINCE_START, t.UNIQUE_SINCE_START]
+    since = [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
     t4_periods = t4[~t4_columns.isin(since)]
     t4_groups = t4_periods[t4_periods.index.get_level_values("Rad").isin(groups)]
-    enrolled_since = _series(tables, t.T4, groups, [t.ENROLLED_SINCE_START]).droplevel("Kolumn")
-    unique_since = _series(tables, t.T4, groups, [t.UNIQUE_SINCE_START]).droplevel("Kolumn")
+    enrolled_since = _series(tables, form.T4, groups, [form.ENROLLED_SINCE_START]).droplevel("Kolumn")
+    unique_since = _series(tables, form.T4, groups, [form.UNIQUE_SINCE_START]).droplevel("Kolumn")
     rows.append(_row("Tabell 4: perioderna summerar till Inskrivna sedan starten",
                      _by(t4_groups, ["Rad", "Kön"]), enrolled_since))
     t4_all_groups = t4[t4.index.get_level_values("Rad").isin(groups)]
     rows.append(_row("Tabell 4: Summa nya deltagare / kön = summan av målgrupperna",
                      _by(t4_all_groups, ["Kolumn", "Kön"]),
-                     _series(tables, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad")))
+                     _series(tables, form.T4, [form.T4_SUM_GENDER]).droplevel("Rad")))
     rows.append(_row("Tabell 4: Summa / respektive period = kvinnor + män",
-                     _by(_series(tables, t.T4, [t.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
-                     _series(tables, t.T4, [t.T4_SUM]).droplevel(["Rad", "Kön"])))
+                     _by(_series(tables, form.T4, [form.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
+                     _series(tables, form.T4, [form.T4_SUM]).droplevel(["Rad", "Kön"])))
     rows.append(_row("Tabell 4: Unika sedan starten ≤ Inskrivna sedan starten", unique_since,
                      enrolled_since, "<="))
 
-    result = _series(tables, t.RESULTS)
+    result = _series(tables, form.RESULTS)
     r = lambda rad, kolumn="Utfall", kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
-    t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == t.T4) & (figs["Rad"] == t.T4_SUM)
-                                       & (figs["Kolumn"] == t.ENROLLED_SINCE_START), "Värde"].sum()})
+    t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == form.T4) & (figs["Rad"] == form.T4_SUM)
+                                       & (figs["Kolumn"] == form.ENROLLED_SINCE_START), "Värde"].sum()})
     rows.append(_row("Resultat: Nyinskrivna deltagare = Tabell 4 Inskrivna sedan starten",
                      r("Nyinskrivna deltagare"), t4_total))
     rows.append(_row("Resultat: Kvinnor + Män = Nyinskrivna deltagare",

@@ -7,7 +7,6 @@ figures are joined. The internal worklist is counted from the same enrolments.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.count import tables as t
+from schemas.register import REASON_LABELS
 from pipeline.period import Period, as_of, follow_up_due, follow_up_from
 from pipeline.count.checks import FAILED, run_checks
+from pipeline.count.figures import Figures
 from pipeline.count.text import suggestions
 from pipeline.check.validate import Register
 
@@ -36,18 +37,11 @@ class Report:
         return self.checks[self.checks["Resultat"] == FAILED]
 
     @cached_property
-    def _values(self) -> dict[tuple[str, str, str, str], float]:
-        """Each figure by its key; a key that occurs twice is left out (and `value` raises for it)."""
-        f = self.figures
-        keys = list(zip(f["Tabell"], f["Rad"], f["Kolumn"], f["Kön"]))
-        twice = {key for key, n in Counter(keys).items() if n > 1}
-        return {key: float(v) for key, v in zip(keys, f["Värde"]) if key not in twice}
+    def lookup(self) -> Figures:
+        return Figures(self.figures)
 
     def value(self, table: str, row: str, column: str, gender: str = "") -> float:
-        key = (table, row, column, gender)
-        if key not in self._values:
-            raise KeyError(key)
-        return self._values[key]
+        return self.lookup(table, row, column, gender)
 
 
 def reporting_periods(register: Register) -> list[Period]:
@@ -92,5 +86,5 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
         "Coach": due["coach"].to_numpy(),
         "Utskriven": due["exited"].to_numpy(),
         "Uppföljning senast": deadline.to_numpy(),
-        "Utskrivningsorsak": due["reason"].map(t.REASON_LABELS).to_numpy(),
+        "Utskrivningsorsak": due["reason"].map(REASON_LABELS).to_numpy(),
     }).iloc[order].reset_index(drop=True)

@@ -15,30 +15,15 @@ import pandas as pd
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
 )
-from schemas.register import (
-    CONTACT_TYPES, GROUP_LABELS, REASON_LABELS, TARGET_GROUPS, YOUNG_GROUPS, normalise_labels,
-)
-
-GENDERS = ("kv", "m")
-MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Sept", "Okt", "Nov", "Dec")
-FIGURE_COLUMNS = ["Tabell", "Rad", "Kolumn", "Kön", "Värde"]
-
-T1, T2, T4, REASONS, RESULTS = "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat"
-T1_SUM_GENDER, T1_SUM = "Summa (kvinnor/män)", "Summa"
-T2_SUM_GENDER, T2_SUM_MONTH = "Summa / kön", "Summa / månad"
-T2_PERIOD_GENDER, T2_PERIOD, PERIOD_COLUMN = "Summa / period kvinnor/män", "Summa / period", "Perioden"
-T4_SUM_GENDER, T4_SUM = "Summa nya deltagare / kön", "Summa / respektive period"
-ENROLLED_SINCE_START, UNIQUE_SINCE_START = "Inskrivna sedan starten", "Unika sedan starten"
-REASON_ROWS = tuple(REASON_LABELS.values())
-DOMESTIC_ADULTS = GROUP_LABELS[2]
-FOREIGN_GROUPS = tuple(label for (young, born, _), label in TARGET_GROUPS.items() if born == "Utrikes")
-
+from schemas import form
+from schemas.form import GENDERS, GOAL, GROUP_LABELS, OUTCOME, SHARE, SHARE_OF_GOAL
+from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_labels
 
 # --- shared helpers ----------------------------------------------------------------------
 
 def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with Rad, Kolumn, Kön, Värde as one table's figures."""
-    return rows.assign(Tabell=table)[FIGURE_COLUMNS].reset_index(drop=True)
+    return rows.assign(Tabell=table)[form.FIGURE_COLUMNS].reset_index(drop=True)
 
 
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +86,7 @@ def _long(counts: pd.Series, names: dict[str, str], fixed: dict[str, str]) -> pd
 
 def month_label(period: pd.Period, all_months: pd.PeriodIndex) -> str:
     """The form's month name; with the year added only if a table spans the same month twice."""
-    label = MONTH_LABELS[period.month - 1]
+    label = form.MONTH_LABELS[period.month - 1]
     if len(set(all_months.month)) < len(all_months):
         return f"{label} {period.year}"
     return label
@@ -144,9 +129,9 @@ def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
         return monthly_participants(enrolments, months, by).rename(index=labels, level="m")
 
     groups = _long(monthly(["group", "kon"]), {"group": "Rad", "m": "Kolumn", "kon": "Kön"}, {})
-    by_gender = _long(monthly(["kon"]), {"m": "Kolumn", "kon": "Kön"}, {"Rad": T1_SUM_GENDER})
-    total = _long(monthly([]), {"m": "Kolumn"}, {"Rad": T1_SUM, "Kön": ""})
-    return figures(T1, pd.concat([groups, by_gender, total]))
+    by_gender = _long(monthly(["kon"]), {"m": "Kolumn", "kon": "Kön"}, {"Rad": form.T1_SUM_GENDER})
+    total = _long(monthly([]), {"m": "Kolumn"}, {"Rad": form.T1_SUM, "Kön": ""})
+    return figures(form.T1, pd.concat([groups, by_gender, total]))
 
 
 def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: Period) -> pd.DataFrame:
@@ -158,11 +143,11 @@ def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: 
     months = pd.period_range(project_start, period.end, freq="M")
     by_gender = monthly_participants(enrolments, months, ["kon"]).groupby(level="kon", observed=False).mean()
     total = monthly_participants(enrolments, months, []).mean()
-    average = "Deltagare per månad i genomsnitt"
+    average = form.AVERAGE_PER_MONTH
     repeated = int((enrolments["enrolment_number"] == 1).sum())  # each such person has exactly one second enrolment
-    rows = [(average, "Utfall", kon, float(by_gender.get(kon, 0.0))) for kon in GENDERS]
-    rows += [(average, "Utfall", "", float(total)), ("Personer inskrivna mer än en gång", "Utfall", "", float(repeated))]
-    return figures(RESULTS, pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"]))
+    rows = [(average, OUTCOME, kon, float(by_gender.get(kon, 0.0))) for kon in GENDERS]
+    rows += [(average, OUTCOME, "", float(total)), (form.MORE_THAN_ONCE, OUTCOME, "", float(repeated))]
+    return figures(form.RESULTS, pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"]))
 
 
 # --- Table 2 -----------------------------------------------------------------------------
@@ -181,12 +166,12 @@ def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
         return counts.rename(index=named, level="month") if "month" in by else counts
 
     groups = _long(counted(["group", "month", "kon"]), {"group": "Rad", "month": "Kolumn", "kon": "Kön"}, {})
-    by_gender = _long(counted(["month", "kon"]), {"month": "Kolumn", "kon": "Kön"}, {"Rad": T2_SUM_GENDER})
-    by_month = _long(counted(["month"]), {"month": "Kolumn"}, {"Rad": T2_SUM_MONTH, "Kön": ""})
-    period_gender = _long(counted(["kon"]), {"kon": "Kön"}, {"Rad": T2_PERIOD_GENDER, "Kolumn": PERIOD_COLUMN})
-    period_total = pd.DataFrame({"Rad": [T2_PERIOD], "Kolumn": [PERIOD_COLUMN], "Kön": [""],
+    by_gender = _long(counted(["month", "kon"]), {"month": "Kolumn", "kon": "Kön"}, {"Rad": form.T2_SUM_GENDER})
+    by_month = _long(counted(["month"]), {"month": "Kolumn"}, {"Rad": form.T2_SUM_MONTH, "Kön": ""})
+    period_gender = _long(counted(["kon"]), {"kon": "Kön"}, {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN})
+    period_total = pd.DataFrame({"Rad": [form.T2_PERIOD], "Kolumn": [form.PERIOD_COLUMN], "Kön": [""],
                                  "Värde": [float(len(exits))]})
-    return figures(T2, pd.concat([groups, by_gender, by_month, period_gender, period_total]))
+    return figures(form.T2, pd.concat([groups, by_gender, by_month, period_gender, period_total]))
 
 
 # --- Table 4 -----------------------------------------------------------------------------
@@ -194,7 +179,7 @@ def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
 def table_4(enrolments: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
     """New enrolments per reporting period so far; enrolments and unique persons since the start."""
     labels = [p.label for p in periods]
-    columns = labels + [ENROLLED_SINCE_START, UNIQUE_SINCE_START]
+    columns = labels + [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
     starts = pd.DatetimeIndex([p.start for p in periods])
     position = starts.searchsorted(enrolments["enrolled"].to_numpy(), side="right") - 1
     inside = (position >= 0) & (enrolments["enrolled"] <= periods[-1].end).to_numpy()
@@ -207,12 +192,12 @@ def table_4(enrolments: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
     passes = ((within, list(range(len(labels)))), (within.assign(period=since), [since]),
               (first.assign(period=unique), [unique]))
     for frame, keep in passes:
-        for by, fixed in ((["group", "period", "kon"], {}), (["period", "kon"], {"Rad": T4_SUM_GENDER}),
-                          (["period"], {"Rad": T4_SUM, "Kön": ""})):
+        for by, fixed in ((["group", "period", "kon"], {}), (["period", "kon"], {"Rad": form.T4_SUM_GENDER}),
+                          (["period"], {"Rad": form.T4_SUM, "Kön": ""})):
             counts = _count(frame, by, cats)
             kept = counts[counts.index.get_level_values("period").isin(keep)]
             parts.append(_long(kept.rename(index=dict(enumerate(columns)), level="period"), names, fixed))
-    return figures(T4, pd.concat(parts))
+    return figures(form.T4, pd.concat(parts))
 
 
 # --- Exit reasons ------------------------------------------------------------------------
@@ -221,15 +206,15 @@ def exit_reasons(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Exits by reason for the period and since the start, counts and shares (0..1)."""
     exited = enrolments[enrolments["exited"].notna()]
     parts = []
-    for frame, column in ((exited[exited["exited"] >= period.start], PERIOD_COLUMN),
-                          (exited, "Sedan starten")):
-        counts = frame["reason"].map(REASON_LABELS).value_counts().reindex(REASON_ROWS, fill_value=0)
+    for frame, column, share_column in ((exited[exited["exited"] >= period.start], form.PERIOD_COLUMN,
+                                         form.PERIOD_SHARE), (exited, form.SINCE_START, form.SINCE_START_SHARE)):
+        counts = frame["reason"].map(REASON_LABELS).value_counts().reindex(form.REASON_ROWS, fill_value=0)
         total = float(len(frame))
-        counts = pd.concat([counts.astype("float64"), pd.Series({"Summa": total})])
+        counts = pd.concat([counts.astype("float64"), pd.Series({form.REASONS_SUM: total})])
         shares = counts / total if total else counts * 0.0
         parts.append(pd.DataFrame({"Rad": counts.index, "Kolumn": column, "Värde": counts.to_numpy()}))
-        parts.append(pd.DataFrame({"Rad": shares.index, "Kolumn": f"{column} andel", "Värde": shares.to_numpy()}))
-    return figures(REASONS, pd.concat(parts).assign(Kön=""))
+        parts.append(pd.DataFrame({"Rad": shares.index, "Kolumn": share_column, "Värde": shares.to_numpy()}))
+    return figures(form.REASONS, pd.concat(parts).assign(Kön=""))
 
 
 # --- Resultat ----------------------------------------------------------------------------
@@ -246,36 +231,36 @@ def results(enrolments: pd.DataFrame, contacts: pd.DataFrame, period: Period, go
     rows: list[tuple[str, str, str, float]] = []
 
     def count_goal(row: str, outcome: float, goal: float | None):
-        rows.append((row, "Utfall", "", outcome))
+        rows.append((row, OUTCOME, "", outcome))
         if goal is not None:
-            rows.extend([(row, "Mål", "", goal), (row, "Andel av mål", "", outcome / goal if goal else 0.0)])
+            rows.extend([(row, GOAL, "", goal), (row, SHARE_OF_GOAL, "", outcome / goal if goal else 0.0)])
 
     def share_goal(row: str, outcome: float, of: float, goal: float):
         share = outcome / of if of else 0.0
-        rows.extend([(row, "Utfall", "", outcome), (row, "Andel", "", share), (row, "Mål", "", goal),
-                     (row, "Andel av mål", "", share / goal if goal else 0.0)])
+        rows.extend([(row, OUTCOME, "", outcome), (row, SHARE, "", share), (row, GOAL, "", goal),
+                     (row, SHARE_OF_GOAL, "", share / goal if goal else 0.0)])
 
     group = enrolments["group"]
     total = float(len(enrolments))
-    count_goal("Nyinskrivna deltagare", total, goals["goal_enrolled"])
-    count_goal("Ungdomar 16-24 år", float(group.isin(YOUNG_GROUPS).sum()), goals["goal_young"])
-    count_goal("Inrikesfödda 25-64 år", float((group == DOMESTIC_ADULTS).sum()), goals["goal_domestic_adults"])
-    count_goal("Utrikesfödda", float((enrolments["born"] == "Utrikes").sum()), goals["goal_foreign"])
+    count_goal(form.ENROLLED, total, goals["goal_enrolled"])
+    count_goal(form.YOUNG, float(group.isin(form.YOUNG_GROUPS).sum()), goals["goal_young"])
+    count_goal(form.DOMESTIC_ADULTS, float((group == form.ADULT_DOMESTIC.label).sum()), goals["goal_domestic_adults"])
+    count_goal(form.FOREIGN, float((enrolments["born"] == "Utrikes").sum()), goals["goal_foreign"])
     women = float((enrolments["kon"] == "kv").sum())
-    share_goal("Kvinnor", women, total, goals["goal_women_share"])
+    share_goal(form.WOMEN, women, total, goals["goal_women_share"])
     men = float((enrolments["kon"] == "m").sum())
-    rows.extend([("Män", "Utfall", "", men), ("Män", "Andel", "", men / total if total else 0.0)])
+    rows.extend([(form.MEN, OUTCOME, "", men), (form.MEN, SHARE, "", men / total if total else 0.0)])
     exits = enrolments[enrolments["exited"].notna()]
-    rows.append(("Utskrivna", "Utfall", "", float(len(exits))))
-    share_goal("Utskrivna till arbete eller studier", float(exits["reason"].isin(["1", "2"]).sum()),
+    rows.append((form.EXITED, OUTCOME, "", float(len(exits))))
+    share_goal(form.TO_WORK_OR_STUDIES, float(exits["reason"].isin(["1", "2"]).sum()),
                float(len(exits)), goals["goal_work_or_studies_share"])
-    count_goal("Projekttid", float(months_passed), float(months_total))
+    count_goal(form.PROJECT_TIME, float(months_passed), float(months_total))
     rows += participant_rows(enrolments, period)
     rows += period_exit_rows(enrolments, period)
     rows += follow_up_rows(enrolments, period, goals["goal_work_90_share"])
     rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
     frame = pd.DataFrame(rows, columns=["Rad", "Kolumn", "Kön", "Värde"])
-    return figures(RESULTS, frame.astype({"Värde": "float64"}))
+    return figures(form.RESULTS, frame.astype({"Värde": "float64"}))
 
 
 def participants_in_period(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -285,25 +270,25 @@ def participants_in_period(enrolments: pd.DataFrame, period: Period) -> pd.DataF
 
 def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
     active = participants_in_period(enrolments, period)
-    row = "Deltagare under perioden"
+    row = form.PARTICIPANTS
     by_group = _count(active, ["group", "kon"], {"group": list(GROUP_LABELS), "kon": list(GENDERS)})
     by_gender = _count(active, ["kon"], {"kon": list(GENDERS)})
-    return ([(row, "Utfall", "", float(len(active)))]
-            + [(row, "Utfall", kon, float(n)) for kon, n in by_gender.items()]
+    return ([(row, OUTCOME, "", float(len(active)))]
+            + [(row, OUTCOME, kon, float(n)) for kon, n in by_gender.items()]
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()]
-            + [("Nyinskrivna under perioden", "Utfall", "", float((active["enrolled"] >= period.start).sum())),
-               ("Återinskrivna bland deltagarna", "Utfall", "", float((active["enrolment_number"] > 0).sum())),
-               ("Återinskrivna bland nyinskrivna under perioden", "Utfall", "",
+            + [(form.NEW_IN_PERIOD, OUTCOME, "", float((active["enrolled"] >= period.start).sum())),
+               (form.RE_ENROLLED, OUTCOME, "", float((active["enrolment_number"] > 0).sum())),
+               (form.RE_ENROLLED_NEW, OUTCOME, "",
                 float(((active["enrolled"] >= period.start) & (active["enrolment_number"] > 0)).sum()))])
 
 
 def period_exit_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
     """Exits of the period by group and gender (Table 2 without its months), for the text."""
     exits = enrolments[enrolments["exited"].between(period.start, period.end)]
-    row = "Utskrivna under perioden"
+    row = form.EXITS_IN_PERIOD
     by_group = _count(exits, ["group", "kon"], {"group": list(GROUP_LABELS), "kon": list(GENDERS)})
     by_gender = _count(exits, ["kon"], {"kon": list(GENDERS)})
-    return ([(row, "Utfall", "", float(len(exits)))] + [(row, "Utfall", kon, float(n)) for kon, n in by_gender.items()]
+    return ([(row, OUTCOME, "", float(len(exits)))] + [(row, OUTCOME, kon, float(n)) for kon, n in by_gender.items()]
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()])
 
 
@@ -311,12 +296,12 @@ def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> lis
     due = enrolments[follow_up_due(enrolments["exited"], period.end)]
     in_work = float((due["follow_up"] == "Arbete").sum())
     share = in_work / len(due) if len(due) else 0.0
-    return [("Utskrivna mer än 90 dagar", "Utfall", "", float(len(due))),
-            ("I arbete 90 dagar efter utskrivning", "Utfall", "", in_work),
-            ("I arbete 90 dagar efter utskrivning", "Andel", "", share),
-            ("I arbete 90 dagar efter utskrivning", "Mål", "", goal),
-            ("I arbete 90 dagar efter utskrivning", "Andel av mål", "", share / goal if goal else 0.0),
-            ("Ej uppföljda", "Utfall", "", float(due["follow_up"].isna().sum()))]
+    return [(form.DUE_90, OUTCOME, "", float(len(due))),
+            (form.IN_WORK_90, OUTCOME, "", in_work),
+            (form.IN_WORK_90, SHARE, "", share),
+            (form.IN_WORK_90, GOAL, "", goal),
+            (form.IN_WORK_90, SHARE_OF_GOAL, "", share / goal if goal else 0.0),
+            (form.NOT_FOLLOWED_UP, OUTCOME, "", float(due["follow_up"].isna().sum()))]
 
 
 def organisation_key(names: pd.Series) -> pd.Series:
@@ -339,8 +324,8 @@ def contact_rows(contacts: pd.DataFrame, period: Period, goal: float) -> list[tu
     first = first_contacts(contacts, period.end)
     distinct = float(len(first))
     by_type = first["type"].value_counts().reindex(list(CONTACT_TYPES), fill_value=0)
-    return ([("Arbetsgivarkontakter", "Utfall", "", distinct),
-             ("Arbetsgivarkontakter", "Mål", "", goal),
-             ("Arbetsgivarkontakter", "Andel av mål", "", distinct / goal if goal else 0.0),
-             ("Nya arbetsgivarkontakter under perioden", "Utfall", "", float((first["date"] >= period.start).sum()))]
-            + [(t, "Utfall", "", float(n)) for t, n in by_type.items()])
+    return ([(form.CONTACTS, OUTCOME, "", distinct),
+             (form.CONTACTS, GOAL, "", goal),
+             (form.CONTACTS, SHARE_OF_GOAL, "", distinct / goal if goal else 0.0),
+             (form.NEW_CONTACTS, OUTCOME, "", float((first["date"] >= period.start).sum()))]
+            + [(t, OUTCOME, "", float(n)) for t, n in by_type.items()])

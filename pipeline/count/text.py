@@ -16,9 +16,12 @@ from typing import Callable
 import pandas as pd
 
 from pipeline.count import tables as t
-from schemas.register import CONTACT_TYPES, GROUP_LABELS, REASON_LABELS
+from pipeline.count.figures import Figures
+from schemas.form import GROUP_LABELS
+from schemas.register import CONTACT_TYPES, REASON_LABELS
+from schemas import form
 
-Lookup = Callable[..., float]  # (table, row, column, gender="") -> value
+Lookup = Callable[..., float]  # a Figures, or any (table, row, column, gender="") -> value
 
 WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
@@ -104,28 +107,28 @@ def participants_per_month(f: Lookup, months: list[tuple[str, int]]) -> str:
     """Participants in each month of the period (Table 1), with the re-enrolled among them."""
     if not months:
         return ""
-    parts = [f"{int(f(t.T1, t.T1_SUM, label))} i {MONTH_NAMES[month - 1]}" for label, month in months]
+    parts = [f"{int(f(form.T1, form.T1_SUM, label))} i {MONTH_NAMES[month - 1]}" for label, month in months]
     parts[0] = parts[0].replace(" i ", " deltagare i ", 1)
-    re_enrolled = f(t.RESULTS, "Återinskrivna bland deltagarna", "Utfall")
+    re_enrolled = f(form.RESULTS, "Återinskrivna bland deltagarna", "Utfall")
     tail = f", inklusive {count(re_enrolled, 'återinskriven', 'återinskrivna')}" if re_enrolled else ""
     return f"Projektet hade {listing(parts)}{tail}."
 
 
 def average_per_month(f: Lookup) -> str:
     row = "Deltagare per månad i genomsnitt"
-    return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(t.RESULTS, row, 'Utfall'))} deltagare per "
-            f"månad, varav {decimal(f(t.RESULTS, row, 'Utfall', 'kv'))} kvinnor och "
-            f"{decimal(f(t.RESULTS, row, 'Utfall', 'm'))} män.")
+    return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(form.RESULTS, row, 'Utfall'))} deltagare per "
+            f"månad, varav {decimal(f(form.RESULTS, row, 'Utfall', 'kv'))} kvinnor och "
+            f"{decimal(f(form.RESULTS, row, 'Utfall', 'm'))} män.")
 
 
 def new_in_period(f: Lookup, period_label: str) -> str:
     """New enrolments of the period (Table 4) by gender and group, and the re-enrolments among them."""
-    total = f(t.T4, t.T4_SUM, period_label)
+    total = f(form.T4, form.T4_SUM, period_label)
     if not total:
         return "Inga nya deltagare skrevs in under perioden."
-    women, men = f(t.T4, t.T4_SUM_GENDER, period_label, "kv"), f(t.T4, t.T4_SUM_GENDER, period_label, "m")
-    groups = {g: (f(t.T4, g, period_label, "kv"), f(t.T4, g, period_label, "m")) for g in GROUP_LABELS}
-    again = f(t.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall")
+    women, men = f(form.T4, form.T4_SUM_GENDER, period_label, "kv"), f(form.T4, form.T4_SUM_GENDER, period_label, "m")
+    groups = {g: (f(form.T4, g, period_label, "kv"), f(form.T4, g, period_label, "m")) for g in GROUP_LABELS}
+    again = f(form.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall")
     if not again:
         again_text = "Ingen av dem var en återinskrivning."
     elif again == 1:
@@ -138,41 +141,41 @@ def new_in_period(f: Lookup, period_label: str) -> str:
 
 def exits_in_period(f: Lookup) -> str:
     """Exits of the period by group and gender, and by reason."""
-    total = f(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN)
+    total = f(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN)
     if not total:
         return "Inga deltagare skrevs ut under perioden."
     row = "Utskrivna under perioden"
-    groups = {g: (f(t.RESULTS, row, g, "kv"), f(t.RESULTS, row, g, "m")) for g in GROUP_LABELS}
-    reasons = [f"{REASON_PHRASES[r]} ({int(f(t.REASONS, r, t.PERIOD_COLUMN))})" for r in REASON_LABELS.values()
-               if f(t.REASONS, r, t.PERIOD_COLUMN)]
+    groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
+    reasons = [f"{REASON_PHRASES[r]} ({int(f(form.REASONS, r, form.PERIOD_COLUMN))})" for r in REASON_LABELS.values()
+               if f(form.REASONS, r, form.PERIOD_COLUMN)]
     return (f"{count(total, 'deltagare', 'deltagare', start=True)} skrevs ut under perioden, "
-            f"{women_men(f(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, 'kv'), f(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, 'm'))}"
+            f"{women_men(f(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, 'kv'), f(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, 'm'))}"
             f". Per målgrupp: {by_group(groups)}. "
             f"{'Orsaken' if len(reasons) == 1 else 'Orsakerna'} var {listing(reasons)}.")
 
 
 def participants_in_period(f: Lookup) -> list[str]:
     row = "Deltagare under perioden"
-    total = f(t.RESULTS, row, "Utfall")
+    total = f(form.RESULTS, row, "Utfall")
     if not total:
         return ["Projektet hade inga deltagare under perioden."]
     sentences = [f"Under perioden deltog {count(total, 'person', 'personer')}, "
-                 f"{women_men(f(t.RESULTS, row, 'Utfall', 'kv'), f(t.RESULTS, row, 'Utfall', 'm'))}."]
-    groups = {g: (f(t.RESULTS, row, g, "kv"), f(t.RESULTS, row, g, "m")) for g in GROUP_LABELS}
+                 f"{women_men(f(form.RESULTS, row, 'Utfall', 'kv'), f(form.RESULTS, row, 'Utfall', 'm'))}."]
+    groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
     sentences.append(f"Per målgrupp: {by_group(groups)}.")
     return sentences
 
 
 def enrolled_more_than_once(f: Lookup) -> str:
-    n = f(t.RESULTS, "Personer inskrivna mer än en gång", "Utfall")
+    n = f(form.RESULTS, "Personer inskrivna mer än en gång", "Utfall")
     if not n:
         return "Ingen person har skrivits in mer än en gång sedan starten."
     return f"{count(n, 'person', 'personer', start=True)} har skrivits in mer än en gång sedan starten."
 
 
 def project_time(f: Lookup) -> str:
-    passed, total = f(t.RESULTS, "Projekttid", "Utfall"), f(t.RESULTS, "Projekttid", "Mål")
-    share = f(t.RESULTS, "Projekttid", "Andel av mål")
+    passed, total = f(form.RESULTS, "Projekttid", "Utfall"), f(form.RESULTS, "Projekttid", "Mål")
+    share = f(form.RESULTS, "Projekttid", "Andel av mål")
     return (f"{count(passed, 'månad', 'månader', start=True)} av projektets {int(total)} månader har gått "
             f"({percent(share)}).")
 
@@ -186,68 +189,68 @@ GOAL_SENTENCES = (
 
 
 def participant_goal(f: Lookup, row: str, plural: str, singular: str) -> str:
-    outcome, goal = f(t.RESULTS, row, "Utfall"), f(t.RESULTS, row, "Mål")
-    of_goal = f(t.RESULTS, row, "Andel av mål")
+    outcome, goal = f(form.RESULTS, row, "Utfall"), f(form.RESULTS, row, "Mål")
+    of_goal = f(form.RESULTS, row, "Andel av mål")
     return (f"{count(outcome, singular, plural, start=True)} sedan starten, vilket är {percent(of_goal)} av målet "
             f"på {int(goal)} st.")
 
 
 def women_and_men(f: Lookup) -> str:
-    women, men = f(t.RESULTS, "Kvinnor", "Utfall"), f(t.RESULTS, "Män", "Utfall")
+    women, men = f(form.RESULTS, "Kvinnor", "Utfall"), f(form.RESULTS, "Män", "Utfall")
     if not women + men:
         return "Inga deltagare har skrivits in ännu."
-    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(t.RESULTS, 'Kvinnor', 'Andel'))}) "
-            f"kvinnor och {int(men)} ({percent(f(t.RESULTS, 'Män', 'Andel'))}) män; målet för andelen kvinnor är "
-            f"{percent(f(t.RESULTS, 'Kvinnor', 'Mål'))}.")
+    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(form.RESULTS, 'Kvinnor', 'Andel'))}) "
+            f"kvinnor och {int(men)} ({percent(f(form.RESULTS, 'Män', 'Andel'))}) män; målet för andelen kvinnor är "
+            f"{percent(f(form.RESULTS, 'Kvinnor', 'Mål'))}.")
 
 
 def exits_since_start(f: Lookup) -> str:
-    total = f(t.REASONS, "Summa", "Sedan starten")
+    total = f(form.REASONS, "Summa", "Sedan starten")
     if not total:
         return "Inga deltagare har skrivits ut sedan starten."
-    reasons = [f"{REASON_PHRASES[r]} {int(f(t.REASONS, r, 'Sedan starten'))} "
-               f"({percent(f(t.REASONS, r, 'Sedan starten andel'))})" for r in REASON_LABELS.values()]
+    reasons = [f"{REASON_PHRASES[r]} {int(f(form.REASONS, r, 'Sedan starten'))} "
+               f"({percent(f(form.REASONS, r, 'Sedan starten andel'))})" for r in REASON_LABELS.values()]
     row = "Utskrivna till arbete eller studier"
     return (f"Sedan starten har {count(total, 'deltagare', 'deltagare')} skrivits ut: {listing(reasons)}. "
-            f"Till arbete eller studier gick {int(f(t.RESULTS, row, 'Utfall'))} ({percent(f(t.RESULTS, row, 'Andel'))}),"
-            f" mot målet {percent(f(t.RESULTS, row, 'Mål'))}.")
+            f"Till arbete eller studier gick {int(f(form.RESULTS, row, 'Utfall'))} ({percent(f(form.RESULTS, row, 'Andel'))}),"
+            f" mot målet {percent(f(form.RESULTS, row, 'Mål'))}.")
 
 
 def follow_up(f: Lookup) -> str:
-    due = f(t.RESULTS, "Utskrivna mer än 90 dagar", "Utfall")
+    due = f(form.RESULTS, "Utskrivna mer än 90 dagar", "Utfall")
     if not due:
         return "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
     row = "I arbete 90 dagar efter utskrivning"
-    in_work, missing = f(t.RESULTS, row, "Utfall"), f(t.RESULTS, "Ej uppföljda", "Utfall")
+    in_work, missing = f(form.RESULTS, row, "Utfall"), f(form.RESULTS, "Ej uppföljda", "Utfall")
     first = (f"{count(due, 'deltagare', 'deltagare', start=True)} har varit "
              f"{'utskriven' if due == 1 else 'utskrivna'} i mer än 90 dagar")
     if not missing:
         last = "Alla är uppföljda."
     else:
         last = f"{number(missing, start=True)} är ännu inte {'uppföljd' if missing == 1 else 'uppföljda'}."
-    return (f"{first}. Av dem var {int(in_work)} ({percent(f(t.RESULTS, row, 'Andel'))}) i arbete 90 dagar efter "
-            f"utskrivningen, mot målet {percent(f(t.RESULTS, row, 'Mål'))}. {last}")
+    return (f"{first}. Av dem var {int(in_work)} ({percent(f(form.RESULTS, row, 'Andel'))}) i arbete 90 dagar efter "
+            f"utskrivningen, mot målet {percent(f(form.RESULTS, row, 'Mål'))}. {last}")
 
 
 def new_contacts(f: Lookup) -> str:
-    n = f(t.RESULTS, "Nya arbetsgivarkontakter under perioden", "Utfall")
+    n = f(form.RESULTS, "Nya arbetsgivarkontakter under perioden", "Utfall")
     if not n:
         return "Projektet fick inga nya arbetsgivarkontakter under perioden."
     return f"Under perioden fick projektet kontakt med {count(n, 'ny arbetsgivare', 'nya arbetsgivare')}."
 
 
 def contacts_by_type(f: Lookup) -> str:
-    total, goal = f(t.RESULTS, "Arbetsgivarkontakter", "Utfall"), f(t.RESULTS, "Arbetsgivarkontakter", "Mål")
+    total, goal = f(form.RESULTS, "Arbetsgivarkontakter", "Utfall"), f(form.RESULTS, "Arbetsgivarkontakter", "Mål")
     if not total:
         return f"Projektet har ännu inte haft kontakt med någon arbetsgivare (målet är {int(goal)} st)."
     parts = []
     for contact_type in CONTACT_TYPES:
-        n = f(t.RESULTS, contact_type, "Utfall")
+        n = f(form.RESULTS, contact_type, "Utfall")
         singular, plural = CONTACT_PHRASES[contact_type]
         if n:
             parts.append(f"{int(n)} {'inom ' if contact_type == 'Egen kommun' else ''}{singular if n == 1 else plural}")
     return (f"Sedan starten har projektet haft kontakt med {count(total, 'arbetsgivare', 'olika arbetsgivare')}, "
-            f"{percent(f(t.RESULTS, 'Arbetsgivarkontakter', 'Andel av mål'))} av målet på {int(goal)} st: "
+            f"{percent(f(form.RESULTS, 'Arbetsgivarkontakter', 'Andel av mål'))} av målet på {int(goal)} st: "
             f"{listing(parts)}.")
 
 
@@ -255,11 +258,7 @@ def contacts_by_type(f: Lookup) -> str:
 
 def suggestions(figures: pd.DataFrame, period: t.Period, table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
     """(heading, sentence) rows of Textförslag, in the order of the form's sections."""
-    values = dict(zip(zip(figures["Tabell"], figures["Rad"], figures["Kolumn"], figures["Kön"]), figures["Värde"]))
-
-    def f(table: str, row: str, column: str, gender: str = "") -> float:
-        return values[(table, row, column, gender)]
-
+    f = Figures(figures)
     months = [(t.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
     rows = [("Deltagare", participants_per_month(f, months)),
             ("Deltagare", average_per_month(f)),

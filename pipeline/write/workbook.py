@@ -18,8 +18,11 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.count import tables as t
+from pipeline.count.figures import Figures
 from pipeline.count.report import Report
-from schemas.register import CONTACT_TYPES, GROUP_LABELS
+from schemas.form import GROUP_LABELS
+from schemas.register import CONTACT_TYPES
+from schemas import form
 
 SHEET_ORDER = ("Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat",
                "Textförslag", "Kontroller", "Siffror", "Om rapporten")
@@ -59,19 +62,6 @@ class Formats:
                                    "text_wrap": True, "valign": "top"})
 
 
-class Figures:
-    """Fast lookup of a figure by (Tabell, Rad, Kolumn, Kön)."""
-
-    def __init__(self, figs: pd.DataFrame):
-        self._values = dict(zip(zip(figs["Tabell"], figs["Rad"], figs["Kolumn"], figs["Kön"]), figs["Värde"]))
-
-    def __call__(self, table: str, row: str, column: str, gender: str = "") -> float:
-        return self._values[(table, row, column, gender)]
-
-    def get(self, table: str, row: str, column: str, gender: str = "") -> float | None:
-        return self._values.get((table, row, column, gender))
-
-
 def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
@@ -79,7 +69,7 @@ def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> No
     wb.set_properties({"title": f"ESF lägesrapport {report.period.label}", "subject": project.name,
                        "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})
     fmt = Formats(wb)
-    figs = Figures(report.figures)
+    figs = report.lookup
     names = SHEET_ORDER + (("Ändringar",) if changes is not None else ())
     sheets = {name: wb.add_worksheet(name) for name in names}
     months = [t.month_label(m, report.table_1_months) for m in report.table_1_months]
@@ -127,7 +117,7 @@ def _pair_row(ws, fmt: Formats, row: int, first_col: int, columns: list[str], va
     """One row of kv/m pairs: `value(column, kon)`, or bordered blanks where `value` is None
     (a heading row of the form)."""
     for i, column in enumerate(columns):
-        for j, kon in enumerate(t.GENDERS):
+        for j, kon in enumerate(form.GENDERS):
             col = first_col + 2 * i + j
             if value is None:
                 ws.write_blank(row, col, None, fmt.empty)
@@ -140,7 +130,7 @@ def _sum_rows(ws, fmt: Formats, row: int, first_col: int, columns: list[str], gr
     """The form's two sum rows under a table's groups: per kv/m column the sum of the group rows
     (`by_gender(column, kon)`), and below it, merged over each pair, kv + m (`total(column)`)."""
     for i, column in enumerate(columns):
-        for j, kon in enumerate(t.GENDERS):
+        for j, kon in enumerate(form.GENDERS):
             col = first_col + 2 * i + j
             _sum_formula(ws, row, col, [xl_rowcol_to_cell(g, col) for g in group_rows], by_gender(column, kon),
                          fmt.count_bold)
@@ -170,12 +160,12 @@ def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     first_data = 2
     for r, group in enumerate(GROUP_LABELS, start=first_data):
         ws.write_string(r, 0, group, fmt.label)
-        _pair_row(ws, fmt, r, 1, months, lambda month, kon, group=group: figs(t.T1, group, month, kon))
+        _pair_row(ws, fmt, r, 1, months, lambda month, kon, group=group: figs(form.T1, group, month, kon))
     sum_row = first_data + len(GROUP_LABELS)
-    ws.write_string(sum_row, 0, t.T1_SUM_GENDER, fmt.label_bold)
-    ws.write_string(sum_row + 1, 0, t.T1_SUM, fmt.label_bold)
+    ws.write_string(sum_row, 0, form.T1_SUM_GENDER, fmt.label_bold)
+    ws.write_string(sum_row + 1, 0, form.T1_SUM, fmt.label_bold)
     _sum_rows(ws, fmt, sum_row, 1, months, list(range(first_data, sum_row)),
-              lambda month, kon: figs(t.T1, t.T1_SUM_GENDER, month, kon), lambda month: figs(t.T1, t.T1_SUM, month))
+              lambda month, kon: figs(form.T1, form.T1_SUM_GENDER, month, kon), lambda month: figs(form.T1, form.T1_SUM, month))
     ws.set_column(0, 0, 56)
     ws.set_column(1, 2 * len(months), 6)
     _print_setup(ws, 2)
@@ -208,24 +198,24 @@ def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     for r, (label, group) in enumerate(TABLE_2_ROWS, start=3):
         ws.write_string(r, 0, label, fmt.sub if group else fmt.label_bold)
         _pair_row(ws, fmt, r, 1, months,
-                  (lambda month, kon, group=group: figs(t.T2, group, month, kon)) if group else None)
+                  (lambda month, kon, group=group: figs(form.T2, group, month, kon)) if group else None)
         ws.write_blank(r, comment_col, None, fmt.empty)
         if group:
             group_rows.append(r)
     r = 3 + len(TABLE_2_ROWS)
-    labels = (t.T2_SUM_GENDER, t.T2_SUM_MONTH, t.T2_PERIOD_GENDER, t.T2_PERIOD)
+    labels = (form.T2_SUM_GENDER, form.T2_SUM_MONTH, form.T2_PERIOD_GENDER, form.T2_PERIOD)
     for offset, label in enumerate(labels):
         ws.write_string(r + offset, 0, label, fmt.label_bold)
         ws.write_blank(r + offset, comment_col, None, fmt.empty)
-    _sum_rows(ws, fmt, r, 1, months, group_rows, lambda month, kon: figs(t.T2, t.T2_SUM_GENDER, month, kon),
-              lambda month: figs(t.T2, t.T2_SUM_MONTH, month))
-    women = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "kv")
-    men = figs(t.T2, t.T2_PERIOD_GENDER, t.PERIOD_COLUMN, "m")
+    _sum_rows(ws, fmt, r, 1, months, group_rows, lambda month, kon: figs(form.T2, form.T2_SUM_GENDER, month, kon),
+              lambda month: figs(form.T2, form.T2_SUM_MONTH, month))
+    women = figs(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "kv")
+    men = figs(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "m")
     # the form writes the period's women/men in one cell: 2/8
     ws.merge_range(r + 2, 1, r + 2, last_col, f"{int(women)}/{int(men)}", fmt.text_center)
     month_sums = [xl_rowcol_to_cell(r + 1, 1 + 2 * i) for i in range(len(months))]
     ws.merge_range(r + 3, 1, r + 3, last_col, "", fmt.count_bold)
-    ws.write_formula(r + 3, 1, "=" + "+".join(month_sums), fmt.count_bold, figs(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN))
+    ws.write_formula(r + 3, 1, "=" + "+".join(month_sums), fmt.count_bold, figs(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN))
     ws.set_column(0, 0, 44)
     ws.set_column(1, last_col, 6)
     ws.set_column(comment_col, comment_col, 36)
@@ -250,7 +240,7 @@ def table_4_rows(goals: dict[str, float]) -> tuple:
 
 
 def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
-    columns = [p.label for p in report.periods] + [t.ENROLLED_SINCE_START, t.UNIQUE_SINCE_START]
+    columns = [p.label for p in report.periods] + [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
     ws.write_string(0, 0, "Tabell 4: Kvantifierade mål", fmt.header_left)
     ws.write_string(0, 1, "Projektmål", fmt.header)
     ws.write_blank(1, 0, None, fmt.header_left)
@@ -262,16 +252,16 @@ def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
         ws.write_string(r, 0, label, fmt.sub if label.startswith("-") else fmt.label_bold)
         ws.write_string(r, 1, goal, fmt.text_center) if goal else ws.write_blank(r, 1, None, fmt.empty)
         _pair_row(ws, fmt, r, 2, columns,
-                  (lambda column, kon, group=group: figs(t.T4, group, column, kon)) if group else None)
+                  (lambda column, kon, group=group: figs(form.T4, group, column, kon)) if group else None)
         if group:
             group_rows.append(r)
     r = 2 + len(rows)
-    ws.write_string(r, 0, t.T4_SUM_GENDER, fmt.label_bold)
-    ws.write_string(r + 1, 0, t.T4_SUM, fmt.label_bold)
+    ws.write_string(r, 0, form.T4_SUM_GENDER, fmt.label_bold)
+    ws.write_string(r + 1, 0, form.T4_SUM, fmt.label_bold)
     ws.write_blank(r, 1, None, fmt.empty)
     ws.write_blank(r + 1, 1, None, fmt.empty)
-    _sum_rows(ws, fmt, r, 2, columns, group_rows, lambda column, kon: figs(t.T4, t.T4_SUM_GENDER, column, kon),
-              lambda column: figs(t.T4, t.T4_SUM, column))
+    _sum_rows(ws, fmt, r, 2, columns, group_rows, lambda column, kon: figs(form.T4, form.T4_SUM_GENDER, column, kon),
+              lambda column: figs(form.T4, form.T4_SUM, column))
     ws.set_row(0, 30)
     ws.set_column(0, 0, 46)
     ws.set_column(1, 1, 10)
@@ -288,11 +278,11 @@ def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_blank(1, 0, None, fmt.header_left)
     for col, label in enumerate(("Antal", "Andel", "Antal", "Andel"), start=1):
         ws.write_string(1, col, label, fmt.header)
-    for r, row in enumerate((*t.REASON_ROWS, "Summa"), start=2):
+    for r, row in enumerate((*form.REASON_ROWS, "Summa"), start=2):
         bold = row == "Summa"
         ws.write_string(r, 0, row, fmt.label_bold if bold else fmt.label)
-        for col, column in enumerate((t.PERIOD_COLUMN, "Perioden andel", "Sedan starten", "Sedan starten andel"), start=1):
-            value = figs(t.REASONS, row, column)
+        for col, column in enumerate((form.PERIOD_COLUMN, "Perioden andel", "Sedan starten", "Sedan starten andel"), start=1):
+            value = figs(form.REASONS, row, column)
             if "andel" in column:
                 ws.write_number(r, col, value, fmt.share)
             elif bold:
@@ -303,8 +293,8 @@ def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(9, 0, "Annan orsak omfattar bland annat flytt, graviditet, sjukdom, missbruk och andra åtgärder.",
                     fmt.note)
     ws.write_string(11, 0, "Som i lägesrapporten (perioden):", fmt.heading)
-    for r, row in enumerate(t.REASON_ROWS, start=12):
-        ws.write_string(r, 0, f"{row}: {int(figs(t.REASONS, row, t.PERIOD_COLUMN))} st", fmt.plain)
+    for r, row in enumerate(form.REASON_ROWS, start=12):
+        ws.write_string(r, 0, f"{row}: {int(figs(form.REASONS, row, form.PERIOD_COLUMN))} st", fmt.plain)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 4, 11)
     _print_setup(ws, 2)
@@ -328,8 +318,8 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     for row, is_share in GOAL_ROWS:
         label = "Projekttid (månader)" if row == "Projekttid" else row
         ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 1, figs(t.RESULTS, row, "Utfall"), fmt.count)
-        andel, goal, of_goal = (figs.get(t.RESULTS, row, c) for c in ("Andel", "Mål", "Andel av mål"))
+        ws.write_number(r, 1, figs(form.RESULTS, row, "Utfall"), fmt.count)
+        andel, goal, of_goal = (figs.get(form.RESULTS, row, c) for c in ("Andel", "Mål", "Andel av mål"))
         _number_or_blank(ws, r, 2, andel, fmt.share, fmt)
         _number_or_blank(ws, r, 3, goal, fmt.share if is_share else fmt.count, fmt)
         _number_or_blank(ws, r, 4, of_goal, fmt.share, fmt)
@@ -341,8 +331,8 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     first = r + 1
     for r, group in enumerate(GROUP_LABELS, start=r + 1):
         ws.write_string(r, 0, group, fmt.label)
-        women = figs(t.RESULTS, "Deltagare under perioden", group, "kv")
-        men = figs(t.RESULTS, "Deltagare under perioden", group, "m")
+        women = figs(form.RESULTS, "Deltagare under perioden", group, "kv")
+        men = figs(form.RESULTS, "Deltagare under perioden", group, "m")
         ws.write_number(r, 1, women, fmt.count)
         ws.write_number(r, 2, men, fmt.count)
         ws.write_formula(r, 3, f"={xl_rowcol_to_cell(r, 1)}+{xl_rowcol_to_cell(r, 2)}", fmt.count, women + men)
@@ -350,23 +340,23 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(r, 0, "Summa", fmt.label_bold)
     for col, kon in ((1, "kv"), (2, "m"), (3, "")):
         cells = [xl_rowcol_to_cell(x, col) for x in range(first, r)]
-        _sum_formula(ws, r, col, cells, figs(t.RESULTS, "Deltagare under perioden", "Utfall", kon), fmt.count_bold)
+        _sum_formula(ws, r, col, cells, figs(form.RESULTS, "Deltagare under perioden", "Utfall", kon), fmt.count_bold)
     for label in ("Nyinskrivna under perioden", "Återinskrivna bland deltagarna"):
         r += 1
         ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 3, figs(t.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 3, figs(form.RESULTS, label, "Utfall"), fmt.count)
     r += 2
     ws.write_string(r, 0, f"Uppföljning 90 dagar efter utskrivning (per {report.period.end:%Y-%m-%d})", fmt.heading)
     for label in ("Utskrivna mer än 90 dagar", "I arbete 90 dagar efter utskrivning", "Ej uppföljda"):
         r += 1
         ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 1, figs(t.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 1, figs(form.RESULTS, label, "Utfall"), fmt.count)
     r += 2
     ws.write_string(r, 0, "Arbetsgivarkontakter (olika organisationer, efter typ av första kontakt)", fmt.heading)
     for label in ("Arbetsgivarkontakter", "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES):
         r += 1
         ws.write_string(r, 0, label, fmt.sub if label in CONTACT_TYPES else fmt.label)
-        ws.write_number(r, 1, figs(t.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 1, figs(form.RESULTS, label, "Utfall"), fmt.count)
     ws.set_column(0, 0, 58)
     ws.set_column(1, 4, 13)
     _print_setup(ws, 3)
@@ -523,13 +513,13 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
         ws.write_string(r, 0, key, fmt.label_bold)
         ws.write_string(r, 1, value, fmt.label)
     headline = (
-        ("Deltagare under perioden", figs(t.RESULTS, "Deltagare under perioden", "Utfall")),
-        ("Nyinskrivna under perioden", figs(t.RESULTS, "Nyinskrivna under perioden", "Utfall")),
-        ("Utskrivna under perioden", figs(t.T2, t.T2_PERIOD, t.PERIOD_COLUMN)),
-        ("Inskrivna sedan starten", figs(t.T4, t.T4_SUM, t.ENROLLED_SINCE_START)),
-        ("Unika personer sedan starten", figs(t.T4, t.T4_SUM, t.UNIQUE_SINCE_START)),
-        ("Projektmål deltagare", figs(t.RESULTS, "Nyinskrivna deltagare", "Mål")),
-        ("Projekttid som har gått (månader)", figs(t.RESULTS, "Projekttid", "Utfall")),
+        ("Deltagare under perioden", figs(form.RESULTS, "Deltagare under perioden", "Utfall")),
+        ("Nyinskrivna under perioden", figs(form.RESULTS, "Nyinskrivna under perioden", "Utfall")),
+        ("Utskrivna under perioden", figs(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN)),
+        ("Inskrivna sedan starten", figs(form.T4, form.T4_SUM, form.ENROLLED_SINCE_START)),
+        ("Unika personer sedan starten", figs(form.T4, form.T4_SUM, form.UNIQUE_SINCE_START)),
+        ("Projektmål deltagare", figs(form.RESULTS, "Nyinskrivna deltagare", "Mål")),
+        ("Projekttid som har gått (månader)", figs(form.RESULTS, "Projekttid", "Utfall")),
     )
     ws.write_string(6, 0, "Nyckeltal", fmt.heading)
     for r, (key, value) in enumerate(headline, start=7):
@@ -555,9 +545,9 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     ws.write_row(data_row, 0, ("Månad", "Kvinnor", "Män", "Summa"), fmt.header)
     for i, month in enumerate(months, start=data_row + 1):
         ws.write_string(i, 0, month, fmt.label)
-        ws.write_number(i, 1, figs(t.T1, t.T1_SUM_GENDER, month, "kv"), fmt.count)
-        ws.write_number(i, 2, figs(t.T1, t.T1_SUM_GENDER, month, "m"), fmt.count)
-        ws.write_number(i, 3, figs(t.T1, t.T1_SUM, month), fmt.count)
+        ws.write_number(i, 1, figs(form.T1, form.T1_SUM_GENDER, month, "kv"), fmt.count)
+        ws.write_number(i, 2, figs(form.T1, form.T1_SUM_GENDER, month, "m"), fmt.count)
+        ws.write_number(i, 3, figs(form.T1, form.T1_SUM, month), fmt.count)
     last = data_row + len(months)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     for col, name in ((1, "Kvinnor"), (2, "Män")):
