@@ -24,6 +24,15 @@ MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Se
 FIGURE_COLUMNS = ["Tabell", "Rad", "Kolumn", "Kön", "Värde"]  # Siffror, one row per figure
 
 
+def month_label(month, all_months) -> str:
+    """The form's name of a month (a pandas Period); with the year only if the table spans the same
+    month twice (`all_months`, a PeriodIndex)."""
+    label = MONTH_LABELS[month.month - 1]
+    if len(set(all_months.month)) < len(all_months):
+        return f"{label} {month.year}"
+    return label
+
+
 # --- the target groups ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -196,6 +205,9 @@ HEADLINE = (
 SUMMARY, TEXT, CHECKS, FIGURES, ABOUT, CHANGES = (
     "Sammanfattning", "Textförslag", "Kontroller", "Siffror", "Om rapporten", "Ändringar")
 SHEET_ORDER = (SUMMARY, T1, T2, T4, REASONS, RESULTS, TEXT, CHECKS, FIGURES, ABOUT)  # Ändringar last, if any
+# rows of Om rapporten that a later run reads back to find an earlier report of the same project
+ABOUT_PROJECT, ABOUT_CASE_NUMBER, ABOUT_OWNER = "Projekt", "Diarienummer", "Projektägare"
+ABOUT_PERIOD, ABOUT_CREATED, ABOUT_VERSION = "Period", "Rapporten skapad", "Programversion"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 ERROR, WARNING, NOTICE = "Fel", "Varning", "Notis"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
-_SHEET_ORDER = {"Projekt": 0, "Perioder": 1, "Deltagare": 2, "Arbetsgivarkontakter": 3}
+_SHEET_ORDER = {"Projekt": 0, "Perioder": 1, "Deltagare": 2, "Arbetsgivarkontakter": 3}  # as a coach fills them
 
 
 @dataclass(frozen=True)

@@ -49,14 +49,14 @@ def read_about(path: Path) -> EarlierReport | None:
 
     try:
         reader = fastexcel.read_excel(path)
-        if "Om rapporten" not in reader.sheet_names or "Siffror" not in reader.sheet_names:
+        if form.ABOUT not in reader.sheet_names or form.FIGURES not in reader.sheet_names:
             return None
-        rows = reader.load_sheet("Om rapporten", header_row=None, dtypes="string").to_pandas()
+        rows = reader.load_sheet(form.ABOUT, header_row=None, dtypes="string").to_pandas()
     except Exception:  # noqa: BLE001 - any file that is no readable report is simply not an earlier report
         return None
     about = dict(zip(rows.iloc[:, 0], rows.iloc[:, 1])) if rows.shape[1] >= 2 else {}
-    period = str(about.get("Period") or "")
-    if "Diarienummer" not in about or "(" not in period:
+    period = str(about.get(form.ABOUT_PERIOD) or "")
+    if form.ABOUT_CASE_NUMBER not in about or "(" not in period:
         return None
     label = period.rsplit("(", 1)[1].rstrip(")")
     try:
@@ -64,8 +64,8 @@ def read_about(path: Path) -> EarlierReport | None:
     except ValueError:
         return None
     version = int(path.stem.rsplit("_v", 1)[1]) if "_v" in path.stem and path.stem.rsplit("_v", 1)[1].isdigit() else 1
-    return EarlierReport(path, str(about["Diarienummer"]).strip(), Period(start, end),
-                         str(about.get("Rapporten skapad") or ""), version)
+    return EarlierReport(path, str(about[form.ABOUT_CASE_NUMBER]).strip(), Period(start, end),
+                         str(about.get(form.ABOUT_CREATED) or ""), version)
 
 
 def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierReport | None:
@@ -83,7 +83,7 @@ def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierRepor
 def read_figures(path: Path) -> pd.DataFrame:
     import fastexcel
 
-    figures = fastexcel.read_excel(path).load_sheet("Siffror", dtypes={"Värde": "float", "Tabell": "string", "Rad": "string", "Kolumn": "string", "Kön": "string"}).to_pandas()
+    figures = fastexcel.read_excel(path).load_sheet(form.FIGURES, dtypes={"Värde": "float", "Tabell": "string", "Rad": "string", "Kolumn": "string", "Kön": "string"}).to_pandas()
     return figures[form.FIGURE_COLUMNS].fillna({c: "" for c in KEY}).astype({c: str for c in KEY})
 
 

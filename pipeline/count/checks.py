@@ -86,19 +86,19 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
                      pd.Series({"": t2_period.sum()})))
 
     reasons = _series(tables, form.REASONS)
-    for column in (form.PERIOD_COLUMN, "Sedan starten"):
-        parts = reasons[(reasons.index.get_level_values("Rad") != "Summa")
+    for column in (form.PERIOD_COLUMN, form.SINCE_START):
+        parts = reasons[(reasons.index.get_level_values("Rad") != form.REASONS_SUM)
                         & (reasons.index.get_level_values("Kolumn") == column)]
-        total = reasons.loc[("Summa", column, "")]
+        total = reasons.loc[(form.REASONS_SUM, column, "")]
         rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
                          pd.Series({column: parts.sum()}), pd.Series({column: total})))
-    period_exits = _series(tables, form.RESULTS, ["Utskrivna under perioden"])
+    period_exits = _series(tables, form.RESULTS, [form.EXITS_IN_PERIOD])
     rows.append(_row("Resultat: Utskrivna under perioden = Tabell 2 per målgrupp och kön",
                      period_exits[period_exits.index.get_level_values("Kolumn").isin(groups)].droplevel("Rad"),
                      _by(t2_groups, ["Rad", "Kön"]).rename_axis(["Kolumn", "Kön"])))
     rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden",
                      pd.Series({"": t2_period.sum()}),
-                     pd.Series({"": reasons.loc[("Summa", form.PERIOD_COLUMN, "")]})))
+                     pd.Series({"": reasons.loc[(form.REASONS_SUM, form.PERIOD_COLUMN, "")]})))
 
     t4 = _series(tables, form.T4)
     t4_columns = t4.index.get_level_values("Kolumn")
@@ -120,20 +120,20 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
                      enrolled_since, "<="))
 
     result = _series(tables, form.RESULTS)
-    r = lambda rad, kolumn="Utfall", kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
+    r = lambda rad, kolumn=form.OUTCOME, kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
     t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == form.T4) & (figs["Rad"] == form.T4_SUM)
                                        & (figs["Kolumn"] == form.ENROLLED_SINCE_START), "Värde"].sum()})
     rows.append(_row("Resultat: Nyinskrivna deltagare = Tabell 4 Inskrivna sedan starten",
-                     r("Nyinskrivna deltagare"), t4_total))
+                     r(form.ENROLLED), t4_total))
     rows.append(_row("Resultat: Kvinnor + Män = Nyinskrivna deltagare",
-                     r("Kvinnor") + r("Män"), r("Nyinskrivna deltagare")))
-    rows.append(_row("Resultat: Utskrivna = Utskrivningsorsak sedan starten", r("Utskrivna"),
-                     pd.Series({"": reasons.loc[("Summa", "Sedan starten", "")]})))
+                     r(form.WOMEN) + r(form.MEN), r(form.ENROLLED)))
+    rows.append(_row("Resultat: Utskrivna = Utskrivningsorsak sedan starten", r(form.EXITED),
+                     pd.Series({"": reasons.loc[(form.REASONS_SUM, form.SINCE_START, "")]})))
 
-    participants = result.xs("Deltagare under perioden", level="Rad")
+    participants = result.xs(form.PARTICIPANTS, level="Rad")
     by_group = participants[participants.index.get_level_values("Kolumn").isin(groups)]
     rows.append(_row("Deltagare under perioden = summan av målgrupper och kön",
-                     pd.Series({"": by_group.sum()}), r("Deltagare under perioden")))
+                     pd.Series({"": by_group.sum()}), r(form.PARTICIPANTS)))
     in_table_1 = [m for m in period_months if m in set(t1_total.index)]
     if in_table_1:
         monthly = t1_groups[t1_groups.index.get_level_values("Kolumn").isin(in_table_1)]
@@ -143,18 +143,18 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
         rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", most, counted, "<="))
         rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed, "<="))
     rows.append(_row("Nyinskrivna under perioden ≤ Deltagare under perioden",
-                     r("Nyinskrivna under perioden"), r("Deltagare under perioden"), "<="))
+                     r(form.NEW_IN_PERIOD), r(form.PARTICIPANTS), "<="))
     rows.append(_row("Återinskrivna bland deltagarna ≤ Deltagare under perioden",
-                     r("Återinskrivna bland deltagarna"), r("Deltagare under perioden"), "<="))
+                     r(form.RE_ENROLLED), r(form.PARTICIPANTS), "<="))
     rows.append(_row("I arbete 90 dagar + Ej uppföljda ≤ Utskrivna mer än 90 dagar",
-                     r("I arbete 90 dagar efter utskrivning") + r("Ej uppföljda"),
-                     r("Utskrivna mer än 90 dagar"), "<="))
-    rows.append(_row("Utskrivna mer än 90 dagar ≤ Utskrivna", r("Utskrivna mer än 90 dagar"), r("Utskrivna"), "<="))
+                     r(form.IN_WORK_90) + r(form.NOT_FOLLOWED_UP),
+                     r(form.DUE_90), "<="))
+    rows.append(_row("Utskrivna mer än 90 dagar ≤ Utskrivna", r(form.DUE_90), r(form.EXITED), "<="))
     rows.append(_row("Arbetsgivarkontakter: typerna summerar till antalet organisationer",
-                     pd.Series({"": sum(result.loc[(c, "Utfall", "")] for c in CONTACT_TYPES)}),
-                     r("Arbetsgivarkontakter")))
+                     pd.Series({"": sum(result.loc[(c, form.OUTCOME, "")] for c in CONTACT_TYPES)}),
+                     r(form.CONTACTS)))
     rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
-                     r("Nya arbetsgivarkontakter under perioden"), r("Arbetsgivarkontakter"), "<="))
+                     r(form.NEW_CONTACTS), r(form.CONTACTS), "<="))
     allowed = allowed_numbers(figs)
     stated = [(sentence, n) for _, sentence in text for n in numbers_in(sentence)]
     strays = [f"{n} i: {sentence[:60]}" for sentence, n in stated if n not in allowed]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.count import tables as t
+from schemas import form
 from schemas.register import REASON_LABELS
 from pipeline.period import Period, as_of, follow_up_due, follow_up_from
 from pipeline.count.checks import FAILED, run_checks
@@ -67,7 +68,7 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
         t.results(enrolments, register.contacts, period, register.project.goals, passed, total),
         t.text_figures(enrolments, register.project.start, period),
     ], ignore_index=True)
-    period_months = [t.month_label(m, months) for m in period.months if m in set(months)]
+    period_months = [form.month_label(m, months) for m in period.months if m in set(months)]
     text = suggestions(figs, period, months)
     checks = run_checks(figs, period_months, text)
     return Report(register, period, periods, months, figs, checks, text)

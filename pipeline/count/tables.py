@@ -84,14 +84,6 @@ def _long(counts: pd.Series, names: dict[str, str], fixed: dict[str, str]) -> pd
     return rows
 
 
-def month_label(period: pd.Period, all_months: pd.PeriodIndex) -> str:
-    """The form's month name; with the year added only if a table spans the same month twice."""
-    label = form.MONTH_LABELS[period.month - 1]
-    if len(set(all_months.month)) < len(all_months):
-        return f"{label} {period.year}"
-    return label
-
-
 # --- Table 1 -----------------------------------------------------------------------------
 
 def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodIndex:
@@ -123,7 +115,7 @@ def monthly_participants(enrolments: pd.DataFrame, months: pd.PeriodIndex, by: l
 
 def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
-    labels = dict(enumerate(month_label(m, months) for m in months))
+    labels = dict(enumerate(form.month_label(m, months) for m in months))
 
     def monthly(by: list[str]) -> pd.Series:
         return monthly_participants(enrolments, months, by).rename(index=labels, level="m")
@@ -155,7 +147,7 @@ def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: 
 def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Exits from the period's first to its last day, by calendar month, group and gender."""
     months = period.months
-    labels = [month_label(m, months) for m in months]
+    labels = [form.month_label(m, months) for m in months]
     exits = enrolments[enrolments["exited"].between(period.start, period.end)]
     exits = exits.assign(month=exits["exited_month"] - months[0].ordinal)
     cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "month": list(range(len(labels)))}

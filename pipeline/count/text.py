@@ -15,9 +15,9 @@ from typing import Callable
 
 import pandas as pd
 
-from pipeline.count import tables as t
 from pipeline.count.figures import Figures
-from schemas.form import GROUP_LABELS
+from pipeline.period import Period
+from schemas.form import CONTACT_PHRASES, GROUP_LABELS, REASON_PHRASES
 from schemas.register import CONTACT_TYPES, REASON_LABELS
 from schemas import form
 
@@ -26,23 +26,7 @@ Lookup = Callable[..., float]  # a Figures, or any (table, row, column, gender="
 WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
                "november", "december")
-# (singular, plural) of each target group as a sentence names it
-GROUP_PHRASES = {
-    GROUP_LABELS[0]: ("inrikesfödd ungdom med försörjningsstöd", "inrikesfödda ungdomar med försörjningsstöd"),
-    GROUP_LABELS[1]: ("utrikesfödd ungdom med introduktionsersättning",
-                      "utrikesfödda ungdomar med introduktionsersättning"),
-    GROUP_LABELS[2]: ("inrikesfödd 25-64 år med försörjningsstöd", "inrikesfödda 25-64 år med försörjningsstöd"),
-    GROUP_LABELS[3]: ("utrikesfödd 25-64 år med försörjningsstöd", "utrikesfödda 25-64 år med försörjningsstöd"),
-    GROUP_LABELS[4]: ("utrikesfödd 25-64 år med introduktionsersättning",
-                      "utrikesfödda 25-64 år med introduktionsersättning"),
-}
-REASON_PHRASES = {"1-Arbete": "arbete", "2-Studier": "studier", "3-Annan orsak": "annan orsak",
-                  "4-Okänd orsak": "okänd orsak", "5-Projekt fullföljt": "projektet fullföljt"}
-CONTACT_PHRASES = {"Företag": ("företag", "företag"), "Landsting": ("landsting", "landsting"),
-                   "Egen kommun": ("den egna kommunen", "den egna kommunen"),
-                   "Annan kommun": ("annan kommun", "andra kommuner"),
-                   "Frivillig organisation": ("frivillig organisation", "frivilliga organisationer"),
-                   "Övrig": ("övrig", "övriga")}
+GROUP_PHRASES = {g.label: (g.singular, g.plural) for g in form.GROUPS}  # as a sentence names a group
 # fixed terms of the form that carry digits but are no figures
 FIXED_TERMS = re.compile(r"\b(16-24|25-64|16-64) år\b|\b90 dagar\b|\b\d{6}-\d{6}\b|\b\d{4}-\d{2}-\d{2}\b")
 
@@ -109,16 +93,16 @@ def participants_per_month(f: Lookup, months: list[tuple[str, int]]) -> str:
         return ""
     parts = [f"{int(f(form.T1, form.T1_SUM, label))} i {MONTH_NAMES[month - 1]}" for label, month in months]
     parts[0] = parts[0].replace(" i ", " deltagare i ", 1)
-    re_enrolled = f(form.RESULTS, "Återinskrivna bland deltagarna", "Utfall")
+    re_enrolled = f(form.RESULTS, form.RE_ENROLLED, form.OUTCOME)
     tail = f", inklusive {count(re_enrolled, 'återinskriven', 'återinskrivna')}" if re_enrolled else ""
     return f"Projektet hade {listing(parts)}{tail}."
 
 
 def average_per_month(f: Lookup) -> str:
-    row = "Deltagare per månad i genomsnitt"
-    return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(form.RESULTS, row, 'Utfall'))} deltagare per "
-            f"månad, varav {decimal(f(form.RESULTS, row, 'Utfall', 'kv'))} kvinnor och "
-            f"{decimal(f(form.RESULTS, row, 'Utfall', 'm'))} män.")
+    row = form.AVERAGE_PER_MONTH
+    return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(form.RESULTS, row, form.OUTCOME))} deltagare per "
+            f"månad, varav {decimal(f(form.RESULTS, row, form.OUTCOME, 'kv'))} kvinnor och "
+            f"{decimal(f(form.RESULTS, row, form.OUTCOME, 'm'))} män.")
 
 
 def new_in_period(f: Lookup, period_label: str) -> str:
@@ -128,7 +112,7 @@ def new_in_period(f: Lookup, period_label: str) -> str:
         return "Inga nya deltagare skrevs in under perioden."
     women, men = f(form.T4, form.T4_SUM_GENDER, period_label, "kv"), f(form.T4, form.T4_SUM_GENDER, period_label, "m")
     groups = {g: (f(form.T4, g, period_label, "kv"), f(form.T4, g, period_label, "m")) for g in GROUP_LABELS}
-    again = f(form.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall")
+    again = f(form.RESULTS, form.RE_ENROLLED_NEW, form.OUTCOME)
     if not again:
         again_text = "Ingen av dem var en återinskrivning."
     elif again == 1:
@@ -144,7 +128,7 @@ def exits_in_period(f: Lookup) -> str:
     total = f(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN)
     if not total:
         return "Inga deltagare skrevs ut under perioden."
-    row = "Utskrivna under perioden"
+    row = form.EXITS_IN_PERIOD
     groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
     reasons = [f"{REASON_PHRASES[r]} ({int(f(form.REASONS, r, form.PERIOD_COLUMN))})" for r in REASON_LABELS.values()
                if f(form.REASONS, r, form.PERIOD_COLUMN)]
@@ -155,111 +139,111 @@ def exits_in_period(f: Lookup) -> str:
 
 
 def participants_in_period(f: Lookup) -> list[str]:
-    row = "Deltagare under perioden"
-    total = f(form.RESULTS, row, "Utfall")
+    row = form.PARTICIPANTS
+    total = f(form.RESULTS, row, form.OUTCOME)
     if not total:
         return ["Projektet hade inga deltagare under perioden."]
     sentences = [f"Under perioden deltog {count(total, 'person', 'personer')}, "
-                 f"{women_men(f(form.RESULTS, row, 'Utfall', 'kv'), f(form.RESULTS, row, 'Utfall', 'm'))}."]
+                 f"{women_men(f(form.RESULTS, row, form.OUTCOME, 'kv'), f(form.RESULTS, row, form.OUTCOME, 'm'))}."]
     groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
     sentences.append(f"Per målgrupp: {by_group(groups)}.")
     return sentences
 
 
 def enrolled_more_than_once(f: Lookup) -> str:
-    n = f(form.RESULTS, "Personer inskrivna mer än en gång", "Utfall")
+    n = f(form.RESULTS, form.MORE_THAN_ONCE, form.OUTCOME)
     if not n:
         return "Ingen person har skrivits in mer än en gång sedan starten."
     return f"{count(n, 'person', 'personer', start=True)} har skrivits in mer än en gång sedan starten."
 
 
 def project_time(f: Lookup) -> str:
-    passed, total = f(form.RESULTS, "Projekttid", "Utfall"), f(form.RESULTS, "Projekttid", "Mål")
-    share = f(form.RESULTS, "Projekttid", "Andel av mål")
+    passed, total = f(form.RESULTS, form.PROJECT_TIME, form.OUTCOME), f(form.RESULTS, form.PROJECT_TIME, form.GOAL)
+    share = f(form.RESULTS, form.PROJECT_TIME, form.SHARE_OF_GOAL)
     return (f"{count(passed, 'månad', 'månader', start=True)} av projektets {int(total)} månader har gått "
             f"({percent(share)}).")
 
 
 GOAL_SENTENCES = (
-    ("Nyinskrivna deltagare", "inskrivna deltagare", "inskriven deltagare"),
-    ("Ungdomar 16-24 år", "inskrivna ungdomar 16-24 år", "inskriven ungdom 16-24 år"),
-    ("Inrikesfödda 25-64 år", "inskrivna inrikesfödda 25-64 år", "inskriven inrikesfödd 25-64 år"),
-    ("Utrikesfödda", "inskrivna utrikesfödda", "inskriven utrikesfödd"),
+    (form.ENROLLED, "inskrivna deltagare", "inskriven deltagare"),
+    (form.YOUNG, "inskrivna ungdomar 16-24 år", "inskriven ungdom 16-24 år"),
+    (form.DOMESTIC_ADULTS, "inskrivna inrikesfödda 25-64 år", "inskriven inrikesfödd 25-64 år"),
+    (form.FOREIGN, "inskrivna utrikesfödda", "inskriven utrikesfödd"),
 )
 
 
 def participant_goal(f: Lookup, row: str, plural: str, singular: str) -> str:
-    outcome, goal = f(form.RESULTS, row, "Utfall"), f(form.RESULTS, row, "Mål")
-    of_goal = f(form.RESULTS, row, "Andel av mål")
+    outcome, goal = f(form.RESULTS, row, form.OUTCOME), f(form.RESULTS, row, form.GOAL)
+    of_goal = f(form.RESULTS, row, form.SHARE_OF_GOAL)
     return (f"{count(outcome, singular, plural, start=True)} sedan starten, vilket är {percent(of_goal)} av målet "
             f"på {int(goal)} st.")
 
 
 def women_and_men(f: Lookup) -> str:
-    women, men = f(form.RESULTS, "Kvinnor", "Utfall"), f(form.RESULTS, "Män", "Utfall")
+    women, men = f(form.RESULTS, form.WOMEN, form.OUTCOME), f(form.RESULTS, form.MEN, form.OUTCOME)
     if not women + men:
         return "Inga deltagare har skrivits in ännu."
-    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(form.RESULTS, 'Kvinnor', 'Andel'))}) "
-            f"kvinnor och {int(men)} ({percent(f(form.RESULTS, 'Män', 'Andel'))}) män; målet för andelen kvinnor är "
-            f"{percent(f(form.RESULTS, 'Kvinnor', 'Mål'))}.")
+    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(form.RESULTS, form.WOMEN, form.SHARE))}) "
+            f"kvinnor och {int(men)} ({percent(f(form.RESULTS, form.MEN, form.SHARE))}) män; målet för andelen kvinnor är "
+            f"{percent(f(form.RESULTS, form.WOMEN, form.GOAL))}.")
 
 
 def exits_since_start(f: Lookup) -> str:
-    total = f(form.REASONS, "Summa", "Sedan starten")
+    total = f(form.REASONS, form.REASONS_SUM, form.SINCE_START)
     if not total:
         return "Inga deltagare har skrivits ut sedan starten."
-    reasons = [f"{REASON_PHRASES[r]} {int(f(form.REASONS, r, 'Sedan starten'))} "
-               f"({percent(f(form.REASONS, r, 'Sedan starten andel'))})" for r in REASON_LABELS.values()]
-    row = "Utskrivna till arbete eller studier"
+    reasons = [f"{REASON_PHRASES[r]} {int(f(form.REASONS, r, form.SINCE_START))} "
+               f"({percent(f(form.REASONS, r, form.SINCE_START_SHARE))})" for r in REASON_LABELS.values()]
+    row = form.TO_WORK_OR_STUDIES
     return (f"Sedan starten har {count(total, 'deltagare', 'deltagare')} skrivits ut: {listing(reasons)}. "
-            f"Till arbete eller studier gick {int(f(form.RESULTS, row, 'Utfall'))} ({percent(f(form.RESULTS, row, 'Andel'))}),"
-            f" mot målet {percent(f(form.RESULTS, row, 'Mål'))}.")
+            f"Till arbete eller studier gick {int(f(form.RESULTS, row, form.OUTCOME))} ({percent(f(form.RESULTS, row, form.SHARE))}),"
+            f" mot målet {percent(f(form.RESULTS, row, form.GOAL))}.")
 
 
 def follow_up(f: Lookup) -> str:
-    due = f(form.RESULTS, "Utskrivna mer än 90 dagar", "Utfall")
+    due = f(form.RESULTS, form.DUE_90, form.OUTCOME)
     if not due:
         return "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
-    row = "I arbete 90 dagar efter utskrivning"
-    in_work, missing = f(form.RESULTS, row, "Utfall"), f(form.RESULTS, "Ej uppföljda", "Utfall")
+    row = form.IN_WORK_90
+    in_work, missing = f(form.RESULTS, row, form.OUTCOME), f(form.RESULTS, form.NOT_FOLLOWED_UP, form.OUTCOME)
     first = (f"{count(due, 'deltagare', 'deltagare', start=True)} har varit "
              f"{'utskriven' if due == 1 else 'utskrivna'} i mer än 90 dagar")
     if not missing:
         last = "Alla är uppföljda."
     else:
         last = f"{number(missing, start=True)} är ännu inte {'uppföljd' if missing == 1 else 'uppföljda'}."
-    return (f"{first}. Av dem var {int(in_work)} ({percent(f(form.RESULTS, row, 'Andel'))}) i arbete 90 dagar efter "
-            f"utskrivningen, mot målet {percent(f(form.RESULTS, row, 'Mål'))}. {last}")
+    return (f"{first}. Av dem var {int(in_work)} ({percent(f(form.RESULTS, row, form.SHARE))}) i arbete 90 dagar efter "
+            f"utskrivningen, mot målet {percent(f(form.RESULTS, row, form.GOAL))}. {last}")
 
 
 def new_contacts(f: Lookup) -> str:
-    n = f(form.RESULTS, "Nya arbetsgivarkontakter under perioden", "Utfall")
+    n = f(form.RESULTS, form.NEW_CONTACTS, form.OUTCOME)
     if not n:
         return "Projektet fick inga nya arbetsgivarkontakter under perioden."
     return f"Under perioden fick projektet kontakt med {count(n, 'ny arbetsgivare', 'nya arbetsgivare')}."
 
 
 def contacts_by_type(f: Lookup) -> str:
-    total, goal = f(form.RESULTS, "Arbetsgivarkontakter", "Utfall"), f(form.RESULTS, "Arbetsgivarkontakter", "Mål")
+    total, goal = f(form.RESULTS, form.CONTACTS, form.OUTCOME), f(form.RESULTS, form.CONTACTS, form.GOAL)
     if not total:
         return f"Projektet har ännu inte haft kontakt med någon arbetsgivare (målet är {int(goal)} st)."
     parts = []
     for contact_type in CONTACT_TYPES:
-        n = f(form.RESULTS, contact_type, "Utfall")
+        n = f(form.RESULTS, contact_type, form.OUTCOME)
         singular, plural = CONTACT_PHRASES[contact_type]
         if n:
             parts.append(f"{int(n)} {'inom ' if contact_type == 'Egen kommun' else ''}{singular if n == 1 else plural}")
     return (f"Sedan starten har projektet haft kontakt med {count(total, 'arbetsgivare', 'olika arbetsgivare')}, "
-            f"{percent(f(form.RESULTS, 'Arbetsgivarkontakter', 'Andel av mål'))} av målet på {int(goal)} st: "
+            f"{percent(f(form.RESULTS, form.CONTACTS, form.SHARE_OF_GOAL))} av målet på {int(goal)} st: "
             f"{listing(parts)}.")
 
 
 # --- the sheet ---------------------------------------------------------------------------
 
-def suggestions(figures: pd.DataFrame, period: t.Period, table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
+def suggestions(figures: pd.DataFrame, period: Period, table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
     """(heading, sentence) rows of Textförslag, in the order of the form's sections."""
     f = Figures(figures)
-    months = [(t.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
+    months = [(form.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
     rows = [("Deltagare", participants_per_month(f, months)),
             ("Deltagare", average_per_month(f)),
             ("Inskrivna och utskrivna", new_in_period(f, period.label)),

@@ -17,15 +17,12 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from pipeline.count import tables as t
 from pipeline.count.figures import Figures
 from pipeline.count.report import Report
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
 from schemas import form
 
-SHEET_ORDER = ("Sammanfattning", "Tabell 1", "Tabell 2", "Tabell 4", "Utskrivningsorsak", "Resultat",
-               "Textförslag", "Kontroller", "Siffror", "Om rapporten")
 
 
 @dataclass
@@ -70,22 +67,22 @@ def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> No
                        "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})
     fmt = Formats(wb)
     figs = report.lookup
-    names = SHEET_ORDER + (("Ändringar",) if changes is not None else ())
+    names = form.SHEET_ORDER + ((form.CHANGES,) if changes is not None else ())
     sheets = {name: wb.add_worksheet(name) for name in names}
-    months = [t.month_label(m, report.table_1_months) for m in report.table_1_months]
-    write_table_1(sheets["Tabell 1"], fmt, figs, months)
-    write_table_2(sheets["Tabell 2"], fmt, figs, [t.month_label(m, report.period.months) for m in report.period.months])
-    write_table_4(sheets["Tabell 4"], fmt, figs, report)
-    write_exit_reasons(sheets["Utskrivningsorsak"], fmt, figs, report)
-    write_results(sheets["Resultat"], fmt, figs, report)
-    write_text(sheets["Textförslag"], fmt, report)
-    write_checks(sheets["Kontroller"], fmt, report.checks)
-    write_figures(sheets["Siffror"], fmt, report.figures)
-    write_about(sheets["Om rapporten"], fmt, report, run)
+    months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
+    write_table_1(sheets[form.T1], fmt, figs, months)
+    write_table_2(sheets[form.T2], fmt, figs, [form.month_label(m, report.period.months) for m in report.period.months])
+    write_table_4(sheets[form.T4], fmt, figs, report)
+    reasons = write_exit_reasons(sheets[form.REASONS], fmt, figs, report)
+    write_results(sheets[form.RESULTS], fmt, figs, report)
+    write_text(sheets[form.TEXT], fmt, report)
+    write_checks(sheets[form.CHECKS], fmt, report.checks)
+    write_figures(sheets[form.FIGURES], fmt, report.figures)
+    write_about(sheets[form.ABOUT], fmt, report, run)
     if changes is not None:
-        write_changes(sheets["Ändringar"], fmt, changes)
-    write_summary(wb, sheets["Sammanfattning"], fmt, figs, report, run, months, changes)
-    sheets["Sammanfattning"].activate()
+        write_changes(sheets[form.CHANGES], fmt, changes)
+    write_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, months, reasons, changes)
+    sheets[form.SUMMARY].activate()
     wb.close()
 
 
@@ -154,8 +151,8 @@ def _goal_text(goal: float | None, share: bool) -> str:
 # --- Tabell 1 --------------------------------------------------------------------------
 
 def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
-    ws.write_string(0, 0, "Tabell 1:", fmt.header_left)
-    ws.write_string(1, 0, "Deltagare respektive månad", fmt.header_left)
+    ws.write_string(0, 0, form.T1_TITLE[0], fmt.header_left)
+    ws.write_string(1, 0, form.T1_TITLE[1], fmt.header_left)
     _pair_headers(ws, fmt, 0, 1, months)
     first_data = 2
     for r, group in enumerate(GROUP_LABELS, start=first_data):
@@ -173,36 +170,25 @@ def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
 
 # --- Tabell 2 --------------------------------------------------------------------------
 
-TABLE_2_ROWS = (
-    ("Ungdomar 16-24 år, varav", None),
-    ("- inrikesfödda med försörjningsstöd", GROUP_LABELS[0]),
-    ("- utrikesfödda med introduktionsersättning", GROUP_LABELS[1]),
-    ("Personer 25-64 år, varav", None),
-    ("- inrikesfödda med försörjningsstöd", GROUP_LABELS[2]),
-    ("- utrikesfödda med försörjningsstöd", GROUP_LABELS[3]),
-    ("- utrikesfödda med introduktionsersättning", GROUP_LABELS[4]),
-)
-
-
 def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     ws.write_blank(0, 0, None, fmt.header_left)
     ws.write_blank(1, 0, None, fmt.header_left)
     _pair_headers(ws, fmt, 0, 1, months)
     comment_col = 1 + 2 * len(months)
     last_col = comment_col - 1
-    ws.merge_range(0, comment_col, 1, comment_col, "Kommentar", fmt.header)
-    ws.write_string(2, 0, "Tabell 2: Utskrivna", fmt.label_bold)
+    ws.merge_range(0, comment_col, 1, comment_col, form.T2_COMMENT, fmt.header)
+    ws.write_string(2, 0, form.T2_TITLE, fmt.label_bold)
     for col in range(1, comment_col + 1):
         ws.write_blank(2, col, None, fmt.empty)
     group_rows = []
-    for r, (label, group) in enumerate(TABLE_2_ROWS, start=3):
-        ws.write_string(r, 0, label, fmt.sub if group else fmt.label_bold)
+    for r, row in enumerate(form.T2_ROWS, start=3):
+        ws.write_string(r, 0, row.label, fmt.sub if row.group else fmt.label_bold)
         _pair_row(ws, fmt, r, 1, months,
-                  (lambda month, kon, group=group: figs(form.T2, group, month, kon)) if group else None)
+                  (lambda month, kon, group=row.group: figs(form.T2, group, month, kon)) if row.group else None)
         ws.write_blank(r, comment_col, None, fmt.empty)
-        if group:
+        if row.group:
             group_rows.append(r)
-    r = 3 + len(TABLE_2_ROWS)
+    r = 3 + len(form.T2_ROWS)
     labels = (form.T2_SUM_GENDER, form.T2_SUM_MONTH, form.T2_PERIOD_GENDER, form.T2_PERIOD)
     for offset, label in enumerate(labels):
         ws.write_string(r + offset, 0, label, fmt.label_bold)
@@ -224,38 +210,24 @@ def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
 
 # --- Tabell 4 --------------------------------------------------------------------------
 
-def table_4_rows(goals: dict[str, float]) -> tuple:
-    """(label, group or None, goal text) as the form lists them."""
-    return (
-        ("Nyinskrivna deltagare", None, _goal_text(goals["goal_enrolled"], False)),
-        ("Ungdomar 16-24 år", None, _goal_text(goals["goal_young"], False)),
-        ("- Inrikesfödda med försörjningsstöd", GROUP_LABELS[0], ""),
-        ("- Utrikesfödda med introduktionsers.", GROUP_LABELS[1], ""),
-        ("Inrikesfödda personer 25-64 år med försörjningsstöd", GROUP_LABELS[2],
-         _goal_text(goals["goal_domestic_adults"], False)),
-        ("Utrikesfödda 25-64 år, varav", None, _goal_text(goals["goal_foreign"], False)),
-        ("- med försörjningsstöd", GROUP_LABELS[3], ""),
-        ("- med introduktionsersättning", GROUP_LABELS[4], ""),
-    )
-
-
 def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     columns = [p.label for p in report.periods] + [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
-    ws.write_string(0, 0, "Tabell 4: Kvantifierade mål", fmt.header_left)
-    ws.write_string(0, 1, "Projektmål", fmt.header)
+    ws.write_string(0, 0, form.T4_TITLE, fmt.header_left)
+    ws.write_string(0, 1, form.T4_GOAL_COLUMN, fmt.header)
     ws.write_blank(1, 0, None, fmt.header_left)
     ws.write_blank(1, 1, None, fmt.header)
     _pair_headers(ws, fmt, 0, 2, columns)
     group_rows = []
-    rows = table_4_rows(report.register.project.goals)
-    for r, (label, group, goal) in enumerate(rows, start=2):
-        ws.write_string(r, 0, label, fmt.sub if label.startswith("-") else fmt.label_bold)
+    goals = report.register.project.goals
+    for r, row in enumerate(form.T4_ROWS, start=2):
+        goal = _goal_text(goals[row.goal], False) if row.goal else ""
+        ws.write_string(r, 0, row.label, fmt.sub if row.sub else fmt.label_bold)
         ws.write_string(r, 1, goal, fmt.text_center) if goal else ws.write_blank(r, 1, None, fmt.empty)
         _pair_row(ws, fmt, r, 2, columns,
-                  (lambda column, kon, group=group: figs(form.T4, group, column, kon)) if group else None)
-        if group:
+                  (lambda column, kon, group=row.group: figs(form.T4, group, column, kon)) if row.group else None)
+        if row.group:
             group_rows.append(r)
-    r = 2 + len(rows)
+    r = 2 + len(form.T4_ROWS)
     ws.write_string(r, 0, form.T4_SUM_GENDER, fmt.label_bold)
     ws.write_string(r + 1, 0, form.T4_SUM, fmt.label_bold)
     ws.write_blank(r, 1, None, fmt.empty)
@@ -271,68 +243,66 @@ def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
 
 # --- Utskrivningsorsak -----------------------------------------------------------------
 
-def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> None:
-    ws.write_string(0, 0, "Utskrivningsorsak", fmt.header_left)
-    ws.merge_range(0, 1, 0, 2, f"Perioden {report.period.label}", fmt.header)
-    ws.merge_range(0, 3, 0, 4, "Sedan starten", fmt.header)
+def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> dict[str, list]:
+    """The sheet; returns where its chart data stand (the reason labels and both periods' counts)."""
+    ws.write_string(0, 0, form.REASONS, fmt.header_left)
+    ws.merge_range(0, 1, 0, 2, f"{form.PERIOD_COLUMN} {report.period.label}", fmt.header)
+    ws.merge_range(0, 3, 0, 4, form.SINCE_START, fmt.header)
     ws.write_blank(1, 0, None, fmt.header_left)
     for col, label in enumerate(("Antal", "Andel", "Antal", "Andel"), start=1):
         ws.write_string(1, col, label, fmt.header)
-    for r, row in enumerate((*form.REASON_ROWS, "Summa"), start=2):
-        bold = row == "Summa"
+    first = 2
+    for r, row in enumerate((*form.REASON_ROWS, form.REASONS_SUM), start=first):
+        bold = row == form.REASONS_SUM
         ws.write_string(r, 0, row, fmt.label_bold if bold else fmt.label)
-        for col, column in enumerate((form.PERIOD_COLUMN, "Perioden andel", "Sedan starten", "Sedan starten andel"), start=1):
+        for col, column in enumerate(form.REASON_COLUMNS, start=1):
             value = figs(form.REASONS, row, column)
-            if "andel" in column:
+            if column in (form.PERIOD_SHARE, form.SINCE_START_SHARE):
                 ws.write_number(r, col, value, fmt.share)
             elif bold:
-                cells = [xl_rowcol_to_cell(x, col) for x in range(2, r)]
+                cells = [xl_rowcol_to_cell(x, col) for x in range(first, r)]
                 _sum_formula(ws, r, col, cells, value, fmt.count_bold)
             else:
                 ws.write_number(r, col, value, fmt.count)
-    ws.write_string(9, 0, "Annan orsak omfattar bland annat flytt, graviditet, sjukdom, missbruk och andra åtgärder.",
-                    fmt.note)
-    ws.write_string(11, 0, "Som i lägesrapporten (perioden):", fmt.heading)
-    for r, row in enumerate(form.REASON_ROWS, start=12):
+    last = first + len(form.REASON_ROWS) - 1
+    ws.write_string(last + 3, 0, form.REASONS_NOTE, fmt.note)
+    ws.write_string(last + 5, 0, form.REASONS_AS_THE_FORM, fmt.heading)
+    for r, row in enumerate(form.REASON_ROWS, start=last + 6):
         ws.write_string(r, 0, f"{row}: {int(figs(form.REASONS, row, form.PERIOD_COLUMN))} st", fmt.plain)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 4, 11)
     _print_setup(ws, 2)
+    name = ws.get_name()
+    return {"categories": [name, first, 0, last, 0],
+            f"{form.PERIOD_COLUMN} {report.period.label}": [name, first, 1, last, 1],
+            form.SINCE_START: [name, first, 3, last, 3]}
 
 
 # --- Resultat --------------------------------------------------------------------------
 
-GOAL_ROWS = (
-    ("Nyinskrivna deltagare", False), ("Ungdomar 16-24 år", False), ("Inrikesfödda 25-64 år", False),
-    ("Utrikesfödda", False), ("Kvinnor", True), ("Män", False), ("Utskrivna", False),
-    ("Utskrivna till arbete eller studier", True), ("I arbete 90 dagar efter utskrivning", True),
-    ("Arbetsgivarkontakter", False), ("Projekttid", False),
-)
-
-
 def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(0, 0, f"Resultat till och med {report.period.end:%Y-%m-%d}", fmt.title)
-    header = ("Mål", "Utfall", "Andel", "Mål", "Andel av mål")
+    header = ("Mål", form.OUTCOME, form.SHARE, form.GOAL, form.SHARE_OF_GOAL)
     ws.write_row(2, 0, header, fmt.header)
     r = 3
-    for row, is_share in GOAL_ROWS:
-        label = "Projekttid (månader)" if row == "Projekttid" else row
-        ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 1, figs(form.RESULTS, row, "Utfall"), fmt.count)
-        andel, goal, of_goal = (figs.get(form.RESULTS, row, c) for c in ("Andel", "Mål", "Andel av mål"))
+    for goal_row in form.RESULT_GOAL_ROWS:
+        row = goal_row.row
+        ws.write_string(r, 0, goal_row.shown, fmt.label)
+        ws.write_number(r, 1, figs(form.RESULTS, row, form.OUTCOME), fmt.count)
+        andel, goal, of_goal = (figs.get(form.RESULTS, row, c) for c in (form.SHARE, form.GOAL, form.SHARE_OF_GOAL))
         _number_or_blank(ws, r, 2, andel, fmt.share, fmt)
-        _number_or_blank(ws, r, 3, goal, fmt.share if is_share else fmt.count, fmt)
+        _number_or_blank(ws, r, 3, goal, fmt.share if goal_row.share else fmt.count, fmt)
         _number_or_blank(ws, r, 4, of_goal, fmt.share, fmt)
         r += 1
     r += 1
-    ws.write_string(r, 0, f"Deltagare under perioden {report.period.label}", fmt.heading)
+    ws.write_string(r, 0, f"{form.PARTICIPANTS} {report.period.label}", fmt.heading)
     r += 1
     ws.write_row(r, 0, ("Målgrupp", "Kvinnor", "Män", "Summa"), fmt.header)
     first = r + 1
     for r, group in enumerate(GROUP_LABELS, start=r + 1):
         ws.write_string(r, 0, group, fmt.label)
-        women = figs(form.RESULTS, "Deltagare under perioden", group, "kv")
-        men = figs(form.RESULTS, "Deltagare under perioden", group, "m")
+        women = figs(form.RESULTS, form.PARTICIPANTS, group, "kv")
+        men = figs(form.RESULTS, form.PARTICIPANTS, group, "m")
         ws.write_number(r, 1, women, fmt.count)
         ws.write_number(r, 2, men, fmt.count)
         ws.write_formula(r, 3, f"={xl_rowcol_to_cell(r, 1)}+{xl_rowcol_to_cell(r, 2)}", fmt.count, women + men)
@@ -340,23 +310,23 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.write_string(r, 0, "Summa", fmt.label_bold)
     for col, kon in ((1, "kv"), (2, "m"), (3, "")):
         cells = [xl_rowcol_to_cell(x, col) for x in range(first, r)]
-        _sum_formula(ws, r, col, cells, figs(form.RESULTS, "Deltagare under perioden", "Utfall", kon), fmt.count_bold)
-    for label in ("Nyinskrivna under perioden", "Återinskrivna bland deltagarna"):
+        _sum_formula(ws, r, col, cells, figs(form.RESULTS, form.PARTICIPANTS, form.OUTCOME, kon), fmt.count_bold)
+    for label in (form.NEW_IN_PERIOD, form.RE_ENROLLED):
         r += 1
         ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 3, figs(form.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 3, figs(form.RESULTS, label, form.OUTCOME), fmt.count)
     r += 2
     ws.write_string(r, 0, f"Uppföljning 90 dagar efter utskrivning (per {report.period.end:%Y-%m-%d})", fmt.heading)
-    for label in ("Utskrivna mer än 90 dagar", "I arbete 90 dagar efter utskrivning", "Ej uppföljda"):
+    for label in form.RESULT_FOLLOW_UP_ROWS:
         r += 1
         ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 1, figs(form.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 1, figs(form.RESULTS, label, form.OUTCOME), fmt.count)
     r += 2
     ws.write_string(r, 0, "Arbetsgivarkontakter (olika organisationer, efter typ av första kontakt)", fmt.heading)
-    for label in ("Arbetsgivarkontakter", "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES):
+    for label in form.RESULT_CONTACT_ROWS:
         r += 1
         ws.write_string(r, 0, label, fmt.sub if label in CONTACT_TYPES else fmt.label)
-        ws.write_number(r, 1, figs(form.RESULTS, label, "Utfall"), fmt.count)
+        ws.write_number(r, 1, figs(form.RESULTS, label, form.OUTCOME), fmt.count)
     ws.set_column(0, 0, 58)
     ws.set_column(1, 4, 13)
     _print_setup(ws, 3)
@@ -431,32 +401,15 @@ def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
     _print_setup(ws, 1, 0)
 
 
-COUNTING_RULES = (
-    "Varje inskrivning räknas för sig; en återinskrivning är en senare inskrivning med samma Deltagar-ID.",
-    "Målgruppen bestäms av åldern på inskrivningsdagen i hela år (16-24 ungdom, 25-64 vuxen; födelsedag på "
-    "inskrivningsdagen räknas), Född och Ersättning, och ändras inte under inskrivningen.",
-    "Rapporten för en period bortser från inskrivningar efter periodens slut och räknar en utskrivning efter "
-    "periodens slut som ännu inte gjord.",
-    "Tabell 1: deltagare en månad = inskriven minst en dag av månaden, från januari i periodens slutår (eller "
-    "projektstart) till periodens slut.",
-    "Tabell 2: utskrivna från periodens första till sista dag, per kalendermånad.",
-    "Tabell 4: nyinskrivna per rapportperiod; Inskrivna sedan starten räknar inskrivningar, Unika sedan starten "
-    "räknar personer i målgrupp och kön vid första inskrivningen.",
-    "Uppföljning 90 dagar: en utskrivning ska följas upp när utskrivningsdatum + 90 dagar ≤ periodens slut.",
-    "Arbetsgivarkontakter: olika organisationer (namn utan hänsyn till versaler och extra mellanslag) till "
-    "periodens slut, efter typ av första kontakten.",
-    "Andelar avrundas till hela procent i visningen men är exakta i Siffror.",
-)
-
-
 def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
     project = report.register.project
-    ws.write_string(0, 0, "Om rapporten", fmt.title)
+    ws.write_string(0, 0, form.ABOUT, fmt.title)
     rows = (
-        ("Projekt", project.name), ("Diarienummer", project.case_number), ("Projektägare", project.owner),
-        ("Period", f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})"),
+        (form.ABOUT_PROJECT, project.name), (form.ABOUT_CASE_NUMBER, project.case_number),
+        (form.ABOUT_OWNER, project.owner),
+        (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})"),
         ("Register (fil)", run.source_name), ("Registrets SHA-256", run.source_sha256),
-        ("Rapporten skapad", run.run_time.strftime("%Y-%m-%d %H:%M")), ("Programversion", run.version),
+        (form.ABOUT_CREATED, run.run_time.strftime("%Y-%m-%d %H:%M")), (form.ABOUT_VERSION, run.version),
         ("Inskrivningar i registret", str(report.register.rows_read)),
         ("Tomma rader (hoppades över)", str(report.register.blank_rows)),
     )
@@ -465,9 +418,9 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
         ws.write_string(r, 1, value, fmt.label)
     r = 3 + len(rows)
     ws.write_string(r, 0, "Räkneregler i korthet", fmt.heading)
-    for r, rule in enumerate(COUNTING_RULES, start=r + 1):
+    for r, rule in enumerate(form.COUNTING_RULES, start=r + 1):
         ws.write_string(r, 0, "•", fmt.plain)
-        ws.write_string(r, 1, rule, fmt.plain)
+        ws.write_string(r, 1, rule.sv, fmt.plain)
     r += 2
     ws.write_string(r, 0, "Varningar och notiser", fmt.heading)
     for r, note in enumerate(run.notes or ["Inga."], start=r + 1):
@@ -504,23 +457,16 @@ def write_changes(ws, fmt: Formats, changes) -> None:
 
 
 def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],
-                  changes=None) -> None:
+                  reasons: dict[str, list], changes=None) -> None:
+    """`reasons` says where the exit-reason sheet put its chart data (`write_exit_reasons`)."""
     project = report.register.project
     ws.write_string(0, 0, f"ESF lägesrapport: {project.name}", fmt.title)
-    info = (("Diarienummer", project.case_number), ("Projektägare", project.owner),
-            ("Period", f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
+    info = ((form.ABOUT_CASE_NUMBER, project.case_number), (form.ABOUT_OWNER, project.owner),
+            (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
     for r, (key, value) in enumerate(info, start=2):
         ws.write_string(r, 0, key, fmt.label_bold)
         ws.write_string(r, 1, value, fmt.label)
-    headline = (
-        ("Deltagare under perioden", figs(form.RESULTS, "Deltagare under perioden", "Utfall")),
-        ("Nyinskrivna under perioden", figs(form.RESULTS, "Nyinskrivna under perioden", "Utfall")),
-        ("Utskrivna under perioden", figs(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN)),
-        ("Inskrivna sedan starten", figs(form.T4, form.T4_SUM, form.ENROLLED_SINCE_START)),
-        ("Unika personer sedan starten", figs(form.T4, form.T4_SUM, form.UNIQUE_SINCE_START)),
-        ("Projektmål deltagare", figs(form.RESULTS, "Nyinskrivna deltagare", "Mål")),
-        ("Projekttid som har gått (månader)", figs(form.RESULTS, "Projekttid", "Utfall")),
-    )
+    headline = [(label, figs(table, row, column)) for label, table, row, column in form.HEADLINE]
     ws.write_string(6, 0, "Nyckeltal", fmt.heading)
     for r, (key, value) in enumerate(headline, start=7):
         ws.write_string(r, 0, key, fmt.label)
@@ -551,8 +497,8 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     last = data_row + len(months)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     for col, name in ((1, "Kvinnor"), (2, "Män")):
-        chart.add_series({"name": name, "categories": ["Sammanfattning", data_row + 1, 0, last, 0],
-                          "values": ["Sammanfattning", data_row + 1, col, last, col], "gap": 60})
+        chart.add_series({"name": name, "categories": [form.SUMMARY, data_row + 1, 0, last, 0],
+                          "values": [form.SUMMARY, data_row + 1, col, last, col], "gap": 60})
     chart.set_title({"name": "Deltagare per månad"})
     chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True}, "name": "Antal"})
     chart.set_legend({"position": "bottom"})
@@ -560,10 +506,10 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     ws.insert_chart(2, 4, chart)
 
     reason_chart = wb.add_chart({"type": "bar"})
-    for col, name in ((1, f"Perioden {report.period.label}"), (3, "Sedan starten")):
-        reason_chart.add_series({"name": name, "categories": ["Utskrivningsorsak", 2, 0, 6, 0],
-                                 "values": ["Utskrivningsorsak", 2, col, 6, col]})
-    reason_chart.set_title({"name": "Utskrivningsorsak"})
+    for name, values in reasons.items():
+        if name != "categories":
+            reason_chart.add_series({"name": name, "categories": reasons["categories"], "values": values})
+    reason_chart.set_title({"name": form.REASONS})
     reason_chart.set_x_axis({"min": 0, "name": "Antal"})
     reason_chart.set_y_axis({"reverse": True})
     reason_chart.set_legend({"position": "bottom"})
