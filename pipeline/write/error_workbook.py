@@ -16,16 +16,14 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 
 from pipeline.check.problems import ERROR, Problem
+from pipeline.write import style
+from pipeline.write.style import LISTING_HEADERS, LISTING_WIDTHS
 
-ERROR_COLOUR, WARNING_COLOUR, LINK_COLOUR = "FFC7CE", "FFEB9C", "0563C1"
-ERROR_FILL = PatternFill("solid", start_color=ERROR_COLOUR, end_color=ERROR_COLOUR)
-WARNING_FILL = PatternFill("solid", start_color=WARNING_COLOUR, end_color=WARNING_COLOUR)
+ERROR_FILL, WARNING_FILL = style.fill(style.ERROR), style.fill(style.WARNING)
 WHOLE_COPY_MAX_ROWS = 100_000
-LISTING_HEADERS = ("Typ", "Blad", "Cell", "Värde", "Problem")
-LISTING_WIDTHS = (9, 22, 9, 24, 100)
 COMMENT_AUTHOR = "Registerkontroll"
 
 
@@ -93,7 +91,7 @@ def mark(workbook, problems: list[Problem]) -> None:
         if sheet and _is_cell(problem):
             link = listing.cell(row, 3)
             link.hyperlink = f"#'{sheet}'!{problem.cell}"
-            link.font = Font(color=LINK_COLOUR, underline="single")
+            link.font = Font(color=style.LINK, underline="single")
     for letter, width in zip("ABCDE", LISTING_WIDTHS):
         listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A2"
@@ -109,9 +107,9 @@ def write_rebuilt(path: Path, sheets: dict, problems: list[Problem], only_proble
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True})
-    link = workbook.add_format({"font_color": f"#{LINK_COLOUR}", "underline": 1})
-    fills = {True: workbook.add_format({"bg_color": f"#{ERROR_COLOUR}"}),
-             False: workbook.add_format({"bg_color": f"#{WARNING_COLOUR}"})}
+    link = workbook.add_format({"font_color": f"#{style.LINK}", "underline": 1})
+    fills = {True: workbook.add_format({"bg_color": f"#{style.ERROR}"}),
+             False: workbook.add_format({"bg_color": f"#{style.WARNING}"})}
     listing = workbook.add_worksheet("Fel")
     listing.write_row(0, 0, LISTING_HEADERS, bold)
     for column, width in enumerate(LISTING_WIDTHS):

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipeline.write import style
 from schemas.register import PROJECT_ITEMS, PROJEKT, SHEETS, Column
 
 TEMPLATE_ROWS = 5000
-HEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
+HEADER_FILL = style.fill(style.HEADER)
 
 INSTRUCTIONS = (
     "Så fyller du i registret",
@@ -61,7 +62,7 @@ def write_template(path: Path) -> None:
         value = projekt.cell(r, 2)
         value.alignment = Alignment(horizontal="left")
         if item.kind == "date":
-            value.number_format = "yyyy-mm-dd"
+            value.number_format = style.DATE_FORMAT
     projekt.column_dimensions["A"].width = 44
     projekt.column_dimensions["B"].width = 24
     for r, item in enumerate(PROJECT_ITEMS, start=2):

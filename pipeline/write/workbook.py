@@ -1,6 +1,6 @@
-"""Writing the ESF workbook (xlsxwriter): every sheet's layout and format, and nothing else.
+"""Writing the ESF workbook (xlsxwriter): every sheet's layout, and nothing else.
 
-Formats are defined once (`Formats`); each sheet is laid out from the report's
+Formats come from `pipeline.write.style`; labels and rows from `schemas.form`; each sheet is laid out from the report's
 long-form figures, so a table sheet and `Siffror` cannot disagree. Sum rows are
 Excel formulas with their computed values cached, so that every viewer shows the
 numbers. Text from the register is always written as a string, never as a formula.
@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.count.figures import Figures
 from pipeline.count.report import Report
+from pipeline.write.style import A4, Formats, print_setup
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
 from schemas import form
@@ -34,29 +35,6 @@ class RunInfo:
     run_time: datetime
     version: str
     notes: list[str]  # warnings and notices, by place and message (no values: they may identify)
-
-
-class Formats:
-    def __init__(self, wb: xlsxwriter.Workbook):
-        border = {"border": 1, "font_name": "Arial", "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Arial"})
-        self.heading = wb.add_format({"bold": True, "font_size": 11, "font_name": "Arial"})
-        self.plain = wb.add_format({"font_name": "Arial", "font_size": 10, "text_wrap": True, "valign": "top"})
-        self.header = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#D9E1F2", "text_wrap": True})
-        self.header_left = wb.add_format(border | {"bold": True, "bg_color": "#D9E1F2", "text_wrap": True})
-        self.label = wb.add_format(border | {"text_wrap": True})
-        self.label_bold = wb.add_format(border | {"bold": True, "text_wrap": True})
-        self.sub = wb.add_format(border | {"indent": 1, "text_wrap": True})
-        self.count = wb.add_format(border | {"num_format": "0", "align": "center"})
-        self.count_bold = wb.add_format(border | {"num_format": "0", "align": "center", "bold": True})
-        self.decimal = wb.add_format(border | {"num_format": "0.0", "align": "center"})
-        self.share = wb.add_format(border | {"num_format": "0 %", "align": "center"})
-        self.text_center = wb.add_format(border | {"align": "center", "bold": True})
-        self.empty = wb.add_format(border)
-        self.ok = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#C6EFCE", "font_color": "#006100"})
-        self.failed = wb.add_format(border | {"bold": True, "align": "center", "bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.note = wb.add_format({"italic": True, "font_color": "#595959", "font_name": "Arial", "font_size": 9,
-                                   "text_wrap": True, "valign": "top"})
 
 
 def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> None:
@@ -87,14 +65,6 @@ def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> No
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def _print_setup(ws, header_rows: int, first_columns: int = 1) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.freeze_panes(header_rows, first_columns)
-    ws.repeat_rows(0, header_rows - 1)
-
 
 def _pair_headers(ws, fmt: Formats, row: int, first_col: int, labels: list[str]) -> None:
     """Merged labels over kv/m column pairs, with the kv/m row below."""
@@ -165,7 +135,7 @@ def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
               lambda month, kon: figs(form.T1, form.T1_SUM_GENDER, month, kon), lambda month: figs(form.T1, form.T1_SUM, month))
     ws.set_column(0, 0, 56)
     ws.set_column(1, 2 * len(months), 6)
-    _print_setup(ws, 2)
+    print_setup(ws, 2)
 
 
 # --- Tabell 2 --------------------------------------------------------------------------
@@ -205,7 +175,7 @@ def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
     ws.set_column(0, 0, 44)
     ws.set_column(1, last_col, 6)
     ws.set_column(comment_col, comment_col, 36)
-    _print_setup(ws, 2)
+    print_setup(ws, 2)
 
 
 # --- Tabell 4 --------------------------------------------------------------------------
@@ -238,7 +208,7 @@ def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.set_column(0, 0, 46)
     ws.set_column(1, 1, 10)
     ws.set_column(2, 1 + 2 * len(columns), 7)
-    _print_setup(ws, 2, 2)
+    print_setup(ws, 2, 2)
 
 
 # --- Utskrivningsorsak -----------------------------------------------------------------
@@ -271,7 +241,7 @@ def write_exit_reasons(ws, fmt: Formats, figs: Figures, report: Report) -> dict[
         ws.write_string(r, 0, f"{row}: {int(figs(form.REASONS, row, form.PERIOD_COLUMN))} st", fmt.plain)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 4, 11)
-    _print_setup(ws, 2)
+    print_setup(ws, 2)
     name = ws.get_name()
     return {"categories": [name, first, 0, last, 0],
             f"{form.PERIOD_COLUMN} {report.period.label}": [name, first, 1, last, 1],
@@ -329,7 +299,7 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
         ws.write_number(r, 1, figs(form.RESULTS, label, form.OUTCOME), fmt.count)
     ws.set_column(0, 0, 58)
     ws.set_column(1, 4, 13)
-    _print_setup(ws, 3)
+    print_setup(ws, 3)
 
 
 def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: Formats) -> None:
@@ -362,7 +332,7 @@ def write_text(ws, fmt: Formats, report: Report) -> None:
         r += 1
     ws.set_column(0, 0, TEXT_COLUMN_WIDTH)
     ws.set_landscape()
-    ws.set_paper(9)  # A4
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
 
 
@@ -380,7 +350,7 @@ def write_checks(ws, fmt: Formats, checks: pd.DataFrame) -> None:
     ws.set_column(1, 2, 12)
     ws.set_column(3, 3, 30)
     ws.set_column(4, 4, 10)
-    _print_setup(ws, 1, 0)
+    print_setup(ws, 1, 0)
 
 
 def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
@@ -398,7 +368,7 @@ def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
     ws.set_column(1, 1, 58)
     ws.set_column(2, 2, 58)
     ws.set_column(3, 4, 8)
-    _print_setup(ws, 1, 0)
+    print_setup(ws, 1, 0)
 
 
 def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
@@ -453,7 +423,7 @@ def write_changes(ws, fmt: Formats, changes) -> None:
     ws.set_column(0, 0, 18)
     ws.set_column(1, 2, 50)
     ws.set_column(3, 5, 14)
-    _print_setup(ws, 5, 0)
+    print_setup(ws, 5, 0)
 
 
 def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.period import Period
+from pipeline.write import style
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_COLUMNS = ("Utskriven", "Uppföljning senast")
@@ -48,14 +49,15 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
 </Relationships>"""
-# styles: 0 plain, 1 date, 2 bold header on blue, 3 bold red title
-_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+# styles: 0 plain, 1 date, 2 bold header on the tables' header colour, 3 bold red title
+_DATE_CODE = style.DATE_FORMAT.replace("-", "\\-")  # a literal "-" in a number format is escaped
+_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>
+<numFmts count="1"><numFmt numFmtId="164" formatCode="{_DATE_CODE}"/></numFmts>
 <fonts count="3"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font>
-<font><b/><sz val="12"/><color rgb="FF9C0006"/><name val="Calibri"/></font></fonts>
+<font><b/><sz val="12"/><color rgb="FF{style.ERROR_TEXT}"/><name val="Calibri"/></font></fonts>
 <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
-<fill><patternFill patternType="solid"><fgColor rgb="FFD9E1F2"/></patternFill></fill></fills>
+<fill><patternFill patternType="solid"><fgColor rgb="FF{style.HEADER}"/></patternFill></fill></fills>
 <borders count="1"><border/></borders>
 <cellStyleXfs count="1"><xf/></cellStyleXfs>
 <cellXfs count="4"><xf/><xf numFmtId="164" applyNumberFormat="1"/><xf fontId="1" fillId="2" applyFont="1" applyFill="1"/>
