@@ -1,0 +1,95 @@
+"""Reader and parser on tiny workbooks written to disk: what each reads, where, and what it types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import DELTAGARE_HEADERS, person, write_register
+from pipeline.check import parse
+from pipeline.check.problems import Problem
+from pipeline.read.reader import read_register
+from schemas.register import DELTAGARE, KONTAKTER
+
+
+def test_the_reader_keeps_excel_coordinates_and_reports_what_the_header_row_holds(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person("P1"), [None] * 10, person("P2") + ["anteckning"]],
+                          headers=DELTAGARE_HEADERS + ["Anteckning"], origin=(3, 2))
+    read = read_register(path)
+    raw = read.sheets["Deltagare"]
+    assert read.missing == []
+    assert raw.header_row == 3
+    assert raw.letters["person_id"] == "B" and raw.letters["coach"] == "K"
+    assert list(raw.frame.index) == [4, 6]  # the blank row 5 is skipped, and counted
+    assert raw.blank_rows == 1
+    assert raw.cell("gender", 6) == "C6"
+    assert raw.headers.unknown == [("L3", "Anteckning")]
+    assert raw.headers.missing == [] and raw.headers.repeated == []
+    assert list(raw.frame["person_id"]) == ["P1", "P2"]
+
+
+def test_the_reader_names_missing_sheets_and_columns_without_judging(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person()[:4] + person()[5:]],
+                          headers=[h for h in DELTAGARE_HEADERS if h != "Ersättning"])
+    wb = openpyxl.load_workbook(path)
+    del wb["Perioder"]
+    wb.save(path)
+    read = read_register(path)
+    assert [s.name for s in read.missing] == ["Perioder"]
+    assert [c.header for c in read.sheets["Deltagare"].headers.missing] == ["Ersättning"]
+    assert read.sheets["Deltagare"].problems == []  # rules are validation's
+
+
+def test_cells_are_read_as_stripped_text(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person(" P1 ", kon="  kv ", orsak=3.0, utskriven="2009-03-01")])
+    frame = read_register(path).sheets["Deltagare"].frame
+    assert frame.at[2, "person_id"] == "P1" and frame.at[2, "gender"] == "kv"
+    assert frame.at[2, "reason"] == "3"  # a number cell holding 3.0 reads as Excel shows it
+    assert frame.at[2, "enrolled"] == "2009-01-10 00:00:00"  # a date cell, typed by the parser
+
+
+def test_dates_in_every_accepted_form_and_each_bad_one_named(tmp_path: Path):
+    row = person("P1")
+    cells = [dt.datetime(2009, 5, 3), "2009-05-04", "2009-05-05 08:30", "090506", "2009-02-30", "5/6/09", 39934]
+    rows = [row[:5] + [value] + row[6:] for value in cells]
+    raw = read_register(write_register(tmp_path / "r.xlsx", rows)).sheets["Deltagare"]
+    problems: list[Problem] = []
+    dates = parse.parse_dates(raw, DELTAGARE.column("enrolled"), problems)
+    assert list(dates[:4]) == [pd.Timestamp(f"2009-05-0{d}") for d in (3, 4, 5, 6)]
+    assert dates[4:].isna().all()
+    assert [(p.cell, p.value) for p in problems] == [("F6", "2009-02-30"), ("F7", "5/6/09"), ("F8", "39934")]
+    assert "finns inte i kalendern" in problems[0].message and "tvetydigt" in problems[1].message
+    assert "ett tal, inte ett datum" in problems[2].message
+
+
+def test_a_birth_date_in_the_forms_short_form_takes_the_century_before_the_enrolment(tmp_path: Path):
+    row = person("P1", inskriven="2009-01-10")
+    raw = read_register(write_register(tmp_path / "r.xlsx", [row[:2] + ["700310"] + row[3:]])).sheets["Deltagare"]
+    frame = parse.parse_enrolments(raw, [])
+    assert frame.at[2, "birth_date"] == pd.Timestamp("1970-03-10")
+
+
+def test_codes_in_any_accepted_spelling_and_unknown_ones_kept_as_written(tmp_path: Path):
+    rows = [["2009-01-05", "A", typ] for typ in ("företag", " Egen  kommun ", "Kyrka")]
+    raw = read_register(write_register(tmp_path / "r.xlsx", [person()], kontakter=rows)).sheets["Arbetsgivarkontakter"]
+    types = parse.parse_codes(raw, KONTAKTER.column("type"))
+    assert list(types) == ["Företag", "Egen kommun", "Kyrka"]
+
+
+def test_an_id_typed_as_a_number_is_that_id(tmp_path: Path):
+    raw = read_register(write_register(tmp_path / "r.xlsx", [person(17), person("17.5")])).sheets["Deltagare"]
+    assert list(parse.parse_text(raw, DELTAGARE.column("person_id"))) == ["17", "17.5"]
+
+
+@pytest.mark.parametrize("kind, text, value", [
+    ("date", "2008-05-01", pd.Timestamp("2008-05-01")), ("date", "080501", pd.Timestamp("2008-05-01")),
+    ("date", "2008-02-30", None), ("count", "135", 135.0), ("count", "135 st", 135.0), ("count", "135.0", 135.0),
+    ("count", "många", None), ("share", "70 %", 0.7), ("share", "0,7", 0.7), ("share", "0.28", 0.28),
+    ("share", "170 %", None), ("text", "  Navigator ", "Navigator"), ("text", "", None),
+])
+def test_projekt_values_are_typed_by_their_kind(kind, text, value):
+    assert parse.parse_project_value(kind, text) == value
