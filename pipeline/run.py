@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import __version__
-from pipeline.check.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
 from pipeline.read import loading
 from pipeline.read.loading import READABLE_SUFFIXES
 
@@ -101,7 +101,7 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
     check_output_folder(out)
     earlier = None
     if previous is not None:
-        from pipeline.count.changes import read_about
+        from pipeline.read.earlier import read_about
 
         earlier = read_about(previous) if previous.is_file() else None
         if earlier is None:
@@ -187,7 +187,8 @@ def _changes_since(reg, period, out: Path, earlier):
     """Ändringar: the earlier report of this project recounted from today's register, or None."""
     import pandas as pd
 
-    from pipeline.count.changes import Changes, compare, find_earlier, read_figures
+    from pipeline.count.changes import Changes, compare
+    from pipeline.read.earlier import find_earlier, read_figures
     from pipeline.count.report import build_report
 
     earlier = earlier or find_earlier(out, reg.project.case_number, period)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import TODAY, person, write_register
 from pipeline.cli import main
-from pipeline.check.problems import column_letter
+from pipeline.problems import column_letter
 
 BASE = [person("P1", inskriven="2008-06-01", utskriven="2008-10-01", orsak=1, uppfoljning="Arbete"),
         person("P1", inskriven="2009-01-05"),

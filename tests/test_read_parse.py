@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DELTAGARE_HEADERS, person, write_register
 from pipeline.check import parse
-from pipeline.check.problems import Problem
+from pipeline.problems import Problem
 from pipeline.read.reader import read_register
 from schemas.register import DELTAGARE, KONTAKTER
 

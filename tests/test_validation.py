@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DELTAGARE_HEADERS, TODAY, person, project_rows, write_register
 from pipeline import run as library
-from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem
+from pipeline.problems import ERROR, NOTICE, WARNING, Problem
 from pipeline.cli import main
 
 
@@ -245,7 +245,7 @@ def test_an_empty_deltagare_sheet_gives_a_report_of_zeros(tmp_path: Path):
 
 def test_a_large_registers_error_copy_keeps_the_header_and_the_problem_rows(tmp_path: Path):
     from pipeline.write.error_workbook import WHOLE_COPY_MAX_ROWS, write_error_workbook
-    from pipeline.check.problems import RegisterInvalid
+    from pipeline.problems import RegisterInvalid
     from pipeline.read.reader import read_register
     from pipeline.check.validate import validate_register
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.check.problems import ERROR, Problem
+from pipeline.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
 from schemas.register import DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, Column, normalise_label, normalise_labels
 

@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 from pipeline.check.parse import (
     ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_project,
 )
-from pipeline.check.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
+from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
 from pipeline.period import Period, follow_up_from, person_codes
 from pipeline.read.reader import RawSheet, ReadRegister
 from schemas.models import MODELS

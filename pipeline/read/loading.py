@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.check.problems import RegisterUnreadable
+from pipeline.problems import RegisterUnreadable
 from pipeline.read.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
 from schemas.register import DELTAGARE, normalise_label
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
-from pipeline.check.problems import ERROR, Problem, RegisterUnreadable, column_letter
+from pipeline.problems import ERROR, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
 from schemas.register import SHEETS, Column, Sheet, normalise_label
 

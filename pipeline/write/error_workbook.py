@@ -18,7 +18,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
-from pipeline.check.problems import ERROR, Problem
+from pipeline.problems import ERROR, Problem
 from pipeline.write import style
 from pipeline.write.style import LISTING_HEADERS, LISTING_WIDTHS
 

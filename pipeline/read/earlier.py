@@ -1,0 +1,72 @@
+"""Reading an earlier report of this tool back: which project and period it is, and its figures.
+
+A report is known by its `Om rapporten` sheet (its Diarienummer and period) and its
+`Siffror` sheet (every figure in long form). The output folder is searched for the
+newest earlier report of the same project (`find_earlier`), or one is named with
+`--previous`; any file that is no readable report of this tool is simply not one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.period import Period
+from schemas import form
+
+KEY = form.FIGURE_COLUMNS[:4]  # Tabell, Rad, Kolumn, Kön
+
+
+@dataclass
+class EarlierReport:
+    path: Path
+    case_number: str
+    period: Period
+    created: str  # "YYYY-MM-DD HH:MM", as the report says it
+    version: int
+
+
+def read_about(path: Path) -> EarlierReport | None:
+    """The identity of a report workbook from its `Om rapporten` sheet, or None if it is none."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+        if form.ABOUT not in reader.sheet_names or form.FIGURES not in reader.sheet_names:
+            return None
+        rows = reader.load_sheet(form.ABOUT, header_row=None, dtypes="string").to_pandas()
+    except Exception:  # noqa: BLE001 - any file that is no readable report is simply not an earlier report
+        return None
+    about = dict(zip(rows.iloc[:, 0], rows.iloc[:, 1])) if rows.shape[1] >= 2 else {}
+    period = str(about.get(form.ABOUT_PERIOD) or "")
+    if form.ABOUT_CASE_NUMBER not in about or "(" not in period:
+        return None
+    label = period.rsplit("(", 1)[1].rstrip(")")
+    try:
+        start, end = (pd.to_datetime(part, format="%y%m%d") for part in label.split("-"))
+    except ValueError:
+        return None
+    version = int(path.stem.rsplit("_v", 1)[1]) if "_v" in path.stem and path.stem.rsplit("_v", 1)[1].isdigit() else 1
+    return EarlierReport(path, str(about[form.ABOUT_CASE_NUMBER]).strip(), Period(start, end),
+                         str(about.get(form.ABOUT_CREATED) or ""), version)
+
+
+def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierReport | None:
+    """The newest report of the same period if there is one, else the newest of an earlier period."""
+    reports = [r for r in (read_about(p) for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith((".", "~$")))
+               if r is not None and r.case_number == case_number.strip()]
+    same = [r for r in reports if r.period == period]
+    earlier = [r for r in reports if r.period.end < period.start]
+    candidates = same or earlier
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: (r.period.end, r.created, r.version, r.path.stat().st_mtime))
+
+
+def read_figures(path: Path) -> pd.DataFrame:
+    import fastexcel
+
+    figures = fastexcel.read_excel(path).load_sheet(form.FIGURES, dtypes={"Värde": "float", "Tabell": "string", "Rad": "string", "Kolumn": "string", "Kön": "string"}).to_pandas()
+    return figures[form.FIGURE_COLUMNS].fillna({c: "" for c in KEY}).astype({c: str for c in KEY})
