@@ -275,8 +275,8 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         ["Försörjningsstöd", "Introduktionsersättning"]) & age.between(MIN_AGE, MAX_AGE).fillna(False)
     flag(known & groups.isna(), "benefit", lambda row: (
         f"{f.at[row, 'born']} född ({cell('born', row)}) med {f.at[row, 'benefit']} vid {age.at[row]} års ålder "
-        f"(född {cell('birth_date', row)}, inskriven {cell('enrolled', row)}) är ingen målgrupp i ansökan. "
-        "Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
+        f"är ingen målgrupp i ansökan. Födelsedatum {_d(f.at[row, 'birth_date'])} ({cell('birth_date', row)}), "
+        f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
     # warnings
