@@ -37,7 +37,7 @@ bench: $(STAMP) ## time the report on generated 10 000 / 100 000 / 1 000 000-row
 sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
 
-readme: $(STAMP) ## regenerate the README's register column table from schemas/register.py
+readme: $(STAMP) ## regenerate the README's register columns and counting rules from schemas/
 	$(PY) -m pipeline readme
 
 golden: $(STAMP) ## rewrite the golden file of the sample's workbook (tests/golden/), after an intended change

@@ -260,3 +260,8 @@ COUNTING_RULES = (
         "Andelar avrundas till hela procent i visningen men är exakta i Siffror.",
         "Shares are exact in `Siffror` and rounded to whole percent on the sheets."),
 )
+
+
+def counting_rules_markdown() -> str:
+    """The README's counting rules, the English twins of those `Om rapporten` states."""
+    return "".join(f"- {rule.en}\n" for rule in COUNTING_RULES)

@@ -1,7 +1,8 @@
-"""The README's register reference is generated from schemas/register.py and must not drift."""
+"""The README's generated parts (register columns, counting rules) come from schemas/ and must not drift."""
 
 from conftest import ROOT
 from pipeline.tools.docs import with_reference
+from schemas.form import COUNTING_RULES
 from schemas.register import DELTAGARE
 
 
@@ -13,6 +14,20 @@ def test_readme_register_columns_match_the_declaration():
 
 
 def test_no_code_or_test_reads_the_shared_folder():
-    for path in [*ROOT.glob("pipeline/*.py"), *ROOT.glob("schemas/*.py"), *ROOT.glob("tests/*.py"), ROOT / "Makefile"]:
+    for path in [*ROOT.glob("pipeline/**/*.py"), *ROOT.glob("schemas/*.py"), *ROOT.glob("tests/*.py"), ROOT / "Makefile"]:
         text = path.read_text(encoding="utf-8")
         assert "../shared" not in text.replace('"../shared"', ""), path
+
+
+def test_the_readme_and_om_rapporten_state_the_same_counting_rules(sample_copy, tmp_path):
+    """Each rule of `Om rapporten` (Swedish) has its English twin in the README, from one declaration."""
+    import openpyxl
+
+    from pipeline.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert main(["report", str(sample_copy), "--out", str(tmp_path), "--today", "2026-11-25"]) == 0
+    about = openpyxl.load_workbook(next(tmp_path.glob("*lagesrapport*.xlsx")))["Om rapporten"]
+    stated = [row[1] for row in about.iter_rows(values_only=True) if row[0] == "•"]
+    assert stated == [rule.sv for rule in COUNTING_RULES]
+    assert all(f"- {rule.en}" in readme for rule in COUNTING_RULES)

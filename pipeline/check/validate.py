@@ -181,7 +181,7 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
 
 def warm_up() -> None:
     """Validate each model once on an empty sheet: Pandera sets itself up on its first validation,
-    a third of a second that the command line spends while fastexcel still loads the register."""
+    a third of a second that a run spends while fastexcel still loads the register."""
     for _, model in MODELS.values():
         schema = model.to_schema()
         empty = pd.DataFrame({name: pd.Series([], dtype=column.dtype.type) for name, column in schema.columns.items()})

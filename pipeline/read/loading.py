@@ -1,7 +1,7 @@
 """Loading a register's cells with fastexcel in background threads, started before anything else.
 
 A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during which
-it releases the GIL. So the command line starts the load first, and pandas, Pandera
+it releases the GIL. So a run (`pipeline.run.report`) starts the load first, and pandas, Pandera
 and the rest of the program import on the main thread while it runs. For an `.xlsx`
 a second thread, with its own reader, loads the small sheets and scans the sheet XML
 for what fastexcel does not show (`pipeline.read.xlsx_scan`), on the second core.
@@ -163,7 +163,7 @@ _STARTED: dict[Path, Loading] = {}
 
 
 def start(path: Path) -> None:
-    """Begin loading `path` in the background (the command line does this before its heavy imports)."""
+    """Begin loading `path` in the background (a run does this before its heavy imports)."""
     if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
         _STARTED[path.resolve()] = Loading(path)
 

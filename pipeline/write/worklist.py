@@ -4,7 +4,7 @@ It names persons (`Deltagar-ID`, coach), so it is a separate file marked interna
 never part of the ESF workbook. A programme's register can make it a hundred
 thousand rows long, so its sheet XML is joined by pyarrow, column by column (a
 per-cell writer would cost seconds), and the minimal .xlsx around it is made in
-memory, so that the command line can zip it in a thread while the tables are counted.
+memory, so that a run (`pipeline.run`) can zip it in a thread while the tables are counted.
 """
 
 from __future__ import annotations
