@@ -80,47 +80,71 @@ class FormRow:
         """An indented `- ...` row under a heading."""
         return self.label.startswith("-")
 
+    @property
+    def bold(self) -> bool:
+        """A heading of the form, or a row that carries a goal."""
+        return self.group is None or self.goal is not None
 
-# --- Tabell 1 --------------------------------------------------------------------------------
 
-T1 = "Tabell 1"
-T1_TITLE = ("Tabell 1:", "Deltagare respektive månad")
+@dataclass(frozen=True)
+class PairTable:
+    """A table of the form whose figures stand in `kv`/`m` column pairs: Tables 1, 2 and 4.
+
+    Its figures are counted by one function of `pipeline.count.tables` under `name` (the
+    sheet's name and `Siffror`'s `Tabell`), a row per target group, and two sum rows counted
+    on their own: per gender (`sum_gender`, whose columns are the table's columns, in order)
+    and in all (`sum_total`). The writer lays out every PairTable from this declaration.
+    """
+
+    name: str
+    rows: tuple[FormRow, ...]
+    sum_gender: str
+    sum_total: str
+    title: tuple[str, str] = ("", "")  # the two header cells over the row labels
+    title_row: str = ""  # a row of its own under the header (Tabell 2)
+    goal_column: str = ""  # a column of goals after the labels (Tabell 4)
+    comment_column: str = ""  # a last column left for comments (Tabell 2)
+    period_sums: tuple[str, str] | None = None  # rows of the whole period: women/men in one cell, and in all
+    widths: tuple[float, float, float] = (44, 10, 6)  # the label, goal and each figure column
+    header_height: float | None = None
+
+
 T1_SUM_GENDER, T1_SUM = "Summa (kvinnor/män)", "Summa"
-
-# --- Tabell 2 --------------------------------------------------------------------------------
-
-T2 = "Tabell 2"
-T2_TITLE = "Tabell 2: Utskrivna"
-T2_ROWS = (
-    FormRow("Ungdomar 16-24 år, varav"),
-    FormRow("- inrikesfödda med försörjningsstöd", YOUNG_DOMESTIC.label),
-    FormRow("- utrikesfödda med introduktionsersättning", YOUNG_FOREIGN.label),
-    FormRow("Personer 25-64 år, varav"),
-    FormRow("- inrikesfödda med försörjningsstöd", ADULT_DOMESTIC.label),
-    FormRow("- utrikesfödda med försörjningsstöd", ADULT_FOREIGN_SUPPORT.label),
-    FormRow("- utrikesfödda med introduktionsersättning", ADULT_FOREIGN_INTRO.label),
-)
 T2_SUM_GENDER, T2_SUM_MONTH = "Summa / kön", "Summa / månad"
 T2_PERIOD_GENDER, T2_PERIOD = "Summa / period kvinnor/män", "Summa / period"
-T2_COMMENT = "Kommentar"
 PERIOD_COLUMN = "Perioden"  # Kolumn of a figure of the whole period
-
-# --- Tabell 4 --------------------------------------------------------------------------------
-
-T4 = "Tabell 4"
-T4_TITLE, T4_GOAL_COLUMN = "Tabell 4: Kvantifierade mål", "Projektmål"
-T4_ROWS = (
-    FormRow("Nyinskrivna deltagare", goal="goal_enrolled"),
-    FormRow("Ungdomar 16-24 år", goal="goal_young"),
-    FormRow("- Inrikesfödda med försörjningsstöd", YOUNG_DOMESTIC.label),
-    FormRow("- Utrikesfödda med introduktionsers.", YOUNG_FOREIGN.label),
-    FormRow("Inrikesfödda personer 25-64 år med försörjningsstöd", ADULT_DOMESTIC.label, goal="goal_domestic_adults"),
-    FormRow("Utrikesfödda 25-64 år, varav", goal="goal_foreign"),
-    FormRow("- med försörjningsstöd", ADULT_FOREIGN_SUPPORT.label),
-    FormRow("- med introduktionsersättning", ADULT_FOREIGN_INTRO.label),
-)
 T4_SUM_GENDER, T4_SUM = "Summa nya deltagare / kön", "Summa / respektive period"
 ENROLLED_SINCE_START, UNIQUE_SINCE_START = "Inskrivna sedan starten", "Unika sedan starten"
+
+TABLE_1 = PairTable(
+    "Tabell 1", tuple(FormRow(g.label, g.label) for g in GROUPS), T1_SUM_GENDER, T1_SUM,
+    title=("Tabell 1:", "Deltagare respektive månad"), widths=(56, 0, 6))
+TABLE_2 = PairTable(
+    "Tabell 2",
+    (FormRow("Ungdomar 16-24 år, varav"),
+     FormRow("- inrikesfödda med försörjningsstöd", YOUNG_DOMESTIC.label),
+     FormRow("- utrikesfödda med introduktionsersättning", YOUNG_FOREIGN.label),
+     FormRow("Personer 25-64 år, varav"),
+     FormRow("- inrikesfödda med försörjningsstöd", ADULT_DOMESTIC.label),
+     FormRow("- utrikesfödda med försörjningsstöd", ADULT_FOREIGN_SUPPORT.label),
+     FormRow("- utrikesfödda med introduktionsersättning", ADULT_FOREIGN_INTRO.label)),
+    T2_SUM_GENDER, T2_SUM_MONTH, title_row="Tabell 2: Utskrivna", comment_column="Kommentar",
+    period_sums=(T2_PERIOD_GENDER, T2_PERIOD), widths=(44, 0, 6))
+TABLE_4 = PairTable(
+    "Tabell 4",
+    (FormRow("Nyinskrivna deltagare", goal="goal_enrolled"),
+     FormRow("Ungdomar 16-24 år", goal="goal_young"),
+     FormRow("- Inrikesfödda med försörjningsstöd", YOUNG_DOMESTIC.label),
+     FormRow("- Utrikesfödda med introduktionsers.", YOUNG_FOREIGN.label),
+     FormRow("Inrikesfödda personer 25-64 år med försörjningsstöd", ADULT_DOMESTIC.label, goal="goal_domestic_adults"),
+     FormRow("Utrikesfödda 25-64 år, varav", goal="goal_foreign"),
+     FormRow("- med försörjningsstöd", ADULT_FOREIGN_SUPPORT.label),
+     FormRow("- med introduktionsersättning", ADULT_FOREIGN_INTRO.label)),
+    T4_SUM_GENDER, T4_SUM, title=("Tabell 4: Kvantifierade mål", ""), goal_column="Projektmål",
+    widths=(46, 10, 7), header_height=30)
+PAIR_TABLES = (TABLE_1, TABLE_2, TABLE_4)
+T1, T2, T4 = TABLE_1.name, TABLE_2.name, TABLE_4.name
+
 
 # --- Utskrivningsorsak -----------------------------------------------------------------------
 

@@ -48,9 +48,9 @@ def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> No
     names = form.SHEET_ORDER + ((form.CHANGES,) if changes is not None else ())
     sheets = {name: wb.add_worksheet(name) for name in names}
     months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
-    write_table_1(sheets[form.T1], fmt, figs, months)
-    write_table_2(sheets[form.T2], fmt, figs, [form.month_label(m, report.period.months) for m in report.period.months])
-    write_table_4(sheets[form.T4], fmt, figs, report)
+    for table in form.PAIR_TABLES:
+        write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(report.figures, table),
+                         report.register.project.goals)
     reasons = write_exit_reasons(sheets[form.REASONS], fmt, figs, report)
     write_results(sheets[form.RESULTS], fmt, figs, report)
     write_text(sheets[form.TEXT], fmt, report)
@@ -118,97 +118,81 @@ def _goal_text(goal: float | None, share: bool) -> str:
     return f"{round(goal * 100)} %" if share else f"{int(goal)} st"
 
 
-# --- Tabell 1 --------------------------------------------------------------------------
+# --- Tabell 1, 2 and 4: the form's tables of kv/m pairs -----------------------------------
 
-def write_table_1(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
-    ws.write_string(0, 0, form.T1_TITLE[0], fmt.header_left)
-    ws.write_string(1, 0, form.T1_TITLE[1], fmt.header_left)
-    _pair_headers(ws, fmt, 0, 1, months)
-    first_data = 2
-    for r, group in enumerate(GROUP_LABELS, start=first_data):
-        ws.write_string(r, 0, group, fmt.label)
-        _pair_row(ws, fmt, r, 1, months, lambda month, kon, group=group: figs(form.T1, group, month, kon))
-    sum_row = first_data + len(GROUP_LABELS)
-    ws.write_string(sum_row, 0, form.T1_SUM_GENDER, fmt.label_bold)
-    ws.write_string(sum_row + 1, 0, form.T1_SUM, fmt.label_bold)
-    _sum_rows(ws, fmt, sum_row, 1, months, list(range(first_data, sum_row)),
-              lambda month, kon: figs(form.T1, form.T1_SUM_GENDER, month, kon), lambda month: figs(form.T1, form.T1_SUM, month))
-    ws.set_column(0, 0, 56)
-    ws.set_column(1, 2 * len(months), 6)
-    print_setup(ws, 2)
+def pair_columns(figures: pd.DataFrame, table: form.PairTable) -> list[str]:
+    """A pair table's columns, in order: those of its per-gender sum row, as counted."""
+    sums = figures[(figures["Tabell"] == table.name) & (figures["Rad"] == table.sum_gender)]
+    return list(dict.fromkeys(sums["Kolumn"]))
 
 
-# --- Tabell 2 --------------------------------------------------------------------------
+def write_pair_table(ws, fmt: Formats, figs: Figures, table: form.PairTable, columns: list[str],
+                     goals: dict[str, float]) -> None:
+    """A table of the form as it lays it out: merged column labels over kv/m pairs, its rows (headings
+    without figures, indented sub-rows), the two sum rows as formulas, and for Tabell 2 the period's sums."""
+    goal_col = 1 if table.goal_column else None
+    first = 2 if table.goal_column else 1  # the first figure column
+    last = first + 2 * len(columns) - 1
+    comment_col = last + 1 if table.comment_column else None
+    for r, title in enumerate(table.title):
+        ws.write_string(r, 0, title, fmt.header_left) if title else ws.write_blank(r, 0, None, fmt.header_left)
+    if goal_col is not None:
+        ws.write_string(0, goal_col, table.goal_column, fmt.header)
+        ws.write_blank(1, goal_col, None, fmt.header)
+    _pair_headers(ws, fmt, 0, first, columns)
+    if comment_col is not None:
+        ws.merge_range(0, comment_col, 1, comment_col, table.comment_column, fmt.header)
+    r = 2
+    if table.title_row:
+        ws.write_string(r, 0, table.title_row, fmt.label_bold)
+        for col in range(1, (comment_col or last) + 1):
+            ws.write_blank(r, col, None, fmt.empty)
+        r += 1
 
-def write_table_2(ws, fmt: Formats, figs: Figures, months: list[str]) -> None:
-    ws.write_blank(0, 0, None, fmt.header_left)
-    ws.write_blank(1, 0, None, fmt.header_left)
-    _pair_headers(ws, fmt, 0, 1, months)
-    comment_col = 1 + 2 * len(months)
-    last_col = comment_col - 1
-    ws.merge_range(0, comment_col, 1, comment_col, form.T2_COMMENT, fmt.header)
-    ws.write_string(2, 0, form.T2_TITLE, fmt.label_bold)
-    for col in range(1, comment_col + 1):
-        ws.write_blank(2, col, None, fmt.empty)
+    def blank_comment(row: int) -> None:
+        if comment_col is not None:
+            ws.write_blank(row, comment_col, None, fmt.empty)
+
     group_rows = []
-    for r, row in enumerate(form.T2_ROWS, start=3):
-        ws.write_string(r, 0, row.label, fmt.sub if row.group else fmt.label_bold)
-        _pair_row(ws, fmt, r, 1, months,
-                  (lambda month, kon, group=row.group: figs(form.T2, group, month, kon)) if row.group else None)
-        ws.write_blank(r, comment_col, None, fmt.empty)
+    for r, row in enumerate(table.rows, start=r):
+        ws.write_string(r, 0, row.label, fmt.sub if row.sub else fmt.label_bold if row.bold else fmt.label)
+        if goal_col is not None:
+            goal = _goal_text(goals[row.goal], False) if row.goal else ""
+            ws.write_string(r, goal_col, goal, fmt.text_center) if goal else ws.write_blank(r, goal_col, None, fmt.empty)
+        _pair_row(ws, fmt, r, first, columns,
+                  (lambda column, kon, group=row.group: figs(table.name, group, column, kon)) if row.group else None)
+        blank_comment(r)
         if row.group:
             group_rows.append(r)
-    r = 3 + len(form.T2_ROWS)
-    labels = (form.T2_SUM_GENDER, form.T2_SUM_MONTH, form.T2_PERIOD_GENDER, form.T2_PERIOD)
+    r += 1
+    labels = (table.sum_gender, table.sum_total, *(table.period_sums or ()))
     for offset, label in enumerate(labels):
         ws.write_string(r + offset, 0, label, fmt.label_bold)
-        ws.write_blank(r + offset, comment_col, None, fmt.empty)
-    _sum_rows(ws, fmt, r, 1, months, group_rows, lambda month, kon: figs(form.T2, form.T2_SUM_GENDER, month, kon),
-              lambda month: figs(form.T2, form.T2_SUM_MONTH, month))
-    women = figs(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "kv")
-    men = figs(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "m")
-    # the form writes the period's women/men in one cell: 2/8
-    ws.merge_range(r + 2, 1, r + 2, last_col, f"{int(women)}/{int(men)}", fmt.text_center)
-    month_sums = [xl_rowcol_to_cell(r + 1, 1 + 2 * i) for i in range(len(months))]
-    ws.merge_range(r + 3, 1, r + 3, last_col, "", fmt.count_bold)
-    ws.write_formula(r + 3, 1, "=" + "+".join(month_sums), fmt.count_bold, figs(form.T2, form.T2_PERIOD, form.PERIOD_COLUMN))
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, last_col, 6)
-    ws.set_column(comment_col, comment_col, 36)
-    print_setup(ws, 2)
-
-
-# --- Tabell 4 --------------------------------------------------------------------------
-
-def write_table_4(ws, fmt: Formats, figs: Figures, report: Report) -> None:
-    columns = [p.label for p in report.periods] + [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
-    ws.write_string(0, 0, form.T4_TITLE, fmt.header_left)
-    ws.write_string(0, 1, form.T4_GOAL_COLUMN, fmt.header)
-    ws.write_blank(1, 0, None, fmt.header_left)
-    ws.write_blank(1, 1, None, fmt.header)
-    _pair_headers(ws, fmt, 0, 2, columns)
-    group_rows = []
-    goals = report.register.project.goals
-    for r, row in enumerate(form.T4_ROWS, start=2):
-        goal = _goal_text(goals[row.goal], False) if row.goal else ""
-        ws.write_string(r, 0, row.label, fmt.sub if row.sub else fmt.label_bold)
-        ws.write_string(r, 1, goal, fmt.text_center) if goal else ws.write_blank(r, 1, None, fmt.empty)
-        _pair_row(ws, fmt, r, 2, columns,
-                  (lambda column, kon, group=row.group: figs(form.T4, group, column, kon)) if row.group else None)
-        if row.group:
-            group_rows.append(r)
-    r = 2 + len(form.T4_ROWS)
-    ws.write_string(r, 0, form.T4_SUM_GENDER, fmt.label_bold)
-    ws.write_string(r + 1, 0, form.T4_SUM, fmt.label_bold)
-    ws.write_blank(r, 1, None, fmt.empty)
-    ws.write_blank(r + 1, 1, None, fmt.empty)
-    _sum_rows(ws, fmt, r, 2, columns, group_rows, lambda column, kon: figs(form.T4, form.T4_SUM_GENDER, column, kon),
-              lambda column: figs(form.T4, form.T4_SUM, column))
-    ws.set_row(0, 30)
-    ws.set_column(0, 0, 46)
-    ws.set_column(1, 1, 10)
-    ws.set_column(2, 1 + 2 * len(columns), 7)
-    print_setup(ws, 2, 2)
+        if goal_col is not None:
+            ws.write_blank(r + offset, goal_col, None, fmt.empty)
+        blank_comment(r + offset)
+    _sum_rows(ws, fmt, r, first, columns, group_rows,
+              lambda column, kon: figs(table.name, table.sum_gender, column, kon),
+              lambda column: figs(table.name, table.sum_total, column))
+    if table.period_sums:
+        by_gender, total = table.period_sums
+        women, men = (figs(table.name, by_gender, form.PERIOD_COLUMN, kon) for kon in form.GENDERS)
+        # the form writes the period's women/men in one cell: 2/8
+        ws.merge_range(r + 2, first, r + 2, last, f"{int(women)}/{int(men)}", fmt.text_center)
+        column_sums = [xl_rowcol_to_cell(r + 1, first + 2 * i) for i in range(len(columns))]
+        ws.merge_range(r + 3, first, r + 3, last, "", fmt.count_bold)
+        ws.write_formula(r + 3, first, "=" + "+".join(column_sums), fmt.count_bold,
+                         figs(table.name, total, form.PERIOD_COLUMN))
+    label_width, goal_width, figure_width = table.widths
+    if table.header_height:
+        ws.set_row(0, table.header_height)
+    ws.set_column(0, 0, label_width)
+    if goal_col is not None:
+        ws.set_column(goal_col, goal_col, goal_width)
+    ws.set_column(first, last, figure_width)
+    if comment_col is not None:
+        ws.set_column(comment_col, comment_col, 36)
+    print_setup(ws, 2, first)
 
 
 # --- Utskrivningsorsak -----------------------------------------------------------------
