@@ -28,3 +28,9 @@ class Figures:
     def get(self, table: str, row: str, column: str, gender: str = "") -> float | None:
         """The figure, or None where the report has none (a goal that is not set)."""
         return self._values.get((table, row, column, gender))
+
+
+def pair_columns(figures: pd.DataFrame, table) -> list[str]:
+    """A pair table's (`schemas.form.PairTable`) columns, in order: those of its per-gender sum row."""
+    sums = figures[(figures["Tabell"] == table.name) & (figures["Rad"] == table.sum_gender)]
+    return list(dict.fromkeys(sums["Kolumn"]))

@@ -17,7 +17,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from pipeline.count.figures import Figures
+from pipeline.count.figures import Figures, pair_columns
 from pipeline.count.report import Report
 from pipeline.write.style import A4, Formats, print_setup
 from schemas.form import GROUP_LABELS
@@ -119,12 +119,6 @@ def _goal_text(goal: float | None, share: bool) -> str:
 
 
 # --- Tabell 1, 2 and 4: the form's tables of kv/m pairs -----------------------------------
-
-def pair_columns(figures: pd.DataFrame, table: form.PairTable) -> list[str]:
-    """A pair table's columns, in order: those of its per-gender sum row, as counted."""
-    sums = figures[(figures["Tabell"] == table.name) & (figures["Rad"] == table.sum_gender)]
-    return list(dict.fromkeys(sums["Kolumn"]))
-
 
 def write_pair_table(ws, fmt: Formats, figs: Figures, table: form.PairTable, columns: list[str],
                      goals: dict[str, float]) -> None:
