@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test template bench sample readme golden clean
+.PHONY: help report serve test template bench sample readme golden pictures clean
 
 help: ## list the targets
 	@echo "Targets:"
@@ -25,6 +25,9 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP) ## report every register in input/ (or the sample) into output/
 	$(PY) -m pipeline batch --input input --samples input_samples --out output $(if $(PERIOD),--period $(PERIOD))
 
+serve: $(STAMP) ## the web page at http://127.0.0.1:8000 (PORT= to change, HOST= to listen elsewhere)
+	$(PY) -m pipeline serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
+
 test: $(STAMP) ## run the whole test suite
 	$(PY) -m pytest
 
@@ -42,6 +45,9 @@ readme: $(STAMP) ## regenerate the README's register columns and counting rules 
 
 golden: $(STAMP) ## rewrite the golden file of the sample's workbook (tests/golden/), after an intended change
 	$(PY) -m pipeline.tools.golden
+
+pictures: $(STAMP) ## redraw the pictures of the README and the guide (needs libreoffice, pdftoppm, chromium)
+	$(PY) -m pipeline.tools.pictures
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis

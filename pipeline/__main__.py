@@ -8,10 +8,11 @@ sys.modules.setdefault("hypothesis", None)
 
 from pipeline.cli import main  # noqa: E402
 
-status = main()
-# Every file is written and closed by now. Tearing down the interpreter would free a large
-# register's frames object by object (a third of a second at a million rows); the system
-# reclaims a process's memory at once.
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(status)
+if __name__ == "__main__":  # not when the web page's worker processes are spawned from this module
+    status = main()
+    # Every file is written and closed by now. Tearing down the interpreter would free a large
+    # register's frames object by object (a third of a second at a million rows); the system
+    # reclaims a process's memory at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

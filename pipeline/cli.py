@@ -47,7 +47,25 @@ def build_parser() -> SwedishParser:
     template = commands.add_parser("template", help="Skriv en tom registermall med listor och datumkontroller.")
     template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
     commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner.")
+    serve = commands.add_parser("serve", help="Starta webbsidan (make serve).")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
     return parser
+
+
+def serve(host: str, port: int) -> int:
+    import uvicorn
+
+    from pipeline.web import create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"VARNING: webbsidan tar emot anslutningar från andra datorer ({host}). Register som laddas upp "
+              "innehåller personuppgifter: använd bara ett skyddat nätverk, som kommunens intranät.")
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Webbsidan startar på http://{shown}:{port}/ (avsluta med Ctrl+C).", flush=True)
+    # no access log: a path names no person, but nothing of an upload belongs in a log
+    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_level="warning")
+    return WRITTEN
 
 
 def print_lines(outcome: run.Outcome) -> None:
@@ -92,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "template":
             print(f"Registermallen är skriven: {run.template(args.out)}")
             return WRITTEN
+        if args.command == "serve":
+            return serve(args.host, args.port)
         if args.command == "readme":
             from pipeline.tools.docs import update_readme
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from pipeline.check.validate import derive_groups  # noqa: E402
 from schemas.register import PROJECT_ITEMS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+_BROWSER = (shutil.which("chromium"), shutil.which("chromedriver"))
+CHROMIUM = _BROWSER if all(_BROWSER) else None  # Debian's chromium and chromium-driver, for the browser test
 SAMPLE = ROOT / "input_samples" / "navigator_register.xlsx"
 TODAY = "2026-11-25"
 
@@ -87,3 +90,50 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "navigator_register.xlsx"
     target.write_bytes(SAMPLE.read_bytes())
     return target
+
+
+class Server:
+    """The web page served by uvicorn on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, **options):
+        import socket
+        import threading
+
+        import uvicorn
+
+        from pipeline.web import create_app
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(**options), host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        for _ in range(600):  # the workers import pandas and Pandera before the server answers
+            if self.server.started:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the web page did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def web():
+    server = Server()
+    yield server
+    server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if CHROMIUM is None:
+        terminalreporter.write_sep("!", "NO CHROMIUM: the browser test (tests/test_browser.py) did not run", red=True)
+        terminalreporter.write_line("Install Debian's Chromium and its driver, then run make test again:")
+        terminalreporter.write_line("    apt-get install -y chromium chromium-driver", bold=True)

@@ -10,7 +10,8 @@ from pipeline.tools import bench
 def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
     results = tmp_path / "results.md"
-    assert bench.main(["--sizes", "1500", "--runs", "1", "--bad-size", "1500", "--results", str(results)]) == 0
+    assert bench.main(["--sizes", "1500", "--runs", "1", "--bad-size", "1500", "--results", str(results),
+                       "--web-requests", "2"]) == 0
     text = results.read_text(encoding="utf-8")
     assert "| 1 500 |" in text and "| 1 500 (10 000 felaktiga celler) |" in text
     assert "läsa" in text and "validera" in text
@@ -18,3 +19,4 @@ def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
     report_s, peak_mb, bare_s, ratio = (float(cell) for cell in row.split("|")[2:6])
     assert report_s > 0 and peak_mb > 50 and bare_s > 0
     assert abs(ratio - report_s / bare_s) <= 0.05 * ratio  # the table rounds each figure to 0.01
+    assert "**Web page** (`make serve`), warm: the sample register (68 enrolments)" in text

@@ -146,11 +146,52 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
 
 
-def write_results(rows: list[dict], runs: int, path: Path) -> str:
+def web_latency(requests: int = 20) -> dict:
+    """The web page's answer to the sample register (68 enrolments), once its server is warm: the
+    median and the slowest of `requests` uploads, each the whole HTTP request from another process."""
+    import socket
+
+    import httpx
+
+    sample = Path("input_samples/navigator_register.xlsx")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        files = {"fil": (sample.name, sample.read_bytes())}
+        httpx.post(f"{url}/rapport", files=files, timeout=60).raise_for_status()  # the first one warms up
+        seconds = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            answer = httpx.post(f"{url}/rapport", files=files, timeout=60).json()
+            seconds.append(time.perf_counter() - started)
+            if answer["status"] != "skriven":
+                raise SystemExit(f"Webbsidan svarade inte med en rapport: {answer}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"median_ms": statistics.median(seconds) * 1000, "max_ms": max(seconds) * 1000, "requests": requests}
+
+
+def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = None) -> str:
     table = "\n".join([HEADER, *(format_row(r) for r in rows)])
+    web_text = "" if web is None else (
+        f"\n\n**Web page** (`make serve`), warm: the sample register (68 enrolments) uploaded and answered with "
+        f"its report in {web['median_ms']:.0f} ms (median of {web['requests']} requests; slowest "
+        f"{web['max_ms']:.0f} ms), each a whole HTTP request from another process.")
     text = (f"# Benchmark results\n\nMeasured by `make bench` on {date.today():%Y-%m-%d}, on {machine()}. "
             f"Median of {runs} runs of whole processes (start-up and imports count for both), the report and "
-            f"the bare read taking turns; peak RSS is the largest of the runs.\n\n{table}\n\n{PHASES_TEXT}\n")
+            f"the bare read taking turns; peak RSS is the largest of the runs.\n\n{table}{web_text}\n\n"
+            f"{PHASES_TEXT}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     readme = Path("README.md")
@@ -170,12 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bad-size", type=int, default=1_000_000, help="0 to skip the register with bad cells")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--web-requests", type=int, default=20, help="uploads to time on the web page (0 to skip)")
     args = parser.parse_args(argv)
     CACHE.mkdir(exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
     rows = bench(sizes, args.runs, args.bad_size or None)
-    table = write_results(rows, args.runs, args.results)
+    web = web_latency(args.web_requests) if args.web_requests else None
+    table = write_results(rows, args.runs, args.results, web)
     print(f"\n{table}\n\nSkrivet till {args.results} ({time.perf_counter() - started:.0f} s).")
     return 0
 

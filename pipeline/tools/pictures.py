@@ -1,0 +1,111 @@
+"""`make pictures`: the pictures in the README and the Swedish guide, made from the real output.
+
+- `docs/tabell1.png`: Table 1 of the sample's report as LibreOffice prints it.
+- `docs/webbsida.png`: the web page with the sample's report, as headless Chromium shows it.
+
+Needs LibreOffice (`libreoffice-calc-nogui`), poppler (`pdftoppm`) and Chromium with its driver
+(`chromium`, `chromium-driver`), all Debian packages.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "input_samples" / "navigator_register.xlsx"
+DOCS = ROOT / "docs"
+RESOLUTION, PAD_X, PAD_Y = 110, 30, 6  # pixels per inch of a printed sheet; points of margin around its text
+
+
+def sheet_picture(workbook: Path, sheet: str, target: Path, folder: Path) -> None:
+    """One sheet of a workbook printed by LibreOffice, its first page as a PNG."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(workbook)
+    for name in wb.sheetnames:
+        if name != sheet:
+            del wb[name]
+    single = folder / f"{sheet.replace(' ', '_')}.xlsx"
+    wb.save(single)
+    subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder), str(single)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = single.with_suffix(".pdf")
+    # the page cropped to its text, by the words' boxes (in points) that pdftotext reports
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], check=True,
+                           capture_output=True, text=True, timeout=60).stdout
+    words = [tuple(float(v) for v in found) for found in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', boxes)]
+    left, top = min(w[0] for w in words) - PAD_X, min(w[1] for w in words) - PAD_Y
+    right, bottom = max(w[2] for w in words) + PAD_X, max(w[3] for w in words) + PAD_Y
+    scale = RESOLUTION / 72
+    crop = [str(round(v * scale)) for v in (left, top, right - left, bottom - top)]
+    subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), "-f", "1", "-l", "1", "-singlefile",
+                    "-x", crop[0], "-y", crop[1], "-W", crop[2], "-H", crop[3], str(pdf),
+                    str(target.with_suffix(""))], check=True, timeout=60)
+
+
+def page_picture(target: Path, folder: Path) -> None:
+    """The web page after the sample register was sent, as headless Chromium shows it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)], cwd=ROOT)
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium")
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1200,1700", f"--user-data-dir={folder / 'profil'}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+        try:
+            driver.get(f"http://127.0.0.1:{port}/")
+            driver.find_element(By.ID, "fil").send_keys(str(SAMPLE))
+            driver.find_element(By.ID, "skapa").click()
+            WebDriverWait(driver, 60).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#resultat .ruta")))
+            height = driver.execute_script("return document.body.scrollHeight")
+            driver.set_window_size(1200, min(height + 40, 2600))
+            driver.save_screenshot(str(target))
+        finally:
+            driver.quit()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    from pipeline import run
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        outcome = run.report(SAMPLE, "2009-05-01..2009-06-30", folder / "ut")
+        sheet_picture(outcome.written[0], "Tabell 1", DOCS / "tabell1.png", folder)
+        page_picture(DOCS / "webbsida.png", folder)
+    print("docs/tabell1.png och docs/webbsida.png är skrivna.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""What a worker process does for the web page: one upload reported through the library.
+
+The upload and everything the run writes live in a temporary folder that is removed
+before the worker answers; the answer is what the page shows (`describe`, in Swedish,
+the CLI's words) and the finished files' bytes. Runs in the web layer's process pool,
+so it imports the heavy modules once per worker (`warm_up`).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from pipeline import run
+from pipeline.problems import ERROR
+
+MAX_UPLOAD_BYTES = 50_000_000  # a register of several hundred thousand enrolments
+FILE_TEXTS = {  # what each output file is, by the kind in its name
+    "lagesrapport": ("Lägesrapporten att skicka till ESF-samordnaren.", False),
+    "INTERNT_uppfoljning": ("Internt underlag: uppföljningar 90 dagar som ska göras. Skickas inte till ESF.", True),
+    "INTERNT_fel": ("Registret med varje fel markerat, och en flik Fel med länkar till cellerna. Internt.", True),
+}
+
+
+def warm_up() -> None:
+    """Import what a report needs and let Pandera set itself up, once per worker process."""
+    import pipeline.count.report  # noqa: F401 - imported ahead, so the first upload does not wait for it
+    import pipeline.write.error_workbook  # noqa: F401
+    import pipeline.write.workbook  # noqa: F401
+    import pipeline.write.worklist  # noqa: F401
+    from pipeline.check.validate import warm_up as warm_up_pandera
+
+    warm_up_pandera()
+
+
+def upload_name(name: str) -> str:
+    """The uploaded file's own name, without any folder and with only harmless characters."""
+    base = Path(name.replace("\\", "/")).name.lstrip(".")
+    cleaned = re.sub(r"[^\w .()-]", "_", base)[-120:].strip()
+    return cleaned or "register.xlsx"
+
+
+def report_upload(content: bytes, name: str, period: str | None) -> tuple[dict, list[tuple[str, bytes]]]:
+    """Report an uploaded register; what the page shows, and the finished files (name, bytes)."""
+    with tempfile.TemporaryDirectory(prefix="esf-webb-") as folder:
+        register = Path(folder) / upload_name(name)
+        register.write_bytes(content)
+        outcome = run.report(register, period, Path(folder) / "ut")
+        files = [(path.name, path.read_bytes()) for path in outcome.written]
+        return describe(outcome), files
+
+
+def template_bytes() -> bytes:
+    with tempfile.TemporaryDirectory(prefix="esf-webb-") as folder:
+        return run.template(Path(folder)).read_bytes()
+
+
+def describe(outcome: run.Outcome) -> dict:
+    """The outcome as the page shows it: words, figures, problems and files, but no path on the server."""
+    files = [{"namn": path.name, **_file_text(path.name)} for path in outcome.written]
+    if outcome.status == run.USAGE_ERROR:
+        return {"status": "fel", "meddelande": outcome.lines[0], "filer": []}
+    if outcome.status == run.INTERNAL and outcome.report is None:
+        return {"status": "fel", "filer": [],
+                "meddelande": f"Ett internt fel uppstod med {outcome.register.name}. Kontakta den som underhåller "
+                              "verktyget."}
+    if outcome.status == run.INVALID:
+        errors = [p for p in outcome.problems if p.severity == ERROR]
+        if not any(p.sheet for p in errors):  # no workbook at all: one message
+            return {"status": "oläslig", "meddelande": errors[0].message, "filer": []}
+        return {"status": "ogiltig", "meddelande": " ".join(outcome.lines[:2]), "filer": files,
+                "problem": [_problem(p) for p in outcome.problems]}
+    return _written(outcome, files)
+
+
+def _file_text(name: str) -> dict:
+    if name.endswith(".txt"):
+        return {"beskrivning": "Samma fel som en textlista. Internt.", "internt": True}
+    for kind, (text, internal) in FILE_TEXTS.items():
+        if kind in name:
+            return {"beskrivning": text, "internt": internal}
+    return {"beskrivning": "", "internt": True}
+
+
+def _problem(problem) -> dict:
+    return {"typ": problem.severity, "plats": problem.place, "värde": problem.value, "meddelande": problem.message}
+
+
+def _written(outcome: run.Outcome, files: list[dict]) -> dict:
+    from pipeline.count.figures import pair_columns
+    from schemas import form
+
+    report = outcome.report
+    figs, project = report.lookup, report.register.project
+    months = pair_columns(report.figures, form.TABLE_1)
+    rows = [{"etikett": group, "värden": [figs(form.T1, group, m, kon) for m in months for kon in form.GENDERS]}
+            for group in form.GROUP_LABELS]
+    rows.append({"etikett": form.T1_SUM_GENDER, "fet": True,
+                 "värden": [figs(form.T1, form.T1_SUM_GENDER, m, kon) for m in months for kon in form.GENDERS]})
+    rows.append({"etikett": form.T1_SUM, "fet": True, "summa": True,
+                 "värden": [figs(form.T1, form.T1_SUM, m) for m in months]})
+    periods = [{"värde": f"{s:%Y-%m-%d}..{e:%Y-%m-%d}", "etikett": f"{s:%Y-%m-%d} – {e:%Y-%m-%d}",
+                "vald": f"{s:%y%m%d}-{e:%y%m%d}" == report.period.label}
+               for s, e in zip(report.register.periods["start"], report.register.periods["end"])]
+    failed = outcome.status == run.INTERNAL
+    return {
+        "status": "kontroller" if failed else "skriven",
+        "meddelande": (" ".join(line.strip() for line in outcome.lines if line.startswith(("INTERNT FEL", "  ")))
+                       if failed else f"Rapporten för {project.name} är klar."),
+        "projekt": project.name, "diarienummer": project.case_number,
+        "period": f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})",
+        "perioder": periods,
+        "nyckeltal": [{"namn": label, "värde": figs(table, row, column)} for label, table, row, column in form.HEADLINE],
+        "tabell1": {"rubrik": list(form.TABLE_1.title), "kolumner": months, "rader": rows},
+        "notiser": [_problem(p) for p in outcome.problems],
+        "rader": [line for line in outcome.lines if line.startswith("Rader lästa")],
+        "filer": files,
+    }

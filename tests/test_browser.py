@@ -1,0 +1,105 @@
+"""The web page in a real browser: Debian's Chromium, driven by Selenium, against the page on loopback.
+
+Upload the sample register, read Table 1 off the page, download the report through the
+browser and check its figures; upload an invalid register and read the problem table;
+upload junk. Where Chromium and its driver are not installed the tests are skipped, and
+the test run says so loudly (see `conftest.py`), with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import CHROMIUM, SAMPLE, person, write_register
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium saknas: apt-get install -y chromium chromium-driver")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path_factory.mktemp("hamtat")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM[0]
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1400",
+                 f"--user-data-dir={tmp_path_factory.mktemp('profil')}"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMIUM[1]))
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+def send(browser, web, path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(web.url + "/")
+    browser.find_element(By.ID, "fil").send_keys(str(path))
+    button = browser.find_element(By.ID, "skapa")
+    assert button.is_enabled()
+    button.click()
+    return WebDriverWait(browser, 60).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#resultat .ruta")))
+
+
+def test_upload_read_table_1_and_download_the_report(browser, web):
+    from selenium.webdriver.common.by import By
+
+    box = send(browser, web, SAMPLE)
+    assert box.find_element(By.TAG_NAME, "h2").text == "Rapporten för Navigator är klar."
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.tabell1 tr")
+    cells = [[c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")] for row in rows]
+    assert cells[0][:3] == ["Tabell 1:", "Jan", "Feb"] and cells[1][:3] == ["Deltagare respektive månad", "kv", "m"]
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#period option")]
+    assert len(options) == 6 and browser.find_element(By.ID, "period").get_attribute("value") == "2009-05-01..2009-06-30"
+    link = browser.find_element(By.LINK_TEXT, "Navigator_lagesrapport_090501-090630.xlsx")
+    link.click()
+    target = browser.downloads / "Navigator_lagesrapport_090501-090630.xlsx"
+    for _ in range(100):
+        if target.exists():
+            break
+        time.sleep(0.1)
+    sheet = openpyxl.load_workbook(target, data_only=True)["Tabell 1"]
+    page = {row[0]: row[1:] for row in cells[2:]}
+    for r in range(3, 9):
+        assert [int(sheet.cell(r, c).value) for c in range(2, 14)] == [int(v) for v in page[sheet.cell(r, 1).value]]
+
+
+def test_an_invalid_register_shows_its_problem_table(browser, web, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    path = write_register(tmp_path / "fel.xlsx", [person(kon="X"), person("P2", utskriven="2009-03-01")])
+    box = send(browser, web, path)
+    assert box.find_element(By.TAG_NAME, "h2").text == "Registret behöver rättas"
+    rows = [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
+            for r in browser.find_elements(By.CSS_SELECTOR, "table.problem tr")[1:]]
+    assert rows[0][:3] == ["Fel", "Deltagare!B2", "X"]
+    assert rows[1][:2] == ["Fel", "Deltagare!H3"] and "Utskrivningsorsak saknas" in rows[1][3]
+    assert browser.find_element(By.LINK_TEXT, "fel_INTERNT_fel.xlsx").get_attribute("href").startswith(web.url)
+
+
+def test_junk_gets_a_message_and_the_page_stays_usable(browser, web, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    junk = tmp_path / "skrap.xlsx"
+    junk.write_text("inte en arbetsbok")
+    box = send(browser, web, junk)
+    assert box.find_element(By.TAG_NAME, "h2").text == "Registret kunde inte läsas"
+    assert "kan inte läsas som en arbetsbok" in box.text
+    assert send(browser, web, SAMPLE).find_element(By.TAG_NAME, "h2").text.startswith("Rapporten för")
+
+
+def test_chromium_is_the_debian_package():
+    assert shutil.which("chromium") == CHROMIUM[0]
