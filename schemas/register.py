@@ -42,10 +42,16 @@ class Column:
     aliases: tuple[str, ...] = ()
     # canonical value -> accepted spellings (matched with normalise_label)
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    listed: tuple[str, ...] = ()  # what the template's dropdown offers, where not the canonical values
 
     @property
     def allowed(self) -> list[str]:
         return list(self.codes)
+
+    @property
+    def choices(self) -> list[str]:
+        """The values a coach picks from in the template (each one an accepted spelling)."""
+        return list(self.listed) or self.allowed
 
     def code_lookup(self) -> dict[str, str]:
         """Every accepted spelling (normalised) mapped to its canonical value."""
@@ -118,7 +124,7 @@ DELTAGARE = Sheet(
                aliases=("Utskrivningsdatum", "Utskriven datum")),
         Column("reason", "Utskrivningsorsak", "code",
                "Orsak till utskrivning, 1-5; krävs när Utskriven är ifylld, annars tom.",
-               aliases=("Orsak",), codes=REASONS),
+               aliases=("Orsak",), codes=REASONS, listed=tuple(REASON_LABELS.values())),
         Column("follow_up", "Uppföljning 90 dagar", "code",
                "Situationen 90 dagar efter utskrivning; tom tills uppföljningen är gjord.",
                aliases=("Uppföljning 90 dgr", "Uppföljning"),

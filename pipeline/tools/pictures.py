@@ -1,6 +1,8 @@
 """`make pictures`: the pictures in the README and the Swedish guide, made from the real output.
 
 - `docs/tabell1.png`: Table 1 of the sample's report as LibreOffice prints it.
+- `docs/mall.png`: the `Deltagare` sheet of the coaches' template, with three rows filled in.
+- `docs/felbok.png`: the `Fel` sheet of the error workbook of a register with three mistakes.
 - `docs/webbsida.png`: the web page with the sample's report, as headless Chromium shows it.
 
 Needs LibreOffice (`libreoffice-calc-nogui`), poppler (`pdftoppm`) and Chromium with its driver
@@ -94,6 +96,40 @@ def page_picture(target: Path, folder: Path) -> None:
         server.wait(timeout=30)
 
 
+def filled_template(folder: Path) -> Path:
+    """The template with the sample's first rows typed in, as a coach starts."""
+    import openpyxl
+
+    from pipeline import run
+
+    path = run.template(folder)
+    sample = openpyxl.load_workbook(SAMPLE)["Deltagare"]
+    wb = openpyxl.load_workbook(path)
+    for r, row in enumerate(sample.iter_rows(min_row=2, max_row=4, values_only=True), start=2):
+        for c, value in enumerate(row, start=1):
+            cell = wb["Deltagare"].cell(r, c, value)
+            if hasattr(value, "year"):
+                cell.number_format = "yyyy-mm-dd"
+    wb.save(path)
+    return path
+
+
+def invalid_register(folder: Path) -> Path:
+    """The sample with three mistakes a coach makes: an unknown code, an exit without a reason, an
+    impossible date."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(SAMPLE)
+    ws = wb["Deltagare"]
+    ws["B3"] = "Kvinna?"
+    exited = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 7).value is not None)
+    ws.cell(exited, 8).value = None
+    ws["F6"] = "2009-02-30"
+    path = folder / "navigator_register.xlsx"
+    wb.save(path)
+    return path
+
+
 def main() -> int:
     from pipeline import run
 
@@ -101,8 +137,11 @@ def main() -> int:
         folder = Path(folder)
         outcome = run.report(SAMPLE, "2009-05-01..2009-06-30", folder / "ut")
         sheet_picture(outcome.written[0], "Tabell 1", DOCS / "tabell1.png", folder)
+        sheet_picture(filled_template(folder / "mall"), "Deltagare", DOCS / "mall.png", folder)
+        errors = run.report(invalid_register(folder), "2009-05-01..2009-06-30", folder / "fel")
+        sheet_picture(next(p for p in errors.written if p.suffix == ".xlsx"), "Fel", DOCS / "felbok.png", folder)
         page_picture(DOCS / "webbsida.png", folder)
-    print("docs/tabell1.png och docs/webbsida.png är skrivna.")
+    print("Bilderna i docs/ är ritade: tabell1.png, mall.png, felbok.png och webbsida.png.")
     return 0
 
 

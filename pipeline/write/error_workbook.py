@@ -16,11 +16,11 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from pipeline.problems import ERROR, Problem
 from pipeline.write import style
-from pipeline.write.style import LISTING_HEADERS, LISTING_WIDTHS
+from pipeline.write.style import LISTING_HEADERS, LISTING_LINK, LISTING_SHEET, LISTING_WIDTHS
 
 ERROR_FILL, WARNING_FILL = style.fill(style.ERROR), style.fill(style.WARNING)
 WHOLE_COPY_MAX_ROWS = 100_000
@@ -58,9 +58,16 @@ def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
     return marks
 
 
-def _listing_values(problem: Problem) -> tuple[str, ...]:
-    """One row of the `Fel` sheet, in the order of LISTING_HEADERS."""
-    return problem.severity, problem.sheet, problem.cell, problem.value, problem.message
+def _listing(problems: list[Problem], sheet_names: dict[str, str]) -> list[tuple[tuple[str, ...], str | None]]:
+    """The `Fel` sheet's rows, whichever library writes it: the values in the order of LISTING_HEADERS,
+    and the `'Sheet'!A1` its cell links to (None for a problem of a whole sheet or row).
+    `sheet_names` maps a casefolded sheet name to the workbook's own."""
+    rows = []
+    for problem in problems:
+        sheet = sheet_names.get(problem.sheet.casefold())
+        target = f"'{sheet}'!{problem.cell}" if sheet and _is_cell(problem) else None
+        rows.append(((problem.severity, problem.sheet, problem.cell, problem.value, problem.message), target))
+    return rows
 
 
 def _is_cell(problem: Problem) -> bool:
@@ -78,23 +85,28 @@ def mark(workbook, problems: list[Problem]) -> None:
         if cell.comment:  # the register's own comment is kept, above ours
             text = f"{cell.comment.text}\n{text}"
         cell.comment = Comment(text, COMMENT_AUTHOR, width=320, height=120)
-    listing = workbook.create_sheet("Fel", 0)
+    listing = workbook.create_sheet(LISTING_SHEET, 0)
     listing.append(list(LISTING_HEADERS))
     for c in listing[1]:
-        c.font = Font(bold=True)
-    for row, problem in enumerate(problems, start=2):
-        for col, value in enumerate(_listing_values(problem), start=1):
+        c.font, c.fill, c.alignment = Font(bold=True), style.fill(style.HEADER), Alignment(vertical="top")
+    for row, (values, target) in enumerate(_listing(problems, by_name), start=2):
+        for col, value in enumerate(values, start=1):
             cell = listing.cell(row, col)
             cell.value = value
             cell.data_type = "s"  # text from the register stays text, never a formula
-        sheet = by_name.get(problem.sheet.casefold())
-        if sheet and _is_cell(problem):
-            link = listing.cell(row, 3)
-            link.hyperlink = f"#'{sheet}'!{problem.cell}"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if target:
+            link = listing.cell(row, LISTING_LINK + 1)
+            link.hyperlink = f"#{target}"
             link.font = Font(color=style.LINK, underline="single")
     for letter, width in zip("ABCDE", LISTING_WIDTHS):
         listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A2"
+    listing.print_title_rows = "1:1"
+    listing.page_setup.orientation = "landscape"
+    listing.page_setup.paperSize = listing.PAPERSIZE_A4
+    listing.page_setup.fitToWidth, listing.page_setup.fitToHeight = 1, 0
+    listing.sheet_properties.pageSetUpPr.fitToPage = True
     workbook.active = 0
 
 
@@ -106,22 +118,21 @@ def write_rebuilt(path: Path, sheets: dict, problems: list[Problem], only_proble
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                                "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True})
-    link = workbook.add_format({"font_color": f"#{style.LINK}", "underline": 1})
+    header = workbook.add_format({"bold": True, "bg_color": f"#{style.HEADER}", "valign": "top"})
+    text = workbook.add_format({"text_wrap": True, "valign": "top"})
+    link = workbook.add_format({"font_color": f"#{style.LINK}", "underline": 1, "valign": "top"})
     fills = {True: workbook.add_format({"bg_color": f"#{style.ERROR}"}),
              False: workbook.add_format({"bg_color": f"#{style.WARNING}"})}
-    listing = workbook.add_worksheet("Fel")
-    listing.write_row(0, 0, LISTING_HEADERS, bold)
+    listing = workbook.add_worksheet(LISTING_SHEET)
+    listing.write_row(0, 0, LISTING_HEADERS, header)
     for column, width in enumerate(LISTING_WIDTHS):
         listing.set_column(column, column, width)
-    listing.freeze_panes(1, 0)
-    names = {name.casefold(): name for name in sheets}
-    for row, problem in enumerate(problems, start=1):
-        for column, value in enumerate(_listing_values(problem)):
-            listing.write_string(row, column, str(value))
-        if _is_cell(problem) and problem.sheet.casefold() in names:
-            listing.write_url(row, 2, f"internal:'{names[problem.sheet.casefold()]}'!{problem.cell}", link,
-                              string=problem.cell)
+    style.print_setup(listing, 1, 0)
+    for row, (values, target) in enumerate(_listing(problems, {n.casefold(): n for n in sheets}), start=1):
+        for column, value in enumerate(values):
+            listing.write_string(row, column, str(value), text)
+        if target:
+            listing.write_url(row, LISTING_LINK, f"internal:{target}", link, string=values[LISTING_LINK])
     marks = _marks(problems)
     problem_rows: dict[str, set[int]] = {}
     for p in problems:

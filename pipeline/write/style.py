@@ -19,9 +19,12 @@ NOTE_TEXT = "595959"
 A4 = 9  # xlsxwriter's paper code
 DATE_FORMAT = "yyyy-mm-dd"
 
-# the Fel sheet of the error workbook: one problem a row, with a link to its cell
+# the Fel sheet of the error workbook: one problem a row, with a link to its cell; it prints landscape,
+# one page wide, its messages wrapped
+LISTING_SHEET = "Fel"
 LISTING_HEADERS = ("Typ", "Blad", "Cell", "Värde", "Problem")
-LISTING_WIDTHS = (9, 22, 9, 24, 100)
+LISTING_WIDTHS = (9, 22, 9, 24, 90)
+LISTING_LINK = 2  # the column of the cell, which links to it
 
 
 class Formats:

@@ -44,7 +44,10 @@ def write_template(path: Path) -> None:
     info = wb.create_sheet("Instruktioner")
     for r, line in enumerate(INSTRUCTIONS, start=1):
         info.cell(r, 1, line).font = Font(bold=r == 1, size=14 if r == 1 else 11)
-    info.column_dimensions["A"].width = 120
+    info.column_dimensions["A"].width = 110
+    for row in info.iter_rows():
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    printable(info)
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.name)
         for c, column in enumerate(sheet.columns, start=1):
@@ -52,10 +55,11 @@ def write_template(path: Path) -> None:
             header.font = Font(bold=True)
             header.fill = HEADER_FILL
             header.comment = Comment(column.description, "Mall")
-            ws.column_dimensions[get_column_letter(c)].width = max(16, len(column.header) + 4)
+            ws.column_dimensions[get_column_letter(c)].width = column_width(column)
             if sheet is not PROJEKT:
                 add_validation(ws, column, get_column_letter(c))
         ws.freeze_panes = "A2"
+        printable(ws)
     projekt = wb[PROJEKT.name]
     for r, item in enumerate(PROJECT_ITEMS, start=2):
         projekt.cell(r, 1, item.label)
@@ -66,23 +70,40 @@ def write_template(path: Path) -> None:
     projekt.column_dimensions["A"].width = 44
     projekt.column_dimensions["B"].width = 24
     for r, item in enumerate(PROJECT_ITEMS, start=2):
-        single = DataValidation(type="custom", formula1="TRUE", allow_blank=True,
-                                promptTitle=item.label, prompt=f"Till exempel {item.example}")
+        single = DataValidation(type="custom", formula1="TRUE", allow_blank=True, showInputMessage=True,
+                                promptTitle=item.label, prompt=f"Till exempel {item.example}.")
         single.add(f"B{r}")
         projekt.add_data_validation(single)
     wb.save(path)
 
 
+def column_width(column: Column) -> float:
+    """Wide enough for the header and for what a coach writes or picks in the column."""
+    content = {"text": 30, "id": 14, "date": 12}.get(column.kind, max(map(len, column.choices or [""])))
+    return max(len(column.header), content) + 4
+
+
+def printable(ws) -> None:
+    """Landscape A4, one page wide, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if ws.title != "Instruktioner":
+        ws.print_title_rows = "1:1"
+
+
 def add_validation(ws, column: Column, letter: str) -> None:
     cells = f"{letter}2:{letter}{TEMPLATE_ROWS}"
     if column.kind == "code":
-        rule = DataValidation(type="list", formula1='"' + ",".join(column.allowed) + '"', allow_blank=True,
-                              showErrorMessage=True, errorTitle=column.header,
-                              error=f"Välj {column.expected_text()}.", promptTitle=column.header,
-                              prompt=column.description)
+        rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
+                              showErrorMessage=True, showInputMessage=True, errorTitle=column.header,
+                              error=f"Välj ett värde i listan: {', '.join(column.choices)}.",
+                              promptTitle=column.header, prompt=column.description)
     elif column.kind == "date":
         rule = DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)",
                               formula2="DATE(2100,12,31)", allow_blank=True, showErrorMessage=True,
+                              showInputMessage=True,
                               errorTitle=column.header, error="Skriv ett datum, t.ex. 2009-05-01.",
                               promptTitle=column.header, prompt=f"{column.description} Skriv datumet som 2009-05-01.")
     else:
