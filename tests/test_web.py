@@ -169,3 +169,25 @@ def test_a_filename_cannot_escape(web, tmp_path: Path):
     answer = upload(web, SAMPLE, name="../../etc/passwd.xlsx").json()
     assert answer["status"] == "skriven"
     assert not Path("/etc/passwd_INTERNT_fel.txt").exists()
+
+
+def _workers() -> set[int]:
+    """The worker processes this test process has spawned (not multiprocessing's resource tracker)."""
+    children = {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+    return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+
+
+def test_a_worker_that_dies_is_replaced(tmp_path: Path):
+    import os
+    import signal
+
+    before = _workers()
+    server = Server(workers=1)
+    try:
+        for pid in _workers() - before:
+            os.kill(pid, signal.SIGKILL)
+        failed = upload(server, SAMPLE)
+        assert failed.status_code == 500 and failed.json()["meddelande"].startswith("Ett internt fel uppstod")
+        assert upload(server, SAMPLE).json()["status"] == "skriven"  # a new worker took over
+    finally:
+        server.stop()

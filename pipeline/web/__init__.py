@@ -19,6 +19,7 @@ import multiprocessing
 import secrets
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,11 +85,13 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
                  "Ett större register kan köras med make report.")
     pool: dict[str, ProcessPoolExecutor] = {}
 
+    def new_pool() -> ProcessPoolExecutor:
+        # spawned (not forked) workers, each importing pandas and Pandera once, before the first upload
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        # spawned (not forked) workers, each importing pandas and Pandera once, before the first upload
-        context = multiprocessing.get_context("spawn")
-        pool["reports"] = ProcessPoolExecutor(workers, mp_context=context, initializer=warm_up)
+        pool["reports"] = new_pool()
         await asyncio.gather(*(asyncio.get_running_loop().run_in_executor(pool["reports"], warm_up)
                                for _ in range(workers)))
         yield
@@ -110,8 +113,14 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
             name, period = upload.filename or "register.xlsx", form.get("period") or None
         if len(content) > max_upload:
             return JSONResponse({"status": "fel", "meddelande": too_large}, 413)
-        loop = asyncio.get_running_loop()
-        result, files = await loop.run_in_executor(pool["reports"], report_upload, content, name, period)
+        try:
+            result, files = await asyncio.get_running_loop().run_in_executor(
+                pool["reports"], report_upload, content, name, period)
+        except Exception as exc:  # noqa: BLE001 - a worker that died or failed; nothing of the upload is logged
+            if isinstance(exc, BrokenProcessPool):
+                pool["reports"] = new_pool()
+            return JSONResponse({"status": "fel", "meddelande": "Ett internt fel uppstod när registret lästes. "
+                                 "Försök igen; händer det igen, kontakta den som underhåller verktyget."}, 500)
         if files:
             token = store.put([Download(n, c) for n, c in files])
             for i, download in enumerate(result["filer"]):
