@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pipeline import run
 from pipeline.read import loading
-from pipeline.run import USAGE_ERROR, WRITTEN, UsageError
+from pipeline.problems import UsageError
+from pipeline.run import USAGE_ERROR, WRITTEN
 
 
 class SwedishParser(argparse.ArgumentParser):

@@ -33,7 +33,8 @@ class Problem:
 
     def text(self) -> str:
         value = f" (värde: {self.value!r})" if self.value != "" else ""
-        return f"{self.severity}: {self.place}{value}: {self.message}"
+        place = f"{self.place}{value}: " if self.place else ""
+        return f"{self.severity}: {place}{self.message}"
 
     def sort_key(self) -> tuple:
         col = re.sub(r"[\d:]", "", self.cell)
@@ -53,6 +54,11 @@ class RegisterInvalid(Exception):
         self.problems = sort_problems(problems)
         self.rows_read = rows_read
         self.sheets = sheets or {}  # the sheets as read (RawSheet by name), for the error workbook
+
+
+class UsageError(Exception):
+    """A problem of how the run was asked for (no such file, a period the register does not have, an
+    output folder that cannot be written): a Swedish message, exit status 2, nothing written."""
 
 
 class RegisterUnreadable(Exception):

@@ -26,16 +26,12 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import __version__
-from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable
+from pipeline.problems import ERROR, WARNING, Problem, RegisterInvalid, RegisterUnreadable, UsageError
 from pipeline.read import loading
 from pipeline.read.loading import READABLE_SUFFIXES
 
 WRITTEN, INVALID, USAGE_ERROR, INTERNAL = 0, 1, 2, 3
 INTERNAL_LOG = "internt_fel.log"
-
-
-class UsageError(Exception):
-    """A problem of how the run was asked for (no such file, a bad period, an unwritable folder)."""
 
 
 @dataclass
@@ -135,11 +131,16 @@ def parse_period(text: str):
 
     m = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text) or \
         re.fullmatch(r"\s*(\d{6})-(\d{6})\s*", text)
-    if m:
-        start, end = parse_date_value(m.group(1)), parse_date_value(m.group(2))
-        if start is not None and end is not None and start <= end:
-            return start, end
-    raise UsageError(f"Perioden {text!r} ska skrivas FRÅN..TILL, t.ex. 2009-05-01..2009-06-30.")
+    if not m:
+        raise UsageError(f"Perioden {text!r} ska skrivas FRÅN..TILL, t.ex. 2009-05-01..2009-06-30.")
+    start, end = parse_date_value(m.group(1)), parse_date_value(m.group(2))
+    for written, value in ((m.group(1), start), (m.group(2), end)):
+        if value is None:
+            raise UsageError(f"Perioden {text.strip()!r}: {written} är inget datum som finns i kalendern. "
+                             "Kontrollera dag och månad.")
+    if start > end:
+        raise UsageError(f"Perioden {text.strip()!r} börjar efter att den slutar. Skriv FRÅN..TILL.")
+    return start, end
 
 
 def check_output_folder(folder: Path) -> None:

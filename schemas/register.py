@@ -64,7 +64,8 @@ class Column:
     def expected_text(self) -> str:
         """What the column accepts, in Swedish, for messages and the template."""
         if self.kind == "code":
-            return "en av " + ", ".join(self.allowed)
+            return " eller ".join([", ".join(self.allowed[:-1]), self.allowed[-1]]) if len(self.allowed) > 1 \
+                else self.allowed[0]
         if self.kind == "date":
             return "ett datum (datumcell, ÅÅÅÅ-MM-DD eller ÅÅMMDD)"
         return "text" if self.kind == "text" else "text eller nummer"

@@ -244,17 +244,34 @@ def test_an_invalid_register_exits_1_with_an_error_file_and_no_report(tmp_path: 
     assert (out / "r_INTERNT_fel.xlsx").exists()
 
 
-def test_a_period_not_in_perioder_is_an_error(tmp_path: Path, sample_copy: Path, capsys):
-    assert main(["report", str(sample_copy), "--period", "2009-05-01..2009-05-31", "--out", str(tmp_path / "o"),
-                 "--today", TODAY]) == 1
-    assert "finns inte i bladet Perioder" in capsys.readouterr().out
+def test_a_period_not_in_perioder_is_a_usage_error_that_lists_the_periods(tmp_path: Path, sample_copy: Path,
+                                                                          capsys):
+    out = tmp_path / "o"
+    assert main(["report", str(sample_copy), "--period", "2009-05-01..2009-05-31", "--out", str(out),
+                 "--today", TODAY]) == 2
+    printed = capsys.readouterr().out
+    assert printed.startswith("Perioden 2009-05-01..2009-05-31 finns inte i registrets blad Perioder. Välj en av "
+                              "registrets perioder: 2008-05-01..2008-07-31, ")
+    assert "2009-05-01..2009-06-30." in printed and "Registret" not in printed
+    assert list(out.iterdir()) == []  # nothing written, not even an error list
+
+
+@pytest.mark.parametrize("period, message", [
+    ("2009-02-30..2009-03-31", "2009-02-30 är inget datum som finns i kalendern"),
+    ("2009-06-30..2009-05-01", "börjar efter att den slutar"),
+    ("maj 2009", "ska skrivas FRÅN..TILL"),
+])
+def test_a_period_that_cannot_be_is_named(tmp_path: Path, sample_copy: Path, capsys, period, message):
+    assert main(["report", str(sample_copy), "--period", period, "--out", str(tmp_path / "o")]) == 2
+    assert message in capsys.readouterr().out
 
 
 def test_a_file_that_is_no_workbook_exits_1(tmp_path: Path, capsys):
     path = tmp_path / "register.xlsx"
     path.write_text("inte ett kalkylblad")
     assert main(["report", str(path), "--out", str(tmp_path / "o")]) == 1
-    assert "kan inte läsas som en arbetsbok" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Fel: Filen register.xlsx kan inte läsas som en arbetsbok" in printed  # no empty place before it
 
 
 def test_batch_reports_every_register_and_fails_when_one_fails(tmp_path: Path, sample_copy: Path, capsys):

@@ -49,7 +49,8 @@ ERROR_CASES = {
     "young Utrikes with försörjningsstöd": ([person(born_on="1990-01-01", fodd="Utrikes")], "Deltagare!E2",
                                             "ingen målgrupp"),
     "overlapping enrolments": ([person(inskriven="2009-01-10", utskriven="2009-03-01", orsak=1),
-                                person(inskriven="2009-02-15")], "Deltagare!F3", "redan inskriven då (rad 2"),
+                                person(inskriven="2009-02-15")], "Deltagare!F3",
+                               "redan inskriven på rad 2 (inskriven 2009-01-10, utskriven 2009-03-01)"),
     "re-enrolment on the exit day overlaps": ([person(inskriven="2009-01-10", utskriven="2009-03-01", orsak=1),
                                                person(inskriven="2009-03-01")], "Deltagare!F3", "redan inskriven"),
     "enrolments disagree on Kön": ([person(inskriven="2008-06-01", utskriven="2008-08-01", orsak=3),
@@ -148,7 +149,7 @@ def test_warnings_still_give_the_report(tmp_path: Path):
     assert at(outcome, "Deltagare!F3", WARNING) == Problem(WARNING, "Deltagare", "F3", "2009-07-20",
                                                            "Datumet ligger efter dagens datum (2009-07-15).")
     assert at(outcome, "Deltagare!G4", WARNING, "Utskriven ligger efter Projektslut").value == "2010-01-15"
-    assert at(outcome, "Deltagare!I2", WARNING, "Uppföljningen är ifylld fast det har gått mindre än 90").value \
+    assert at(outcome, "Deltagare!I2", WARNING, "Uppföljningen är ifylld trots att det har gått mindre än 90").value \
         == "Arbete"
     about = openpyxl.load_workbook(next((tmp_path / "out").glob("*lagesrapport*.xlsx")))["Om rapporten"]
     notes = [row[1] for row in about.iter_rows(values_only=True) if row[1] and str(row[1]).startswith("Varning")]
@@ -285,6 +286,13 @@ def test_the_command_line_prints_every_problem(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert code == 1
     assert out.splitlines()[0] == "Registret r.xlsx har 2 fel; ingen rapport skrevs."
-    assert "Fel: Deltagare!B2 (värde: 'X'): Kön har ett värde som inte är tillåtet. Skriv en av K, M." in out
-    assert "Fel: Deltagare!H3: Utskrivningsorsak saknas fast Utskriven är ifylld (G3). Ange orsak 1-5." in out
+    assert "Fel: Deltagare!B2 (värde: 'X'): Kön har ett värde som inte är tillåtet. Skriv K eller M." in out
+    assert "Fel: Deltagare!H3: Utskrivningsorsak saknas trots att Utskriven är ifylld (G3). Ange orsak 1-5." in out
     assert out.rstrip().endswith("r_INTERNT_fel.xlsx.")
+
+
+def test_an_open_enrolment_that_overlaps_is_told_in_whole_swedish(tmp_path: Path):
+    outcome = run(write_register(tmp_path / "r.xlsx", [person(inskriven="2009-01-10"), person(inskriven="2009-02-15")]))
+    assert at(outcome, "Deltagare!F3").message == (
+        "Deltagar-ID P1 är redan inskriven på rad 2 (inskriven 2009-01-10, ännu inte utskriven). En återinskrivning "
+        "måste börja efter föregående utskrivning.")

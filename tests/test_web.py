@@ -79,7 +79,7 @@ def test_an_invalid_register_lists_every_problem_and_its_marked_copy(web, tmp_pa
     assert answer["meddelande"].startswith("Registret fel.xlsx har 2 fel; ingen rapport skrevs.")
     assert [(p["typ"], p["plats"], p["värde"]) for p in answer["problem"]] == [
         ("Fel", "Deltagare!B2", "X"), ("Fel", "Deltagare!H3", "")]
-    assert answer["problem"][0]["meddelande"] == "Kön har ett värde som inte är tillåtet. Skriv en av K, M."
+    assert answer["problem"][0]["meddelande"] == "Kön har ett värde som inte är tillåtet. Skriv K eller M."
     marked = next(f for f in answer["filer"] if f["namn"].endswith(".xlsx"))
     assert marked["namn"] == "fel_INTERNT_fel.xlsx" and marked["internt"]
     copy = openpyxl.load_workbook(io.BytesIO(httpx.get(web.url + marked["adress"]).content))

@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 from pipeline.check.parse import (
     ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_project,
 )
-from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid
+from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import Period, follow_up_from, person_codes
 from pipeline.read.reader import RawSheet, ReadRegister
 from schemas.models import MODELS
@@ -257,7 +257,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     flag(f["exited"] < f["enrolled"], "exited", lambda row:
          f"Utskriven ligger före Inskriven ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}).")
     flag(exited & ~reason & raw.frame["reason"].isna(), "reason", lambda row:
-         f"Utskrivningsorsak saknas fast Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
+         f"Utskrivningsorsak saknas trots att Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
     flag(reason & ~exited & raw.frame["exited"].isna(), "reason", lambda row:
          f"Utskrivningsorsak är ifylld men Utskriven saknas ({cell('exited', row)}). Fyll i "
          "utskrivningsdatum eller töm orsaken.")
@@ -285,7 +285,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     if project.end is not None:
         flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
     recent = f["follow_up"].notna() & (follow_up_from(f["exited"]) > today)
-    flag(recent, "follow_up", "Uppföljningen är ifylld fast det har gått mindre än 90 dagar sedan "
+    flag(recent, "follow_up", "Uppföljningen är ifylld trots att det har gått mindre än 90 dagar sedan "
          "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
     return out
 
@@ -310,11 +310,11 @@ def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     overlap = same & (prev_exit.isna() | (prev_exit >= ordered["enrolled"]))
     for row in ordered.index[_true(overlap)]:
         other = int(prev_row.at[row])
+        exit_text = f"utskriven {_d(f.at[other, 'exited'])}" if pd.notna(f.at[other, "exited"]) else "ännu inte utskriven"
         out.append(Problem(ERROR, name, raw.cell("enrolled", row), _d(f.at[row, "enrolled"]),
-                           f"Deltagar-ID {f.at[row, 'person_id']} är redan inskriven då (rad {other}: "
-                           f"inskriven {_d(f.at[other, 'enrolled'])}, utskriven "
-                           f"{_d(f.at[other, 'exited']) or 'ej utskriven'}). En återinskrivning måste "
-                           "börja efter föregående utskrivning."))
+                           f"Deltagar-ID {f.at[row, 'person_id']} är redan inskriven på rad {other} (inskriven "
+                           f"{_d(f.at[other, 'enrolled'])}, {exit_text}). En återinskrivning måste börja efter "
+                           "föregående utskrivning."))
     first_row = ordered.groupby("person_id")["row"].transform("first")
     for key in ("gender", "birth_date", "born"):
         header = DELTAGARE.column(key).header
@@ -346,17 +346,18 @@ def contact_problems(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]
 # --- the report period -----------------------------------------------------------------
 
 def choose_period(periods: pd.DataFrame, chosen: tuple[pd.Timestamp, pd.Timestamp] | None, today: date) -> Period:
-    """The period asked for, which must be one of `Perioder`, or the latest that has ended."""
+    """The period asked for, which must be one of `Perioder`, or the latest that has ended. Asking for
+    a period the register does not have is a usage error: nothing is written."""
+    listed = ", ".join(f"{s:%Y-%m-%d}..{e:%Y-%m-%d}" for s, e in zip(periods["start"], periods["end"]))
     if chosen is None:
         ended = periods[periods["end"] < pd.Timestamp(today)]
         if ended.empty:
-            raise RegisterInvalid([Problem(ERROR, "Perioder", "", "", "Ingen period i Perioder har tagit slut "
-                                           "ännu. Ange perioden med PERIOD=ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD.")])
+            raise UsageError(f"Ingen period i bladet Perioder har tagit slut ännu. Ange perioden med "
+                             f"PERIOD=FRÅN..TILL; registrets perioder är {listed}.")
         last = ended.iloc[-1]
         return Period(last["start"], last["end"])
     match = periods[(periods["start"] == chosen[0]) & (periods["end"] == chosen[1])]
     if match.empty:
-        listed = ", ".join(f"{s:%Y-%m-%d}..{e:%Y-%m-%d}" for s, e in zip(periods["start"], periods["end"]))
-        raise RegisterInvalid([Problem(ERROR, "Perioder", "", f"{chosen[0]:%Y-%m-%d}..{chosen[1]:%Y-%m-%d}",
-                                       f"Perioden finns inte i bladet Perioder. Välj en av: {listed}.")])
+        raise UsageError(f"Perioden {chosen[0]:%Y-%m-%d}..{chosen[1]:%Y-%m-%d} finns inte i registrets blad "
+                         f"Perioder. Välj en av registrets perioder: {listed}.")
     return Period(chosen[0], chosen[1])
