@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := help
 .PHONY: help report serve test template bench sample readme golden pictures clean
 
-help: ## list the targets
-	@echo "Targets:"
+help: ## visa kommandona
+	@echo "Kommandon:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  PERIOD=2009-05-01..2009-06-30 make report   chooses the period"
+	@echo "  PERIOD=2009-05-01..2009-06-30 make report   väljer rapportperiod"
 
 # The dependencies pinned in pyproject.toml (runtime and test), with every transitive one pinned
 # by constraints.txt. The code itself runs from this folder (`python -m pipeline`), uninstalled.
@@ -22,32 +22,32 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
-report: $(STAMP) ## report every register in input/ (or the sample) into output/
+report: $(STAMP) ## skriv rapporten för varje register i input/ (eller exemplet) till output/
 	$(PY) -m pipeline batch --input input --samples input_samples --out output $(if $(PERIOD),--period $(PERIOD))
 
-serve: $(STAMP) ## the web page at http://127.0.0.1:8000 (PORT= to change, HOST= to listen elsewhere)
+serve: $(STAMP) ## starta webbsidan på http://127.0.0.1:8000 (PORT= byter port, HOST= lyssnar på nätet)
 	$(PY) -m pipeline serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
-test: $(STAMP) ## run the whole test suite
+test: $(STAMP) ## kör alla tester
 	$(PY) -m pytest
 
-template: $(STAMP) ## write an empty register for coaches, with dropdowns and date checks, to output/
+template: $(STAMP) ## skriv en tom registermall med listor och datumkontroller till output/
 	$(PY) -m pipeline template --out output
 
-bench: $(STAMP) ## time the report on generated 10 000 / 100 000 / 1 000 000-row registers (cached in .bench/)
+bench: $(STAMP) ## mät tid och minne på genererade register med 10 000 till 1 000 000 rader
 	$(PY) -m pipeline.tools.bench
 
-sample: $(STAMP) ## regenerate the synthetic sample register in input_samples/
+sample: $(STAMP) ## skriv om det syntetiska exempelregistret i input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
 
-readme: $(STAMP) ## regenerate the README's register columns and counting rules from schemas/
+readme: $(STAMP) ## skriv om README:s kolumntabell och räkneregler från schemas/
 	$(PY) -m pipeline readme
 
-golden: $(STAMP) ## rewrite the golden file of the sample's workbook (tests/golden/), after an intended change
+golden: $(STAMP) ## skriv om facit för exemplets arbetsbok (tests/golden/) efter en avsiktlig ändring
 	$(PY) -m pipeline.tools.golden
 
-pictures: $(STAMP) ## redraw the pictures of the README and the guide (needs libreoffice, pdftoppm, chromium)
+pictures: $(STAMP) ## rita om bilderna i README och guiden (kräver libreoffice, pdftoppm, chromium)
 	$(PY) -m pipeline.tools.pictures
 
-clean: ## remove the virtual environment and caches
+clean: ## ta bort den virtuella miljön och cacharna
 	rm -rf $(VENV) .pytest_cache .hypothesis

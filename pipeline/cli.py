@@ -78,6 +78,8 @@ def run_batch(args, today: date) -> int:
     plan = run.plan_batch(args.input, args.samples)
     for path in plan.skipped:
         print(f"Hoppar över {path.name} (låsfil, dold fil eller inte en registerfil).")
+    if plan.created:
+        print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör make report igen.")
     if plan.used_samples:
         print(f"Inga register i {args.input}/; använder exemplet i {args.samples}/.")
     outcomes = run.batch(plan, args.period or None, args.out, today,
@@ -85,7 +87,8 @@ def run_batch(args, today: date) -> int:
                          done=lambda outcome: (print_lines(outcome), print()))
     print("Sammanställning:")
     for o in outcomes:
-        written = o.written[0].name if o.written else ""
+        # the file to open next: the report, or for an invalid register its marked copy
+        written = next((p.name for p in o.written if p.suffix == ".xlsx"), "")
         print(f"  {o.register.name:40} {o.period or '-':15} {o.summary:40} {written}")
     return max(o.status for o in outcomes)
 

@@ -232,13 +232,20 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
                 lambda p: write_workbook(counted, run, p, changes),
                 lambda p: p.write_bytes(worklist.result()),
             ])
+    later = int((reg.enrolments["enrolled"] > period.end).sum())
     lines = [problem.text() for problem in reg.problems]
-    lines += [f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read} "
-              f"(tomma rader som hoppades över: {reg.blank_rows}).",
-              f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}",
+    lines += [f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read - later} "
+              f"(tomma rader som hoppades över: {reg.blank_rows})."]
+    if later:
+        lines.append(f"{later} {'inskrivning ligger' if later == 1 else 'inskrivningar ligger'} efter periodens slut "
+                     f"({period.end:%Y-%m-%d}) och räknas inte i denna rapport.")
+    lines += [f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}",
               f"Internt underlag (skickas inte till ESF): {paths[1]}"]
     if changes is not None:
         lines.append(f"Ändringar mot {changes.earlier.path.name}: {changes.summary}")
+        if changes.earlier.sha256 == digest:
+            lines.append(f"Registret är detsamma som det som gav {changes.earlier.path.name} (samma SHA-256): "
+                         "den nya rapporten är en kopia av den förra.")
     outcome = Outcome(register, WRITTEN, "skriven", period.label, paths, reg.problems, lines, counted, changes)
     failed = counted.failed_checks
     if not failed.empty:
@@ -292,18 +299,25 @@ class BatchPlan:
     registers: list[Path]  # in name order
     skipped: list[Path]  # lock files, hidden files and other types in the input folder
     used_samples: bool  # the input folder had no register, so the samples are reported
+    created: bool = False  # the input folder was not there, and has been made
 
 
 def plan_batch(input_dir: Path, samples_dir: Path) -> BatchPlan:
-    """The registers of `input_dir`, or when it has none those of `samples_dir`.
-    Raises UsageError when neither folder has a register."""
+    """The registers of `input_dir` (made, if it is not there yet), or when it has none those of
+    `samples_dir`. Raises UsageError when neither folder has a register."""
+    created = not Path(input_dir).exists()
+    if created:
+        try:
+            Path(input_dir).mkdir(parents=True)
+        except OSError:
+            created = False
     registers, skipped = registers_in(Path(input_dir))
     used_samples = not registers
     if used_samples:
         registers, _ = registers_in(Path(samples_dir))
     if not registers:
         raise UsageError(f"Det finns inga register i {input_dir}/ eller {samples_dir}/.")
-    return BatchPlan(registers, skipped, used_samples)
+    return BatchPlan(registers, skipped, used_samples, created)
 
 
 def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output"), today: date | None = None,

@@ -232,6 +232,7 @@ SHEET_ORDER = (SUMMARY, T1, T2, T4, REASONS, RESULTS, TEXT, CHECKS, FIGURES, ABO
 # rows of Om rapporten that a later run reads back to find an earlier report of the same project
 ABOUT_PROJECT, ABOUT_CASE_NUMBER, ABOUT_OWNER = "Projekt", "Diarienummer", "Projektägare"
 ABOUT_PERIOD, ABOUT_CREATED, ABOUT_VERSION = "Period", "Rapporten skapad", "Programversion"
+ABOUT_FILE, ABOUT_SHA256 = "Register (fil)", "Registrets SHA-256"
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,7 @@ def test_batch_reports_every_register_and_fails_when_one_fails(tmp_path: Path, s
     printed = capsys.readouterr().out
     assert "Hoppar över ~$a.xlsx" in printed
     assert re.search(r"a\.xlsx\s+090501-090630\s+skriven", printed)
-    assert re.search(r"b\.xlsx\s+-\s+ogiltigt, 1 fel", printed)
+    assert re.search(r"b\.xlsx\s+-\s+ogiltigt, 1 fel\s+b_INTERNT_fel\.xlsx", printed)  # the marked copy to open
     assert re.search(r"c\.xlsx\s+-\s+oläsligt", printed)
     assert (out / REPORT).exists()
 
@@ -300,4 +300,28 @@ def test_make_report_path_uses_the_sample_when_input_is_empty(tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "använder exemplet" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+    # a fresh clone has no input/: it is made, and the coach is told where the register goes
+    assert f"Mappen {tmp_path / 'input'}/ fanns inte och är nu skapad. Lägg registret där" in done.stdout
+    assert (tmp_path / "input").is_dir()
     assert len(list(out.glob("*_lagesrapport_*.xlsx"))) == 1
+
+
+def test_two_copies_of_one_register_in_a_batch_are_said_to_be_the_same(tmp_path: Path, sample_copy: Path, capsys):
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        (inbox / name).write_bytes(sample_copy.read_bytes())
+    assert main(["batch", "--input", str(inbox), "--out", str(tmp_path / "out"), "--today", TODAY]) == 0
+    printed = capsys.readouterr().out
+    assert ("Registret är detsamma som det som gav Navigator_lagesrapport_090501-090630.xlsx (samma SHA-256): "
+            "den nya rapporten är en kopia av den förra.") in printed
+
+
+def test_enrolments_after_the_period_are_said_not_to_count(tmp_path: Path, capsys):
+    rows = [person("P1", inskriven="2009-05-10"), person("P2", inskriven="2009-07-02")]
+    path = write_register(tmp_path / "r.xlsx", rows)
+    assert main(["report", str(path), "--period", "2009-05-01..2009-06-30", "--out", str(tmp_path / "o"),
+                 "--today", TODAY]) == 0
+    printed = capsys.readouterr().out
+    assert "Rader lästa i Deltagare: 2, rader med fel: 0, rader räknade: 1 " in printed
+    assert "1 inskrivning ligger efter periodens slut (2009-06-30) och räknas inte i denna rapport." in printed

@@ -26,6 +26,7 @@ class EarlierReport:
     period: Period
     created: str  # "YYYY-MM-DD HH:MM", as the report says it
     version: int
+    sha256: str = ""  # of the register it was counted from
 
 
 def read_about(path: Path) -> EarlierReport | None:
@@ -50,7 +51,7 @@ def read_about(path: Path) -> EarlierReport | None:
         return None
     version = int(path.stem.rsplit("_v", 1)[1]) if "_v" in path.stem and path.stem.rsplit("_v", 1)[1].isdigit() else 1
     return EarlierReport(path, str(about[form.ABOUT_CASE_NUMBER]).strip(), Period(start, end),
-                         str(about.get(form.ABOUT_CREATED) or ""), version)
+                         str(about.get(form.ABOUT_CREATED) or ""), version, str(about.get(form.ABOUT_SHA256) or ""))
 
 
 def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierReport | None:

@@ -356,7 +356,7 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
         (form.ABOUT_PROJECT, project.name), (form.ABOUT_CASE_NUMBER, project.case_number),
         (form.ABOUT_OWNER, project.owner),
         (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})"),
-        ("Register (fil)", run.source_name), ("Registrets SHA-256", run.source_sha256),
+        (form.ABOUT_FILE, run.source_name), (form.ABOUT_SHA256, run.source_sha256),
         (form.ABOUT_CREATED, run.run_time.strftime("%Y-%m-%d %H:%M")), (form.ABOUT_VERSION, run.version),
         ("Inskrivningar i registret", str(report.register.rows_read)),
         ("Tomma rader (hoppades över)", str(report.register.blank_rows)),
