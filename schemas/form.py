@@ -155,7 +155,7 @@ SINCE_START = "Sedan starten"
 PERIOD_SHARE, SINCE_START_SHARE = f"{PERIOD_COLUMN} andel", f"{SINCE_START} andel"
 REASON_COLUMNS = (PERIOD_COLUMN, PERIOD_SHARE, SINCE_START, SINCE_START_SHARE)
 REASONS_NOTE = "Annan orsak omfattar bland annat flytt, graviditet, sjukdom, missbruk och andra åtgärder."
-REASONS_AS_THE_FORM = "Som i lägesrapporten (perioden):"
+REASONS_AS_THE_FORM = "Utskrivningsorsak för perioden:"
 REASON_PHRASES = {"1-Arbete": "arbete", "2-Studier": "studier", "3-Annan orsak": "annan orsak",
                   "4-Okänd orsak": "okänd orsak", "5-Projekt fullföljt": "projektet fullföljt"}
 
@@ -173,6 +173,7 @@ EXITED = "Utskrivna"
 TO_WORK_OR_STUDIES = "Utskrivna till arbete eller studier"
 PROJECT_TIME = "Projekttid"
 PARTICIPANTS = "Deltagare under perioden"
+PERSONS_IN_PERIOD = "Personer under perioden"  # distinct persons among the participants of the period
 NEW_IN_PERIOD = "Nyinskrivna under perioden"
 RE_ENROLLED = "Återinskrivna bland deltagarna"
 RE_ENROLLED_NEW = "Återinskrivna bland nyinskrivna under perioden"
@@ -205,6 +206,13 @@ RESULT_GOAL_ROWS = (
     GoalRow(CONTACTS), GoalRow(PROJECT_TIME, label="Projekttid (månader)"),
 )
 RESULT_FOLLOW_UP_ROWS = (DUE_90, IN_WORK_90, NOT_FOLLOWED_UP)
+SHARE_COLUMNS = (SHARE, SHARE_OF_GOAL, PERIOD_SHARE, SINCE_START_SHARE)
+SHARE_GOAL_ROWS = tuple(g.row for g in RESULT_GOAL_ROWS if g.share)
+
+
+def is_share(row: str, column: str) -> bool:
+    """Whether a figure is a share (0..1), shown in percent: a share column, or the goal of a share goal."""
+    return column in SHARE_COLUMNS or (column == GOAL and row in SHARE_GOAL_ROWS)
 RESULT_CONTACT_ROWS = (CONTACTS, NEW_CONTACTS, *CONTACT_TYPES)
 CONTACT_PHRASES = {"Företag": ("företag", "företag"), "Landsting": ("landsting", "landsting"),
                    "Egen kommun": ("den egna kommunen", "den egna kommunen"),
@@ -281,6 +289,11 @@ COUNTING_RULES = (
         "**Employer contacts**: distinct organisations (names compared ignoring case and repeated spaces) contacted "
         "up to the period end, by the type of their first contact (earliest date; on a tie, the row higher up), "
         "and how many were first contacted in the period."),
+    CountingRule(
+        "Deltagare per månad i genomsnitt: medelvärdet av Tabell 1:s antal deltagare per månad, från "
+        "projektstartens månad till periodens slut.",
+        "**Participants per month on average** (in `Textförslag`): the mean of Table 1's monthly count over the "
+        "months from the project start to the period end."),
     CountingRule(
         "Andelar avrundas till hela procent i visningen men är exakta i Siffror.",
         "Shares are exact in `Siffror` and rounded to whole percent on the sheets."),

@@ -117,7 +117,7 @@ def test_siffror_is_complete_with_no_key_twice_and_matches_the_sheets(sample_rep
             "I arbete 90 dagar efter utskrivning", "Ej uppföljda", "Arbetsgivarkontakter",
             "Nya arbetsgivarkontakter under perioden", *CONTACT_TYPES, "Deltagare per månad i genomsnitt",
             "Personer inskrivna mer än en gång", "Återinskrivna bland nyinskrivna under perioden",
-            "Utskrivna under perioden"} == result_rows
+            "Utskrivna under perioden", "Personer under perioden"} == result_rows
     assert set(figs.loc[figs["Tabell"] == "Utskrivningsorsak", "Rad"]) == {*REASON_LABELS.values(), "Summa"}
     # the same figure on the table sheet and in Siffror
     wb = openpyxl.load_workbook(sample_report, data_only=True)
@@ -168,7 +168,7 @@ def test_the_worklist_is_a_separate_internal_file_naming_persons(sample_report: 
     ws = openpyxl.load_workbook(internal).worksheets[0]
     assert ws["A1"].value.startswith("INTERNT")
     assert [c.value for c in ws[3]] == ["Rad i registret", "Deltagar-ID", "Coach", "Utskriven",
-                                        "Uppföljning senast", "Utskrivningsorsak"]
+                                        "Uppföljning från", "Utskrivningsorsak"]
     due = pd.read_excel(sample_report, sheet_name="Siffror").query("Rad == 'Ej uppföljda'")["Värde"].iloc[0]
     assert ws.max_row - 3 == due > 0
     listed = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]

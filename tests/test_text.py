@@ -52,9 +52,12 @@ def test_new_enrolments_with_genders_groups_and_re_enrolments():
                 (form.T4, GROUP_LABELS[3], label, "m"): 2,
                 (form.RESULTS, "Återinskrivna bland nyinskrivna under perioden", "Utfall", ""): 1})
     assert text.new_in_period(f, label) == (
-        "Tre nya deltagare skrevs in under perioden, 1 kvinna och 2 män. Per målgrupp: inrikesfödda ungdomar med "
+        "Tre nya deltagare, 1 kvinna och 2 män, skrevs in under perioden. Per målgrupp: inrikesfödda ungdomar med "
         "försörjningsstöd 1 kvinna; utrikesfödda 25-64 år med försörjningsstöd 2 män. "
         "En av dem var en återinskrivning.")
+    f = lookup({(form.T4, form.T4_SUM, label, ""): 3, (form.T4, form.T4_SUM_GENDER, label, "m"): 3,
+                (form.T4, GROUP_LABELS[3], label, "m"): 3})
+    assert text.new_in_period(f, label).startswith("Tre nya deltagare, alla män, skrevs in under perioden.")
     assert text.new_in_period(lookup({}), label) == "Inga nya deltagare skrevs in under perioden."
 
 
@@ -63,7 +66,7 @@ def test_exits_of_the_period_by_group_and_reason_and_none():
                 (form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, "m"): 1,
                 (form.RESULTS, "Utskrivna under perioden", GROUP_LABELS[1], "m"): 1})
     assert text.exits_in_period(f) == (
-        "En deltagare skrevs ut under perioden, 1 man. Per målgrupp: utrikesfödda ungdomar med "
+        "En deltagare, en man, skrevs ut under perioden. Per målgrupp: utrikesfödda ungdomar med "
         "introduktionsersättning 1 man. Orsaken var studier (1).")
     assert text.exits_in_period(lookup({})) == "Inga deltagare skrevs ut under perioden."
 
@@ -72,7 +75,7 @@ def test_goal_sentences_and_follow_up():
     f = lookup({(form.RESULTS, "Nyinskrivna deltagare", "Utfall", ""): 58, (form.RESULTS, "Nyinskrivna deltagare", "Mål", ""): 135,
                 (form.RESULTS, "Nyinskrivna deltagare", "Andel av mål", ""): 58 / 135})
     assert text.participant_goal(f, *text.GOAL_SENTENCES[0]) == \
-        "58 inskrivna deltagare sedan starten, vilket är 43 % av målet på 135 st."
+        "Sedan starten har 58 deltagare skrivits in, 43 % av målet på 135."
     row = "I arbete 90 dagar efter utskrivning"
     f = lookup({(form.RESULTS, "Utskrivna mer än 90 dagar", "Utfall", ""): 12, (form.RESULTS, row, "Utfall", ""): 3,
                 (form.RESULTS, row, "Andel", ""): 0.25, (form.RESULTS, row, "Mål", ""): 0.28,
@@ -80,6 +83,26 @@ def test_goal_sentences_and_follow_up():
     assert text.follow_up(f) == ("Tolv deltagare har varit utskrivna i mer än 90 dagar. Av dem var 3 (25 %) i arbete "
                                  "90 dagar efter utskrivningen, mot målet 28 %. En är ännu inte uppföljd.")
     assert text.follow_up(lookup({})) == "Ingen deltagare har ännu varit utskriven i mer än 90 dagar."
+
+
+def test_two_shares_of_a_whole_add_up_to_100():
+    assert text.complementary_percents(13 / 40, 27 / 40) == (33, 67)  # 32.5 and 67.5: not 33 and 68
+    assert text.complementary_percents(0.5, 0.5) == (50, 50)
+    assert text.complementary_percents(1 / 3, 2 / 3) == (33, 67)
+    f = lookup({(form.RESULTS, form.WOMEN, form.OUTCOME, ""): 13, (form.RESULTS, form.MEN, form.OUTCOME, ""): 27,
+                (form.RESULTS, form.WOMEN, form.SHARE, ""): 13 / 40, (form.RESULTS, form.MEN, form.SHARE, ""): 27 / 40,
+                (form.RESULTS, form.WOMEN, form.GOAL, ""): 0.5})
+    assert text.women_and_men(f) == ("Av inskrivningarna sedan starten avser 13 (33 %) kvinnor och 27 (67 %) män; "
+                                     "målet för andelen kvinnor är 50 %.")
+
+
+def test_participants_are_told_apart_from_persons():
+    f = lookup({(form.RESULTS, form.PARTICIPANTS, form.OUTCOME, ""): 25, (form.RESULTS, form.PERSONS_IN_PERIOD,
+                form.OUTCOME, ""): 24, (form.RESULTS, form.PARTICIPANTS, form.OUTCOME, "kv"): 13,
+                (form.RESULTS, form.PARTICIPANTS, form.OUTCOME, "m"): 12})
+    assert text.participants_in_period(f)[0] == (
+        "Under perioden hade projektet 25 deltagare (inskrivningar), 13 kvinnor och 12 män. De var 24 olika "
+        "personer: den som skrivs in igen räknas en gång för varje inskrivning.")
 
 
 def test_contacts_and_project_time():
@@ -106,14 +129,17 @@ def test_sentences_carry_the_figures_of_the_tables(sample_copy: Path, tmp_path: 
     assert f"Projektet hade {may} deltagare i maj och {june} i juni" in sentences[1]
     figs = pd.read_excel(path, sheet_name="Siffror", keep_default_na=False).set_index(["Tabell", "Rad", "Kolumn", "Kön"])["Värde"]
     whole = lambda share: text.whole_percent(share)  # noqa: E731
-    goal = [s for s in sentences if "inskrivna deltagare sedan starten" in s][0]
-    assert goal.startswith(f"{int(figs[('Tabell 4', 'Summa / respektive period', 'Inskrivna sedan starten', '')])} ")
+    goal = [s for s in sentences if s.startswith("Sedan starten har") and "deltagare skrivits in" in s][0]
+    enrolled = int(figs[('Tabell 4', 'Summa / respektive period', 'Inskrivna sedan starten', '')])
+    assert goal.startswith(f"Sedan starten har {enrolled} deltagare skrivits in, ")
     assert f"{whole(figs[('Resultat', 'Nyinskrivna deltagare', 'Andel av mål', '')])} %" in goal
     exits = [s for s in sentences if s.startswith("Sedan starten har") and "skrivits ut" in s][0]
     reasons = wb["Utskrivningsorsak"]
     assert f"arbete {reasons['D3'].value} ({whole(reasons['E3'].value)} %)" in exits
     women = [s for s in sentences if "kvinnor och" in s and "inskrivningarna" in s][0]
-    assert f"gäller {int(figs[('Resultat', 'Kvinnor', 'Utfall', '')])} " in women
+    assert f"avser {int(figs[('Resultat', 'Kvinnor', 'Utfall', '')])} " in women
+    shares = [int(n) for n in re.findall(r"\((\d+) %\)", women)]
+    assert sum(shares) == 100  # the two shares of one whole add up
     checks = pd.read_excel(path, sheet_name="Kontroller").set_index("Kontroll")
     textcheck = checks.loc["Textförslag: varje tal i texten är en siffra i rapporten"]
     assert textcheck["Resultat"] == "OK" and textcheck["Jämförelser"] > 40

@@ -142,6 +142,8 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
         counted = by_group.rename_axis(["Rad", "Kön"])
         rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", most, counted, "<="))
         rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed, "<="))
+    rows.append(_row("Personer under perioden ≤ Deltagare under perioden",
+                     r(form.PERSONS_IN_PERIOD), r(form.PARTICIPANTS), "<="))
     rows.append(_row("Nyinskrivna under perioden ≤ Deltagare under perioden",
                      r(form.NEW_IN_PERIOD), r(form.PARTICIPANTS), "<="))
     rows.append(_row("Återinskrivna bland deltagarna ≤ Deltagare under perioden",

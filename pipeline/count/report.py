@@ -79,13 +79,13 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
     followed up, the earliest due first."""
     due = enrolments.loc[follow_up_due(enrolments["exited"], period.end) & enrolments["follow_up"].isna(),
                          ["person_id", "coach", "exited", "reason"]]
-    deadline = follow_up_from(due["exited"])
-    order = np.lexsort((due.index.to_numpy(), deadline.to_numpy()))
+    due_from = follow_up_from(due["exited"])
+    order = np.lexsort((due.index.to_numpy(), due_from.to_numpy()))
     return pd.DataFrame({
         "Rad i registret": due.index,
         "Deltagar-ID": due["person_id"].to_numpy(),
         "Coach": due["coach"].to_numpy(),
         "Utskriven": due["exited"].to_numpy(),
-        "Uppföljning senast": deadline.to_numpy(),
+        "Uppföljning från": due_from.to_numpy(),
         "Utskrivningsorsak": due["reason"].map(REASON_LABELS).to_numpy(),
     }).iloc[order].reset_index(drop=True)

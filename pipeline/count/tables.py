@@ -29,16 +29,18 @@ def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     """Add what every table counts by: the output gender label, the target group as a Categorical,
     each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
-    number = enrolment_numbers(person_codes(enrolments["person_id"]), enrolments["enrolled"])
+    person = person_codes(enrolments["person_id"])
+    number = enrolment_numbers(person, enrolments["enrolled"])
     kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), categories=list(GENDERS))
     group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), categories=list(GROUP_LABELS))
-    return enrolments.assign(kon=kon, enrolment_number=number, group=group,
+    return enrolments.assign(kon=kon, person=person, enrolment_number=number, group=group,
                              enrolled_month=month_number(enrolments["enrolled"]),
                              exited_month=month_number(enrolments["exited"]))
 
 
-# what the tables count by, once prepared: no Deltagar-ID, coach or birth date reaches them
-COUNTED_COLUMNS = ["enrolled", "exited", "reason", "follow_up", "born", "group", "kon", "enrolment_number",
+# what the tables count by, once prepared: no Deltagar-ID, coach or birth date reaches them (a person is a
+# number that tells enrolments of one person apart, and nothing else)
+COUNTED_COLUMNS = ["enrolled", "exited", "reason", "follow_up", "born", "group", "kon", "person", "enrolment_number",
                    "enrolled_month", "exited_month"]
 
 
@@ -268,7 +270,8 @@ def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
     return ([(row, OUTCOME, "", float(len(active)))]
             + [(row, OUTCOME, kon, float(n)) for kon, n in by_gender.items()]
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()]
-            + [(form.NEW_IN_PERIOD, OUTCOME, "", float((active["enrolled"] >= period.start).sum())),
+            + [(form.PERSONS_IN_PERIOD, OUTCOME, "", float(len(np.unique(active["person"].to_numpy())))),
+               (form.NEW_IN_PERIOD, OUTCOME, "", float((active["enrolled"] >= period.start).sum())),
                (form.RE_ENROLLED, OUTCOME, "", float((active["enrolment_number"] > 0).sum())),
                (form.RE_ENROLLED_NEW, OUTCOME, "",
                 float(((active["enrolled"] >= period.start) & (active["enrolment_number"] > 0)).sum()))])

@@ -70,6 +70,26 @@ def listing(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " och " + parts[-1]
 
 
+def gender_split(women: float, men: float) -> str:
+    """'6 kvinnor och 6 män', or where all are of one gender 'alla män' ('en man' for one)."""
+    if women and men:
+        return women_men(women, men)
+    n, one, all_of = (women, "en kvinna", "alla kvinnor") if women else (men, "en man", "alla män")
+    return one if n == 1 else all_of
+
+
+def complementary_percents(first: float, second: float) -> tuple[int, int]:
+    """Two shares of one whole in whole percent that add up to 100, as readers expect: the one with the
+    larger rounding remainder is rounded up, the other down (each is its share rounded down or up)."""
+    if abs(first + second - 1) > 1e-9:
+        return whole_percent(first), whole_percent(second)
+    low_first, low_second = math.floor(first * 100 + 1e-9), math.floor(second * 100 + 1e-9)
+    if low_first + low_second == 100:
+        return low_first, low_second
+    return (low_first + 1, low_second) if first * 100 - low_first >= second * 100 - low_second \
+        else (low_first, low_second + 1)
+
+
 def women_men(women: float, men: float) -> str:
     """'2 kvinnor och 1 man'; a side with none is left out when the other has some ('1 man')."""
     parts = [(women, "kvinna", "kvinnor"), (men, "man", "män")]
@@ -102,7 +122,8 @@ def average_per_month(f: Lookup) -> str:
     row = form.AVERAGE_PER_MONTH
     return (f"Sedan starten har projektet i genomsnitt haft {decimal(f(form.RESULTS, row, form.OUTCOME))} deltagare per "
             f"månad, varav {decimal(f(form.RESULTS, row, form.OUTCOME, 'kv'))} kvinnor och "
-            f"{decimal(f(form.RESULTS, row, form.OUTCOME, 'm'))} män.")
+            f"{decimal(f(form.RESULTS, row, form.OUTCOME, 'm'))} män (medelvärdet av antalet deltagare varje månad "
+            "från projektstarten till periodens slut).")
 
 
 def new_in_period(f: Lookup, period_label: str) -> str:
@@ -119,8 +140,8 @@ def new_in_period(f: Lookup, period_label: str) -> str:
         again_text = "En av dem var en återinskrivning."
     else:
         again_text = f"{number(again, start=True)} av dem var återinskrivningar."
-    return (f"{count(total, 'ny deltagare', 'nya deltagare', start=True)} skrevs in under perioden, "
-            f"{women_men(women, men)}. Per målgrupp: {by_group(groups)}. {again_text}")
+    return (f"{count(total, 'ny deltagare', 'nya deltagare', start=True)}, {gender_split(women, men)}, skrevs in "
+            f"under perioden. Per målgrupp: {by_group(groups)}. {again_text}")
 
 
 def exits_in_period(f: Lookup) -> str:
@@ -132,9 +153,9 @@ def exits_in_period(f: Lookup) -> str:
     groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
     reasons = [f"{REASON_PHRASES[r]} ({int(f(form.REASONS, r, form.PERIOD_COLUMN))})" for r in REASON_LABELS.values()
                if f(form.REASONS, r, form.PERIOD_COLUMN)]
-    return (f"{count(total, 'deltagare', 'deltagare', start=True)} skrevs ut under perioden, "
-            f"{women_men(f(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, 'kv'), f(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, 'm'))}"
-            f". Per målgrupp: {by_group(groups)}. "
+    women, men = (f(form.T2, form.T2_PERIOD_GENDER, form.PERIOD_COLUMN, kon) for kon in form.GENDERS)
+    return (f"{count(total, 'deltagare', 'deltagare', start=True)}, {gender_split(women, men)}, skrevs ut under "
+            f"perioden. Per målgrupp: {by_group(groups)}. "
             f"{'Orsaken' if len(reasons) == 1 else 'Orsakerna'} var {listing(reasons)}.")
 
 
@@ -143,8 +164,13 @@ def participants_in_period(f: Lookup) -> list[str]:
     total = f(form.RESULTS, row, form.OUTCOME)
     if not total:
         return ["Projektet hade inga deltagare under perioden."]
-    sentences = [f"Under perioden deltog {count(total, 'person', 'personer')}, "
-                 f"{women_men(f(form.RESULTS, row, form.OUTCOME, 'kv'), f(form.RESULTS, row, form.OUTCOME, 'm'))}."]
+    women, men = f(form.RESULTS, row, form.OUTCOME, "kv"), f(form.RESULTS, row, form.OUTCOME, "m")
+    sentences = [f"Under perioden hade projektet {count(total, 'deltagare', 'deltagare')} (inskrivningar), "
+                 f"{gender_split(women, men)}."]
+    persons = f(form.RESULTS, form.PERSONS_IN_PERIOD, form.OUTCOME)
+    if persons != total:
+        sentences[0] += (f" De var {int(persons)} olika personer: den som skrivs in igen räknas en gång för varje "
+                         "inskrivning.")
     groups = {g: (f(form.RESULTS, row, g, "kv"), f(form.RESULTS, row, g, "m")) for g in GROUP_LABELS}
     sentences.append(f"Per målgrupp: {by_group(groups)}.")
     return sentences
@@ -165,27 +191,28 @@ def project_time(f: Lookup) -> str:
 
 
 GOAL_SENTENCES = (
-    (form.ENROLLED, "inskrivna deltagare", "inskriven deltagare"),
-    (form.YOUNG, "inskrivna ungdomar 16-24 år", "inskriven ungdom 16-24 år"),
-    (form.DOMESTIC_ADULTS, "inskrivna inrikesfödda 25-64 år", "inskriven inrikesfödd 25-64 år"),
-    (form.FOREIGN, "inskrivna utrikesfödda", "inskriven utrikesfödd"),
+    (form.ENROLLED, "deltagare", "deltagare"),
+    (form.YOUNG, "ungdomar 16-24 år", "ungdom 16-24 år"),
+    (form.DOMESTIC_ADULTS, "inrikesfödda 25-64 år", "inrikesfödd 25-64 år"),
+    (form.FOREIGN, "utrikesfödda", "utrikesfödd"),
 )
 
 
 def participant_goal(f: Lookup, row: str, plural: str, singular: str) -> str:
     outcome, goal = f(form.RESULTS, row, form.OUTCOME), f(form.RESULTS, row, form.GOAL)
     of_goal = f(form.RESULTS, row, form.SHARE_OF_GOAL)
-    return (f"{count(outcome, singular, plural, start=True)} sedan starten, vilket är {percent(of_goal)} av målet "
-            f"på {int(goal)} st.")
+    return (f"Sedan starten har {count(outcome, singular, plural)} skrivits in, {percent(of_goal)} av målet "
+            f"på {int(goal)}.")
 
 
 def women_and_men(f: Lookup) -> str:
     women, men = f(form.RESULTS, form.WOMEN, form.OUTCOME), f(form.RESULTS, form.MEN, form.OUTCOME)
     if not women + men:
         return "Inga deltagare har skrivits in ännu."
-    return (f"Av inskrivningarna sedan starten gäller {int(women)} ({percent(f(form.RESULTS, form.WOMEN, form.SHARE))}) "
-            f"kvinnor och {int(men)} ({percent(f(form.RESULTS, form.MEN, form.SHARE))}) män; målet för andelen kvinnor är "
-            f"{percent(f(form.RESULTS, form.WOMEN, form.GOAL))}.")
+    women_percent, men_percent = complementary_percents(f(form.RESULTS, form.WOMEN, form.SHARE),
+                                                        f(form.RESULTS, form.MEN, form.SHARE))
+    return (f"Av inskrivningarna sedan starten avser {int(women)} ({women_percent} %) kvinnor och {int(men)} "
+            f"({men_percent} %) män; målet för andelen kvinnor är {percent(f(form.RESULTS, form.WOMEN, form.GOAL))}.")
 
 
 def exits_since_start(f: Lookup) -> str:
@@ -266,11 +293,13 @@ def numbers_in(sentence: str) -> list[str]:
 
 
 def allowed_numbers(figures: pd.DataFrame) -> set[str]:
-    """Every way a figure of the report may be written: counts, whole percentages, one-decimal means."""
+    """Every way a figure of the report may be written: counts, one-decimal means, and shares in whole
+    percent, rounded or (so that two shares of one whole add up to 100) rounded down or up."""
     values = figures["Värde"]
-    share_like = figures["Kolumn"].str.contains("andel", case=False) | figures["Kolumn"].isin(["Andel", "Andel av mål"]) \
-        | ((figures["Kolumn"] == "Mål") & (values < 1) & (values > 0))
-    allowed = {str(int(round(v))) for v in values[~share_like]}
-    allowed |= {str(whole_percent(v)) for v in values[share_like]}
+    shares = pd.Series([form.is_share(r, c) for r, c in zip(figures["Rad"], figures["Kolumn"])], index=figures.index,
+                       dtype=bool)
+    allowed = {str(int(round(v))) for v in values[~shares]}
+    allowed |= {str(n) for v in values[shares]
+                for n in (whole_percent(v), math.floor(v * 100 + 1e-9), math.ceil(v * 100 - 1e-9))}
     allowed |= {decimal(v) for v in values}
     return allowed

@@ -45,14 +45,26 @@ class Formats:
         self.count_bold = wb.add_format(border | {"num_format": "0", "align": "center", "bold": True})
         self.decimal = wb.add_format(border | {"num_format": "0.0", "align": "center"})
         self.share = wb.add_format(border | {"num_format": "0 %", "align": "center"})
+        self.share_decimal = wb.add_format(border | {"num_format": "0.0 %", "align": "center"})
         self.text_center = wb.add_format(border | {"align": "center", "bold": True})
         self.empty = wb.add_format(border)
-        self.ok = wb.add_format(border | {"bold": True, "align": "center", "bg_color": f"#{OK}",
+        self.ok = wb.add_format(border | {"bold": True, "align": "center", "text_wrap": True, "bg_color": f"#{OK}",
                                           "font_color": f"#{OK_TEXT}"})
-        self.failed = wb.add_format(border | {"bold": True, "align": "center", "bg_color": f"#{ERROR}",
+        self.failed = wb.add_format(border | {"bold": True, "align": "center", "text_wrap": True,
+                                              "bg_color": f"#{ERROR}",
                                               "font_color": f"#{ERROR_TEXT}"})
         self.note = wb.add_format({"italic": True, "font_color": f"#{NOTE_TEXT}", "font_name": FONT, "font_size": 9,
                                    "text_wrap": True, "valign": "top"})
+
+
+LINE_HEIGHT = 13.0  # points of one line of wrapped Arial 10
+CHARACTERS_PER_WIDTH = 1.25  # characters of Swedish text that one unit of column width holds
+
+
+def wrapped_height(text: str, width: float) -> float:
+    """The height a wrapped cell of that column width needs (LibreOffice keeps the default height)."""
+    per_line = int(width * CHARACTERS_PER_WIDTH)
+    return LINE_HEIGHT * max(1, -(-len(text) // per_line))
 
 
 def print_setup(ws, header_rows: int, first_columns: int = 1) -> None:

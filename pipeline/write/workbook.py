@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.count.figures import Figures, pair_columns
 from pipeline.count.report import Report
-from pipeline.write.style import A4, Formats, print_setup
+from pipeline.write.style import A4, Formats, print_setup, wrapped_height
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
 from schemas import form
@@ -278,6 +278,7 @@ def write_results(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     ws.set_column(0, 0, 58)
     ws.set_column(1, 4, 13)
     print_setup(ws, 3)
+    ws.fit_to_pages(1, 1)  # on one page, each section with its heading
 
 
 def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: Formats) -> None:
@@ -290,7 +291,6 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
 # --- Textförslag ------------------------------------------------------------------------
 
 TEXT_COLUMN_WIDTH = 105  # fits A4 landscape without scaling
-TEXT_LINE_CHARS = 112  # about what one line of that column holds
 
 
 def write_text(ws, fmt: Formats, report: Report) -> None:
@@ -306,7 +306,7 @@ def write_text(ws, fmt: Formats, report: Report) -> None:
             r += 1
         ws.write_string(r, 0, sentence, fmt.plain)
         # xlsxwriter does not size rows, and LibreOffice keeps the default height for wrapped text
-        ws.set_row(r, 14 * max(1, -(-len(sentence) // TEXT_LINE_CHARS)))
+        ws.set_row(r, wrapped_height(sentence, TEXT_COLUMN_WIDTH))
         r += 1
     ws.set_column(0, 0, TEXT_COLUMN_WIDTH)
     ws.set_landscape()
@@ -349,6 +349,9 @@ def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
     print_setup(ws, 1, 0)
 
 
+ABOUT_TEXT_WIDTH = 100
+
+
 def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
     project = report.register.project
     ws.write_string(0, 0, form.ABOUT, fmt.title)
@@ -369,39 +372,55 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
     for r, rule in enumerate(form.COUNTING_RULES, start=r + 1):
         ws.write_string(r, 0, "•", fmt.plain)
         ws.write_string(r, 1, rule.sv, fmt.plain)
+        ws.set_row(r, wrapped_height(rule.sv, ABOUT_TEXT_WIDTH))
     r += 2
     ws.write_string(r, 0, "Varningar och notiser", fmt.heading)
     for r, note in enumerate(run.notes or ["Inga."], start=r + 1):
         ws.write_string(r, 1, note, fmt.plain)
+        ws.set_row(r, wrapped_height(note, ABOUT_TEXT_WIDTH))
     ws.set_column(0, 0, 28)
-    ws.set_column(1, 1, 100)
+    ws.set_column(1, 1, ABOUT_TEXT_WIDTH)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
 
 
 # --- Sammanfattning --------------------------------------------------------------------
 
+CHANGES_WIDTHS = (18, 50, 50, 14, 14, 14)
+
+
 def write_changes(ws, fmt: Formats, changes) -> None:
+    """The earlier report's figures that now come out different, shares in percent (with one decimal
+    where whole percent would hide the change)."""
     earlier = changes.earlier
     ws.write_string(0, 0, f"Ändringar sedan rapporten för {earlier.period.label}", fmt.title)
-    ws.write_string(1, 0, f"Jämförd med {earlier.path.name} (skapad {earlier.created}). Perioden {earlier.period.label} "
-                          "har räknats om från dagens register.", fmt.plain)
+    explained = (f"Jämförd med {earlier.path.name} (skapad {earlier.created}). Perioden {earlier.period.label} "
+                 "har räknats om från dagens register.")
+    last_col = len(CHANGES_WIDTHS) - 1
+    ws.merge_range(1, 0, 1, last_col, explained, fmt.plain)
+    ws.set_row(1, wrapped_height(explained, sum(CHANGES_WIDTHS)))
     ws.write_string(2, 0, changes.summary, fmt.heading)
+    for col, width in enumerate(CHANGES_WIDTHS):
+        ws.set_column(col, col, width)
     if changes.note or changes.table.empty:
-        ws.set_column(0, 0, 100)
         return
     columns = list(changes.table.columns)
     ws.write_row(4, 0, columns, fmt.header)
     for r, row in enumerate(changes.table.itertuples(index=False), start=5):
-        for c, value in enumerate(row):
-            if isinstance(value, float):
-                _number_or_blank(ws, r, c, None if pd.isna(value) else value, fmt.decimal if value % 1 else fmt.count, fmt)
-            else:
-                ws.write_string(r, c, str(value), fmt.label)
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 2, 50)
-    ws.set_column(3, 5, 14)
+        table, rad, kolumn, kon, before, after = row
+        for c, value in enumerate((table, rad, kolumn, kon)):
+            ws.write_string(r, c, str(value), fmt.label)
+        if form.is_share(rad, kolumn):
+            hidden = all(pd.notna(v) for v in (before, after)) and round(before * 100) == round(after * 100)
+            number = fmt.share_decimal if hidden else fmt.share
+        else:
+            number = fmt.count if all(pd.isna(v) or v % 1 == 0 for v in (before, after)) else fmt.decimal
+        for c, value in ((4, before), (5, after)):
+            _number_or_blank(ws, r, c, None if pd.isna(value) else value, number, fmt)
     print_setup(ws, 5, 0)
+
+
+SUMMARY_WIDTHS = (34, 10, 10, 10)  # the labels, then the month table's Kvinnor, Män and Summa
 
 
 def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],
@@ -413,7 +432,7 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
             (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
     for r, (key, value) in enumerate(info, start=2):
         ws.write_string(r, 0, key, fmt.label_bold)
-        ws.write_string(r, 1, value, fmt.label)
+        ws.merge_range(r, 1, r, 3, value, fmt.label)  # over the narrow columns of the month table below
     headline = [(label, figs(table, row, column)) for label, table, row, column in form.HEADLINE]
     ws.write_string(6, 0, "Nyckeltal", fmt.heading)
     for r, (key, value) in enumerate(headline, start=7):
@@ -431,7 +450,8 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     r = 7 + len(headline)
     for r, (key, value, cell_format) in enumerate(status, start=r):
         ws.write_string(r, 0, key, fmt.label)
-        ws.write_string(r, 1, value, cell_format)
+        ws.merge_range(r, 1, r, 3, value, cell_format)
+        ws.set_row(r, wrapped_height(value, sum(SUMMARY_WIDTHS[1:])))
 
     # chart data: participants per month (Table 1) and exit reasons
     data_row = r + 4
@@ -463,8 +483,7 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     reason_chart.set_legend({"position": "bottom"})
     reason_chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(18, 4, reason_chart)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 38)
-    ws.set_column(2, 3, 9)
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(col, col, width)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)

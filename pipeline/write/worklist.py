@@ -21,7 +21,7 @@ from pipeline.period import Period
 from pipeline.write import style
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-DATE_COLUMNS = ("Utskriven", "Uppföljning senast")
+DATE_COLUMNS = ("Utskriven", "Uppföljning från")
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
