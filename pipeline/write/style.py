@@ -57,7 +57,7 @@ class Formats:
                                    "text_wrap": True, "valign": "top"})
 
 
-LINE_HEIGHT = 13.0  # points of one line of wrapped Arial 10
+LINE_HEIGHT = 12.75  # points of one line of wrapped Arial 10 (17 pixels, as the files store it)
 CHARACTERS_PER_WIDTH = 1.25  # characters of Swedish text that one unit of column width holds
 
 
