@@ -17,6 +17,10 @@ from schemas import form
 from test_tables import GOALS, PERIODS
 
 START = pd.Timestamp("2008-05-01")
+# periods of another project's agreement, one of them spanning December and January
+YEAR_CROSSING = [Period(pd.Timestamp(a), pd.Timestamp(b)) for a, b in
+                 [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-11-30"), ("2008-12-01", "2009-01-31"),
+                  ("2009-02-01", "2009-06-30")]]
 LAST = PERIODS[-1].end
 GROUPS = [("1990-06-01", "Inrikes", "Försörjningsstöd"), ("1990-06-01", "Utrikes", "Introduktionsersättning"),
           ("1970-06-01", "Inrikes", "Försörjningsstöd"), ("1970-06-01", "Utrikes", "Försörjningsstöd"),
@@ -57,10 +61,11 @@ def registers(draw) -> tuple[Register, Period]:
                                     for _ in range(n_contacts)], dtype="string"),
         "type": pd.Series([draw(st.sampled_from(CONTACT_TYPES)) for _ in range(n_contacts)], dtype="string"),
     }).astype({"date": "datetime64[ns]"})
-    periods = pd.DataFrame({"start": [p.start for p in PERIODS], "end": [p.end for p in PERIODS]})
+    calendar = draw(st.sampled_from([PERIODS, YEAR_CROSSING]))
+    periods = pd.DataFrame({"start": [p.start for p in calendar], "end": [p.end for p in calendar]})
     project = Project("Test", "1", "Ägare", START, pd.Timestamp("2011-04-30"), dict(GOALS))
     register = Register(project, periods, enrolments(*rows), contacts)
-    return register, draw(st.sampled_from(PERIODS))
+    return register, draw(st.sampled_from(calendar))
 
 
 def figure(report, table, row, column, gender=""):

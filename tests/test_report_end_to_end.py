@@ -325,3 +325,15 @@ def test_enrolments_after_the_period_are_said_not_to_count(tmp_path: Path, capsy
     printed = capsys.readouterr().out
     assert "Rader lästa i Deltagare: 2, rader med fel: 0, rader räknade: 1 " in printed
     assert "1 inskrivning ligger efter periodens slut (2009-06-30) och räknas inte i denna rapport." in printed
+
+
+def test_a_period_spanning_december_and_january_passes_its_own_checks(tmp_path: Path, capsys):
+    periods = [("2008-05-01", "2008-11-30"), ("2008-12-01", "2009-01-31"), ("2009-02-01", "2009-06-30")]
+    rows = [person("P1", inskriven="2008-11-20"), person("P2", kon="M", inskriven="2008-12-10", utskriven="2009-01-15",
+                                                         orsak=1)]
+    path = write_register(tmp_path / "r.xlsx", rows, perioder=periods)
+    code = main(["report", str(path), "--period", "2008-12-01..2009-01-31", "--out", str(tmp_path / "o"),
+                 "--today", TODAY])
+    assert code == 0, capsys.readouterr().out
+    checks = pd.read_excel(next((tmp_path / "o").glob("*lagesrapport*.xlsx")), sheet_name="Kontroller")
+    assert set(checks["Resultat"]) == {"OK"}

@@ -55,10 +55,14 @@ def _by(series: pd.Series, levels: list[str]) -> pd.Series:
     return series.groupby(level=levels).sum()
 
 
-def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = ()) -> pd.DataFrame:
+def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = (),
+               period_in_table_1: bool = True) -> pd.DataFrame:
     """All self-checks on the report's figures; `period_months` are the period's Table 1 labels.
 
-    `text` is Textförslag: every number it states must be a figure of the report.
+    `text` is Textförslag: every number it states must be a figure of the report. A period
+    that starts before Table 1's first month (one spanning December and January) is not
+    wholly in Table 1 (`period_in_table_1` false): its participants are then no sum of Table
+    1's months, and that bound is not checked.
     """
     groups = list(GROUP_LABELS)
     gender = list(form.GENDERS)
@@ -141,7 +145,9 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
         summed = monthly.groupby(level=["Rad", "Kön"]).sum()
         counted = by_group.rename_axis(["Rad", "Kön"])
         rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", most, counted, "<="))
-        rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed, "<="))
+        if period_in_table_1:
+            rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed,
+                             "<="))
     rows.append(_row("Personer under perioden ≤ Deltagare under perioden",
                      r(form.PERSONS_IN_PERIOD), r(form.PARTICIPANTS), "<="))
     rows.append(_row("Nyinskrivna under perioden ≤ Deltagare under perioden",

@@ -70,7 +70,7 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     ], ignore_index=True)
     period_months = [form.month_label(m, months) for m in period.months if m in set(months)]
     text = suggestions(figs, period, months)
-    checks = run_checks(figs, period_months, text)
+    checks = run_checks(figs, period_months, text, period_in_table_1=set(period.months) <= set(months))
     return Report(register, period, periods, months, figs, checks, text)
 
 
