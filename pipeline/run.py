@@ -4,7 +4,7 @@
 its status, the files written, every problem, the period used, the report itself (its
 figures), the Swedish lines a user is to read, and the time each phase took. It raises
 nothing a user should see: a usage problem, an unreadable file and an internal error
-are outcomes too (an internal error's details go to `internt_fel.log` in the output
+are outcomes too (an internal error's details go to a new `internt_fel_*.log` in the output
 folder, never on screen). The command line (`pipeline.cli`) and a web page print or show
 outcomes; neither decides anything.
 
@@ -15,8 +15,11 @@ while fastexcel parses.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import tempfile
 import time
 import traceback
 from contextlib import contextmanager
@@ -31,7 +34,7 @@ from pipeline.read import loading
 from pipeline.read.loading import READABLE_SUFFIXES
 
 WRITTEN, INVALID, USAGE_ERROR, INTERNAL = 0, 1, 2, 3
-INTERNAL_LOG = "internt_fel.log"
+INTERNAL_LOG = "internt_fel"  # a log of its own per error: internt_fel_<time>_<random>.log
 
 
 @dataclass
@@ -143,13 +146,24 @@ def parse_period(text: str):
     return start, end
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)  # no room on the disk, or in the user's quota
+
+
+def full_message(folder: Path) -> str:
+    return (f"Utdatamappen {folder} är full: det finns inte plats för rapporten. Frigör utrymme och kör igen; "
+            "inget halvskrivet har lämnats kvar.")
+
+
 def check_output_folder(folder: Path) -> None:
+    """The folder exists and takes a new file (one of this run's own, never a name that may be a link)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".skrivtest"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError:
+        fd, probe = tempfile.mkstemp(prefix=".skrivtest-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        if exc.errno in FULL:
+            raise UsageError(full_message(folder)) from None
         raise UsageError(f"Det går inte att skriva i utdatamappen {folder}.") from None
 
 
@@ -175,12 +189,19 @@ def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int,
     lines += [p.text() for p in problems]
     text = "\n".join(lines) + "\n"
     stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
-    writers = {".txt": lambda p: p.write_text(text, encoding="utf-8")}
+    writers = {".txt": lambda f: f.write(text.encode("utf-8"))}
     if readable:
-        writers[".xlsx"] = lambda p: write_error_workbook(register, problems, p, rows_read, sheets or {})
-    paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
-    lines.append("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
+        writers[".xlsx"] = lambda f: write_error_workbook(register, problems, f, rows_read, sheets or {})
     summary = f"ogiltigt, {len(errors)} fel" if readable else "oläsligt (ingen arbetsbok som kan läsas)"
+    try:
+        paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))
+    except OSError as exc:
+        if exc.errno not in FULL:
+            raise
+        # the problems are still told on screen; nothing half-written is left
+        return Outcome(register, USAGE_ERROR, "utdatamappen är full", problems=problems,
+                       lines=lines + [full_message(out)])
+    lines.append("Felen finns också i " + " och ".join(str(p) for p in paths) + ".")
     return Outcome(register, INVALID, summary, written=paths, problems=problems, lines=lines)
 
 
@@ -229,8 +250,8 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
         stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
         with phase("skriva"):
             paths = write_set(out, stems, ".xlsx", [
-                lambda p: write_workbook(counted, run, p, changes),
-                lambda p: p.write_bytes(worklist.result()),
+                lambda f: write_workbook(counted, run, f, changes),
+                lambda f: f.write(worklist.result()),
             ])
     later = int((reg.enrolments["enrolled"] > period.end).sum())
     lines = [problem.text() for problem in reg.problems]
@@ -265,16 +286,26 @@ def _guarded(action: Callable[[], Outcome], register: Path, out: Path) -> Outcom
         return action()
     except UsageError as exc:
         return Outcome(register, USAGE_ERROR, str(exc), lines=[str(exc)])
+    except OSError as exc:
+        if exc.errno not in FULL:
+            return _internal(register, out)
+        return Outcome(register, USAGE_ERROR, "utdatamappen är full", lines=[full_message(out)])
     except Exception:  # noqa: BLE001 - the last line of defence: log the details, say it in Swedish
-        log = out / INTERNAL_LOG
-        try:
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
-        except OSError:
-            pass
-        message = (f"Ett internt fel uppstod med {register.name}. Detaljerna finns i {log}; kontakta den som "
-                   "underhåller verktyget.")
-        return Outcome(register, INTERNAL, "internt fel", lines=[message])
+        return _internal(register, out)
+
+
+def _internal(register: Path, out: Path) -> Outcome:
+    """An unexpected error: its details in a log of this run's own (a new file, never through a link)."""
+    details = f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n"
+    try:
+        fd, log = tempfile.mkstemp(prefix=f"{INTERNAL_LOG}_{datetime.now():%Y%m%d-%H%M%S}_", suffix=".log", dir=out)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp: O_EXCL, never through a link
+            handle.write(details)
+        where = f"Detaljerna finns i {log}"
+    except OSError:
+        where = "Detaljerna kunde inte sparas"
+    message = f"Ett internt fel uppstod med {register.name}. {where}; kontakta den som underhåller verktyget."
+    return Outcome(register, INTERNAL, "internt fel", lines=[message])
 
 
 # --- a folder of registers ------------------------------------------------------------------

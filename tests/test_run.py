@@ -58,7 +58,8 @@ def test_an_internal_error_is_logged_and_returned(tmp_path: Path, monkeypatch):
     outcome = run.report(write_register(tmp_path / "r.xlsx", ROWS), out=tmp_path / "out", today=TODAY_DATE)
     assert outcome.status == run.INTERNAL
     assert "Ett internt fel uppstod med r.xlsx" in outcome.lines[0]
-    assert "ZeroDivisionError: a bug" in (tmp_path / "out" / run.INTERNAL_LOG).read_text()
+    [log] = (tmp_path / "out").glob("internt_fel_*.log")
+    assert "ZeroDivisionError: a bug" in log.read_text() and str(log) in outcome.lines[0]
 
 
 def test_a_batch_reports_each_register_and_one_failure_stops_none(tmp_path: Path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -27,10 +28,10 @@ WHOLE_COPY_MAX_ROWS = 100_000
 COMMENT_AUTHOR = "Registerkontroll"
 
 
-def write_error_workbook(register: Path, problems: list[Problem], path: Path, rows_read: int = 0,
+def write_error_workbook(register: Path, problems: list[Problem], target: Path | BinaryIO, rows_read: int = 0,
                          sheets: dict | None = None) -> None:
-    """`sheets` are the sheets as read (RawSheet by name); a copy that cannot be made with openpyxl
-    is rebuilt from them."""
+    """The marked copy, written to `target` (a path, or a binary stream). `sheets` are the sheets as
+    read (RawSheet by name); a copy that cannot be made with openpyxl is rebuilt from them."""
     if register.suffix.lower() in (".xlsx", ".xlsm") and rows_read <= WHOLE_COPY_MAX_ROWS:
         try:
             with warnings.catch_warnings():
@@ -40,9 +41,9 @@ def write_error_workbook(register: Path, problems: list[Problem], path: Path, ro
             workbook = None
         if workbook is not None:
             mark(workbook, problems)
-            workbook.save(path)
+            workbook.save(target)
             return
-    write_rebuilt(path, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
+    write_rebuilt(target, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
 
 
 def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
@@ -110,14 +111,15 @@ def mark(workbook, problems: list[Problem]) -> None:
     workbook.active = 0
 
 
-def write_rebuilt(path: Path, sheets: dict, problems: list[Problem], only_problem_rows: bool) -> None:
+def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem], only_problem_rows: bool) -> None:
     """A new workbook with `Fel` first, then each sheet's header and cells as read, at their original
     places and marked; with `only_problem_rows`, a sheet keeps its header row and the rows with problems."""
     import xlsxwriter
     from xlsxwriter.utility import xl_cell_to_rowcol
 
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                               "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target,
+                                   {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                    "strings_to_numbers": False})
     header = workbook.add_format({"bold": True, "bg_color": f"#{style.HEADER}", "valign": "top"})
     text = workbook.add_format({"text_wrap": True, "valign": "top"})
     link = workbook.add_format({"font_color": f"#{style.LINK}", "underline": 1, "valign": "top"})

@@ -1,18 +1,26 @@
 """Output files: their names, and writing them atomically without ever overwriting one.
 
-A file is written to a temporary name in the output folder, then hard-linked to
-its final name, which fails instead of replacing a file that exists; the next
-version (`_v2`, `_v3`, ...) is taken then.
+Every file is built in memory first. It is then written to an unnamed temporary file
+in the output folder (`O_TMPFILE`), which no one can see or follow a link into, and
+linked to its final name, which fails instead of replacing anything there, a symbolic
+link included; the next version (`_v2`, `_v3`, ...) is taken then. A killed run, a full
+disk or a failed write leaves nothing behind. Where the file system has no `O_TMPFILE`,
+a named temporary file of the tool's own pattern is used and removed, and stale ones
+of that pattern are swept. Files written together (a report and its worklist) share one
+version and stand or fall together.
 """
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 REPORT_KIND = "lagesrapport"
 WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
@@ -32,40 +40,101 @@ def versioned(folder: Path, stem: str, suffix: str, version: int) -> Path:
 
 
 def next_version(folder: Path, stems: list[str], suffixes: list[str]) -> int:
-    """The first version for which none of the files exist (files written together share one version)."""
+    """The first version for which none of the files exist (files written together share one version).
+    A name held by anything, a dangling symbolic link too, is taken."""
     version = 1
-    while any(versioned(folder, stem, suffix, version).exists() for stem, suffix in zip(stems, suffixes)):
+    while any(os.path.lexists(versioned(folder, stem, suffix, version)) for stem, suffix in zip(stems, suffixes)):
         version += 1
     return version
 
 
-def write_new(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write via a temporary file in the same folder, then link it into place; never overwrite."""
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    temporary_path = Path(temporary)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary_path, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+TEMPORARY_PREFIX = ".tmp-esf-"
+STALE_SECONDS = 3600
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_new(path: Path, content: bytes) -> Path:
+    """A new file at `path` holding `content`, whole or not at all; FileExistsError if the name is taken."""
     try:
-        write(temporary_path)
-        os.link(temporary_path, path)  # raises FileExistsError instead of replacing
+        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)
+    except (AttributeError, OSError) as exc:  # no O_TMPFILE on this system or file system
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        return _write_named(path, content)
+    try:
+        _write_all(fd, content)
+        os.fsync(fd)
+        # the unnamed file gets its name (linkat with AT_SYMLINK_FOLLOW on /proc/self/fd/N); never replaces one
+        fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.link(str(fd), path, src_dir_fd=fds, follow_symlinks=True)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            return _write_named(path, content)  # a system that cannot name an unnamed file
+        finally:
+            os.close(fds)
     finally:
-        temporary_path.unlink(missing_ok=True)
+        os.close(fd)
     return path
 
 
+def _write_named(path: Path, content: bytes) -> Path:
+    fd, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=path.suffix, dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+        _write_all(fd, content)
+        os.fsync(fd)
+        os.link(temporary, path)
+    finally:
+        os.close(fd)
+        os.unlink(temporary)
+    return path
+
+
+def sweep_stale_temporaries(folder: Path) -> None:
+    """Remove named temporaries of this tool left by a run that was killed (older than an hour)."""
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in folder.glob(f"{TEMPORARY_PREFIX}*"):
+        try:
+            if not leftover.is_symlink() and leftover.is_file() and leftover.lstat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
 def write_set(folder: Path, stems: list[str], suffixes: str | list[str],
-              writers: list[Callable[[Path], None]]) -> list[Path]:
-    """Write files that belong together under one shared free version; retry on a race."""
+              writers: list[Callable[[BinaryIO], None]]) -> list[Path]:
+    """Write files that belong together under one shared free version; retry on a race. Each writer
+    writes its file into a binary stream in memory; nothing reaches the folder until all are built."""
     if isinstance(suffixes, str):
         suffixes = [suffixes] * len(stems)
+    contents = []
+    for write in writers:
+        buffer = io.BytesIO()
+        write(buffer)
+        contents.append(buffer.getvalue())
+    sweep_stale_temporaries(folder)
     while True:
         version = next_version(folder, stems, suffixes)
         paths = [versioned(folder, stem, suffix, version) for stem, suffix in zip(stems, suffixes)]
+        written: list[Path] = []
         try:
-            for path, write in zip(paths, writers):
-                write_new(path, write)
+            for path, content in zip(paths, contents):
+                written.append(write_new(path, content))
             return paths
-        except FileExistsError:
-            continue
+        except BaseException as exc:
+            for path in written:  # a set is written whole or not at all
+                path.unlink(missing_ok=True)
+            if isinstance(exc, FileExistsError):
+                continue
+            raise

@@ -9,6 +9,7 @@ lists and descriptions all come from the declarations that validation uses.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -38,7 +39,7 @@ INSTRUCTIONS = (
 )
 
 
-def write_template(path: Path) -> None:
+def write_template(target: Path | BinaryIO) -> None:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     info = wb.create_sheet("Instruktioner")
@@ -74,7 +75,7 @@ def write_template(path: Path) -> None:
                                 promptTitle=item.label, prompt=f"Till exempel {item.example}.")
         single.add(f"B{r}")
         projekt.add_data_validation(single)
-    wb.save(path)
+    wb.save(target)
 
 
 def column_width(column: Column) -> float:

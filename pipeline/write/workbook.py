@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import xlsxwriter
@@ -37,9 +37,10 @@ class RunInfo:
     notes: list[str]  # warnings and notices, by place and message (no values: they may identify)
 
 
-def write_workbook(report: Report, run: RunInfo, path: Path, changes=None) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None) -> None:
+    """The ESF workbook, written into `target` (a binary stream; `pipeline.write.files` puts it in place)."""
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False})
     project = report.register.project
     wb.set_properties({"title": f"ESF lägesrapport {report.period.label}", "subject": project.name,
                        "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})

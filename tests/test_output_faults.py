@@ -1,0 +1,120 @@
+"""Faults a shared output folder really has: planted links, a name taken by a dangling link, runs at
+once, a full disk, a write that fails half-way. Never a write outside --out, never a half set of files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE, TODAY, person, write_register
+from pipeline import run
+from pipeline.cli import main
+from pipeline.write import files
+
+TODAY_DATE = dt.date.fromisoformat(TODAY)
+REPORT = "Navigator_lagesrapport_090501-090630.xlsx"
+
+
+def test_links_planted_in_the_output_folder_are_never_written_through(tmp_path: Path, monkeypatch):
+    outside = tmp_path / "utanfor.txt"
+    outside.write_text("orört")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in (".skrivtest", "internt_fel.log", ".tmp-esf-x.xlsx"):
+        (out / name).symlink_to(outside)
+    assert run.report(SAMPLE, out=out, today=TODAY_DATE).status == run.WRITTEN
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("ett fel")
+
+    import pipeline.count.report
+    monkeypatch.setattr(pipeline.count.report, "build_report", broken)
+    assert run.report(SAMPLE, out=out, today=TODAY_DATE).status == run.INTERNAL
+    assert outside.read_text() == "orört"
+    assert all((out / name).is_symlink() for name in (".skrivtest", "internt_fel.log", ".tmp-esf-x.xlsx"))
+
+
+def test_a_name_taken_by_a_dangling_link_is_skipped(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / REPORT.replace(".xlsx", "_v2.xlsx")).symlink_to(tmp_path / "finns_inte")
+    first = run.report(SAMPLE, out=out, today=TODAY_DATE)
+    second = run.report(SAMPLE, out=out, today=TODAY_DATE)
+    assert first.written[0].name == REPORT
+    assert second.written[0].name == REPORT.replace(".xlsx", "_v3.xlsx")  # v2 is a link's: taken
+    assert not (tmp_path / "finns_inte").exists()
+
+
+def test_eight_runs_at_once_into_one_folder_each_get_their_own_version(tmp_path: Path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today", TODAY]
+    runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(8)]
+    outputs = [p.communicate(timeout=300)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0] * 8, outputs
+    reports = sorted(p.name for p in out.glob("*_lagesrapport_*.xlsx"))
+    assert len(reports) == 8 and len(sorted(out.glob("*_INTERNT_uppfoljning_*.xlsx"))) == 8
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_full_disk_is_a_clear_message_and_leaves_nothing(tmp_path: Path, monkeypatch, capsys):
+    def full(fd, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "_write_all", full)
+    out = tmp_path / "out"
+    assert main(["report", str(SAMPLE), "--out", str(out), "--today", TODAY]) == 2
+    printed = capsys.readouterr().out
+    assert f"Utdatamappen {out} är full" in printed and "Traceback" not in printed
+    assert list(out.iterdir()) == []
+    invalid = write_register(tmp_path / "fel.xlsx", [person(kon="X")])
+    assert main(["report", str(invalid), "--out", str(out), "--today", TODAY]) == 2
+    printed = capsys.readouterr().out
+    assert "Fel: Deltagare!B2 (värde: 'X')" in printed and "är full" in printed  # the problems are still told
+    assert list(out.iterdir()) == []
+
+
+def test_a_set_whose_second_file_fails_leaves_neither(tmp_path: Path, monkeypatch):
+    written = []
+    real = files.write_new
+
+    def second_fails(path, content):
+        if written:
+            raise OSError(errno.EIO, "Input/output error")
+        written.append(path)
+        return real(path, content)
+
+    monkeypatch.setattr(files, "write_new", second_fails)
+    outcome = run.report(SAMPLE, out=tmp_path / "out", today=TODAY_DATE)
+    assert outcome.status == run.INTERNAL
+    assert written and not written[0].exists()  # the report is not left looking complete without its worklist
+    assert [p.name for p in (tmp_path / "out").iterdir() if "lagesrapport" in p.name] == []
+
+
+def test_no_temporary_file_is_left_anywhere(tmp_path: Path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today",
+                           TODAY], cwd=ROOT, capture_output=True, text=True, env=os.environ | {"TMPDIR": str(scratch)})
+    assert done.returncode == 0, done.stdout
+    assert list(scratch.iterdir()) == []  # xlsxwriter works in memory
+    assert sorted(p.name for p in out.iterdir()) == sorted([REPORT, REPORT.replace(
+        "lagesrapport", "INTERNT_uppfoljning_90_dagar")])
+
+
+def test_stale_named_temporaries_of_a_killed_run_are_swept(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".tmp-esf-abc.xlsx"
+    stale.write_bytes(b"halv")
+    old = stale.stat().st_mtime - files.STALE_SECONDS - 10
+    os.utime(stale, (old, old))
+    fresh = out / ".tmp-esf-def.xlsx"  # perhaps another run's, still writing
+    fresh.write_bytes(b"in progress")
+    run.report(SAMPLE, out=out, today=TODAY_DATE)
+    assert not stale.exists() and fresh.exists()
