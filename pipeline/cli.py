@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline import run
 from pipeline.read import loading
-from pipeline.problems import UsageError
+from pipeline.problems import UsageError, visible_controls
 from pipeline.run import USAGE_ERROR, WRITTEN
 
 
@@ -71,7 +71,7 @@ def serve(host: str, port: int) -> int:
 
 def print_lines(outcome: run.Outcome) -> None:
     for line in outcome.lines:
-        print(line)
+        print(visible_controls(line))  # a register's text never moves the cursor or colours the terminal
 
 
 def run_batch(args, today: date) -> int:

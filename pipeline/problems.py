@@ -10,6 +10,13 @@ import re
 from dataclasses import dataclass
 
 ERROR, WARNING, NOTICE = "Fel", "Varning", "Notis"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible_controls(text: str) -> str:
+    """Text from the register as a terminal or a cell may show it: control characters (an escape sequence,
+    a stray \\x01) written out as `\\x01`, never passed on to do what they do."""
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 _SHEET_ORDER = {"Projekt": 0, "Perioder": 1, "Deltagare": 2, "Arbetsgivarkontakter": 3}  # as a coach fills them
 
@@ -34,7 +41,7 @@ class Problem:
     def text(self) -> str:
         value = f" (värde: {self.value!r})" if self.value != "" else ""
         place = f"{self.place}{value}: " if self.place else ""
-        return f"{self.severity}: {place}{self.message}"
+        return visible_controls(f"{self.severity}: {place}{self.message}")
 
     def sort_key(self) -> tuple:
         col = re.sub(r"[\d:]", "", self.cell)

@@ -11,6 +11,7 @@ texts and the README's column table are all derived from these declarations.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,13 +22,13 @@ SPACES = r"\s+"
 
 
 def normalise_label(text: str) -> str:
-    """Fold a header or code as a coach may write it: case, surrounding and repeated spaces."""
-    return re.sub(SPACES, " ", str(text)).strip().casefold()
+    """Fold a header or code as a coach may write it: Unicode form (NFC), case, surrounding and repeated spaces."""
+    return re.sub(SPACES, " ", unicodedata.normalize("NFC", str(text))).strip().casefold()
 
 
 def normalise_labels(texts):
     """`normalise_label` of every text of a pandas string Series, in a few vectorised calls."""
-    return texts.str.replace(SPACES, " ", regex=True).str.strip().str.casefold()
+    return texts.str.normalize("NFC").str.replace(SPACES, " ", regex=True).str.strip().str.casefold()
 
 
 @dataclass(frozen=True)

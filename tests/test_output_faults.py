@@ -118,3 +118,16 @@ def test_stale_named_temporaries_of_a_killed_run_are_swept(tmp_path: Path):
     fresh.write_bytes(b"in progress")
     run.report(SAMPLE, out=out, today=TODAY_DATE)
     assert not stale.exists() and fresh.exists()
+
+
+def test_long_register_and_project_names_give_short_enough_file_names(tmp_path: Path):
+    from conftest import project_rows
+
+    long_project = "Ett projekt med ett mycket långt namn " * 8
+    register = write_register(tmp_path / ("r" * 240 + ".xlsx"), [person()], projekt=project_rows(Projektnamn=long_project))
+    written = run.report(register, out=tmp_path / "out", today=TODAY_DATE)
+    assert written.status == run.WRITTEN, written.lines
+    invalid = write_register(tmp_path / ("f" * 240 + ".xlsx"), [person(kon="X")])
+    refused = run.report(invalid, out=tmp_path / "out", today=TODAY_DATE)
+    assert refused.status == run.INVALID and all(p.exists() for p in refused.written)
+    assert all(len(p.name) <= 120 for p in written.written + refused.written)

@@ -93,3 +93,21 @@ def test_an_id_typed_as_a_number_is_that_id(tmp_path: Path):
 ])
 def test_projekt_values_are_typed_by_their_kind(kind, text, value):
     assert parse.parse_project_value(kind, text) == value
+
+
+def test_decomposed_unicode_is_the_same_text(tmp_path: Path):
+    """Headers, codes and names pasted in decomposed form (NFD) look the same and are read as the same."""
+    import unicodedata
+
+    nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
+    headers = [nfd(h) for h in DELTAGARE_HEADERS]
+    contacts = [["2009-01-05", "Skånska Bygg AB", "Företag"], ["2009-02-05", nfd("Skånska Bygg AB"), nfd("Företag")]]
+    path = write_register(tmp_path / "r.xlsx", [person(fodd=nfd("Utrikes"), ers=nfd("Försörjningsstöd"))],
+                          headers=headers, kontakter=contacts)
+    assert nfd("Kön") != "Kön"
+    read = read_register(path)
+    raw = read.sheets["Deltagare"]
+    assert raw.headers.missing == [] and raw.headers.unknown == []
+    organisations = read.sheets["Arbetsgivarkontakter"].frame["organisation"]
+    assert organisations.nunique() == 1
+    assert list(parse.parse_codes(raw, DELTAGARE.column("benefit"))) == ["Försörjningsstöd"]

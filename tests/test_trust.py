@@ -202,3 +202,23 @@ def test_a_run_stopped_before_reading_leaves_no_stale_load_behind(tmp_path: Path
     write_register(path, [*ROWS, person("P4", kon="X")])
     code, out = report(path, tmp_path / "out", capsys)
     assert code == 1 and "Fel: Deltagare!B5 (värde: 'X')" in out
+
+
+def test_control_characters_in_the_register_reach_neither_the_terminal_nor_broken_xml(tmp_path: Path, capsys):
+    # a cell holding \x01 or an escape sequence is stored as _x0001_ in the file, and read as the character
+    rows = [person("P_x0001_", inskriven="2009-01-10", utskriven="2009-02-10", orsak=1, coach="Coach _x001B_[31mRöd"),
+            person("P2", inskriven="2009-01-12")]
+    path = write_register(tmp_path / "r.xlsx", rows)
+    code, printed = report(path, tmp_path / "out", capsys)
+    assert code == 0 and "\x1b" not in printed and "\x01" not in printed
+    worklist = tmp_path / "out" / "Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx"
+    listed = [c.value for row in openpyxl.load_workbook(worklist).active.iter_rows(min_row=4) for c in row]
+    assert "P_x0001_" in listed and "Coach _x001B_[31mRöd" in listed  # valid XML, the text escaped as Excel does
+    import fastexcel
+    cells = fastexcel.read_excel(worklist).load_sheet(0, header_row=2, dtypes="string").to_pandas()
+    assert "P\x01" in set(cells["Deltagar-ID"])  # and read back as written in the register
+    bad = write_register(tmp_path / "bad.xlsx", [person("P3", kon="X_x001B_")])
+    code, printed = report(bad, tmp_path / "out", capsys)
+    assert code == 1 and "\x1b" not in printed and "X\\x1b" in printed
+    marked = openpyxl.load_workbook(tmp_path / "out" / "bad_INTERNT_fel.xlsx")
+    assert marked["Fel"]["D2"].value == "X\\x1b"

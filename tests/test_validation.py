@@ -296,3 +296,15 @@ def test_an_open_enrolment_that_overlaps_is_told_in_whole_swedish(tmp_path: Path
     assert at(outcome, "Deltagare!F3").message == (
         "Deltagar-ID P1 är redan inskriven på rad 2 (inskriven 2009-01-10, ännu inte utskriven). En återinskrivning "
         "måste börja efter föregående utskrivning.")
+
+
+def test_an_empty_contacts_sheet_is_a_sheet_without_contacts(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person()])
+    wb = openpyxl.load_workbook(path)
+    del wb["Arbetsgivarkontakter"]
+    wb.create_sheet("Arbetsgivarkontakter")  # no header, no rows
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert at(outcome, "Arbetsgivarkontakter", NOTICE).message.startswith("Bladet Arbetsgivarkontakter är tomt")
+    assert outcome.report.value("Resultat", "Arbetsgivarkontakter", "Utfall") == 0

@@ -88,6 +88,10 @@ def structure_problems(read: ReadRegister) -> list[Problem]:
                         f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in read.missing]
     for raw in read.sheets.values():
         name, headers, row = raw.sheet.name, raw.headers, raw.header_row
+        if raw.empty and raw.sheet.may_be_empty:  # a sheet that may have no rows may have no header either
+            problems.append(Problem(NOTICE, name, "", "", f"Bladet {name} är tomt; det räknas som ett blad utan "
+                                    "rader."))
+            continue
         if raw.empty:
             problems.append(Problem(ERROR, name, "", "", "Bladet är tomt: rubrikraden saknas."))
             continue

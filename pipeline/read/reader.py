@@ -140,15 +140,17 @@ def cells_around_panics(reader, name: str, loaded) -> tuple[pa.RecordBatch, list
 
 
 def text_column(values: pa.Array) -> pd.Categorical:
-    """One column's cells as a Categorical of their text, stripped; empty and blank cells are missing."""
+    """One column's cells as a Categorical of their text, stripped and in Unicode NFC; empty and blank cells
+    are missing."""
     if not pa.types.is_string(values.type):  # a column with no value at all has the null type
         values = values.cast(pa.string())
     encoded = values.dictionary_encode()
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
+    # one text, one form: "Kön" typed, or pasted decomposed ("Ko" + a combining diaeresis), is the same text
+    dictionary = pc.utf8_normalize(pc.utf8_trim_whitespace(encoded.dictionary), "NFC")
     if len(dictionary) and (pc.any(pc.equal(dictionary, "")).as_py()
                             or not pc.all(pc.equal(dictionary, encoded.dictionary)).as_py()):
-        # stripping made some values equal (" K" and "K") or empty: merge them
+        # stripping or normalising made some values equal (" K" and "K") or empty: merge them
         again = dictionary.dictionary_encode()
         keep = pc.invert(pc.equal(again.dictionary, "")).to_numpy(zero_copy_only=False)
         position = np.where(keep, np.cumsum(keep) - 1, -1)[again.indices.to_numpy()]

@@ -19,7 +19,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 
-from pipeline.problems import ERROR, Problem
+from pipeline.problems import ERROR, Problem, visible_controls
 from pipeline.write import style
 from pipeline.write.style import LISTING_HEADERS, LISTING_LINK, LISTING_SHEET, LISTING_WIDTHS
 
@@ -54,7 +54,7 @@ def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
             continue
         key = (problem.sheet.casefold(), problem.cell)
         error, text = marks.get(key, (False, ""))
-        line = f"{problem.severity}: {problem.message}"
+        line = visible_controls(f"{problem.severity}: {problem.message}")
         marks[key] = (error or problem.severity == ERROR, f"{text}\n{line}" if text else line)
     return marks
 
@@ -67,7 +67,8 @@ def _listing(problems: list[Problem], sheet_names: dict[str, str]) -> list[tuple
     for problem in problems:
         sheet = sheet_names.get(problem.sheet.casefold())
         target = f"'{sheet}'!{problem.cell}" if sheet and _is_cell(problem) else None
-        rows.append(((problem.severity, problem.sheet, problem.cell, problem.value, problem.message), target))
+        values = (problem.severity, problem.sheet, problem.cell, problem.value, problem.message)
+        rows.append((tuple(visible_controls(str(v)) for v in values), target))
     return rows
 
 

@@ -27,11 +27,15 @@ WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
 ERRORS_KIND = "INTERNT_fel"
 
 
+NAME_PART_MAX = 60  # a file name holds two parts, a kind, a period and a version, within 255 bytes
+
+
 def safe_name(text: str) -> str:
-    """A file-name part from a project name: ASCII letters, digits, - and _."""
+    """A file-name part from a project or register name: ASCII letters, digits, - and _, at most
+    NAME_PART_MAX characters."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_text).strip("_")
-    return cleaned or "projekt"
+    return cleaned[:NAME_PART_MAX].rstrip("_") or "projekt"
 
 
 def versioned(folder: Path, stem: str, suffix: str, version: int) -> Path:

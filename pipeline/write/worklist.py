@@ -67,12 +67,17 @@ _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 
 XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # "&" first, so no entity is escaped twice
+# characters XML 1.0 does not allow, written as the spreadsheet format escapes them (_x0001_)
+XML_CONTROLS = [chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32))]
+XML_CONTROL_PATTERN = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
     escaped = text
     for character, entity in XML_ESCAPES:
         escaped = escaped.replace(character, entity)
+    for character in XML_CONTROLS:
+        escaped = escaped.replace(character, f"_x{ord(character):04X}_")
     return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
 
 
@@ -88,6 +93,9 @@ def _cells(letter: str, name: str, values: pd.Series, numbers: pa.Array) -> pa.A
     text = pa.array(values.astype("string"), pa.string())
     for character, entity in XML_ESCAPES:
         text = pc.replace_substring(text, character, entity)
+    if pc.any(pc.match_substring_regex(text, XML_CONTROL_PATTERN)).as_py():  # rare: look before rewriting
+        for character in XML_CONTROLS:
+            text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
     cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>", "")
     return pc.fill_null(cells, "")
 
