@@ -111,3 +111,54 @@ def test_decomposed_unicode_is_the_same_text(tmp_path: Path):
     organisations = read.sheets["Arbetsgivarkontakter"].frame["organisation"]
     assert organisations.nunique() == 1
     assert list(parse.parse_codes(raw, DELTAGARE.column("benefit"))) == ["Försörjningsstöd"]
+
+
+def _rewritten(path: Path, change) -> Path:
+    """A copy of a workbook whose sheet XML is rewritten by `change` (bytes -> bytes)."""
+    import zipfile
+
+    target = path.with_name(f"omskriven_{path.name}")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            copy.writestr(item, change(data) if item.filename.startswith("xl/worksheets/sheet") else data)
+    return target
+
+
+def test_error_cells_are_found_in_namespaced_xml_with_attributes_in_any_order(tmp_path: Path):
+    """As .NET writers save: `<x:c t="e" r="D2">`. The error cell and the uncalculated formula are named,
+    and the header row is still row 3."""
+    import re as regex
+
+    from pipeline.read.xlsx_scan import first_value_rows, hidden_cells
+
+    path = write_register(tmp_path / "r.xlsx", [person(), person("P2")], origin=(3, 1))
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["D4"] = "#N/A"
+    wb["Deltagare"]["E5"] = '=IF(1,"Försörjningsstöd")'
+    wb.save(path)
+
+    def dotnet(xml: bytes) -> bytes:
+        xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                          b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+        xml = regex.sub(rb"<(/?)(\w+)([ >/])", rb"<\1x:\2\3", xml)
+        return regex.sub(rb'<x:c r="([A-Z]+\d+)"([^>]*?)(/?)>', rb'<x:c\2 r="\1"\3>', xml)
+
+    rewritten = _rewritten(path, dotnet)
+    assert b"<x:c t=" in __import__("zipfile").ZipFile(rewritten).read("xl/worksheets/sheet1.xml")
+    found = {(c.cell, c.kind) for c in hidden_cells(rewritten)["Deltagare"]}
+    assert found == {("D4", "error"), ("E5", "formula")}
+    assert first_value_rows(rewritten)["Deltagare"] == 3
+
+
+def test_a_text_formula_whose_result_is_empty_is_an_empty_cell(tmp_path: Path):
+    """LibreOffice saves `=IF(G30="";"";1)` with an empty result as `t="str"` and `<v></v>`."""
+    from pipeline.read.xlsx_scan import hidden_cells
+
+    path = write_register(tmp_path / "r.xlsx", [person()])
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["I2"] = '=IF(1,"","Arbete")'
+    wb.save(path)
+    empty_text = _rewritten(path, lambda xml: xml.replace(b'<c r="I2"><f>', b'<c r="I2" t="str"><f>'))
+    assert hidden_cells(empty_text).get("Deltagare", []) == []
+    assert [c.cell for c in hidden_cells(path)["Deltagare"]] == ["I2"]  # no stored result at all: named

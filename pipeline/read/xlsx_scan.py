@@ -2,15 +2,18 @@
 
 fastexcel reads an Excel error (`#N/A`) or a formula that was never calculated as an
 empty cell; that would silently drop a value. This module scans the sheet XML for
-such cells, so that each becomes a problem naming its cell. It also checks the
-uncompressed size of the package before anything is decompressed (a zip bomb is
-refused, not read).
+such cells, so that each becomes a problem naming its cell. The XML is parsed as XML,
+in a stream: any namespace prefix (`<x:c>`, as .NET writers emit) and any attribute order.
+A text formula whose stored result is the empty string (`t="str"` and `<v></v>`, as
+LibreOffice saves `=IF(G30="";"";1)`) has a value: it is an empty cell. It also checks the uncompressed
+size of the package before anything is decompressed (a zip bomb is refused, not read).
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,8 +21,6 @@ from pathlib import Path, PurePosixPath
 MAX_UNCOMPRESSED_BYTES = 2_000_000_000
 MAX_COMPRESSION_RATIO = 200
 
-_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-_VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _SHEET = re.compile(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"')
 _REL = re.compile(rb'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 
@@ -47,7 +48,9 @@ def check_package_size(path: Path) -> None:
         raise PackageRefused(f"{total / 1e9:.1f} GB uppackat från {packed / 1e6:.1f} MB")
 
 
-_FIRST_VALUE = re.compile(rb'<c r="[A-Z]+(\d+)"[^>]*?>(?:<f[^>]*?(?:/>|>.*?</f>))?<(?:v|is)>', re.S)
+# a cell with a value: any prefix, its reference wherever it stands among the attributes, then perhaps a formula
+_FIRST_VALUE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]+(\d+)"[^>]*?(?<!/)>'
+                          rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>))?<(?:\w+:)?(?:v|is)>', re.S)
 
 
 def first_value_rows(path: Path) -> dict[str, int]:
@@ -76,7 +79,7 @@ def first_value_rows(path: Path) -> dict[str, int]:
     return rows
 
 
-_FORMULA_OR_ERROR = (b"<f>", b"<f ", b't="e"')
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'")  # with or without a namespace prefix
 
 
 def _has_formula_or_error(package: zipfile.ZipFile, target: str) -> bool:
@@ -103,25 +106,59 @@ def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
         names = set(package.namelist())
         if "xl/workbook.xml" not in names:
             return {}
-        targets = _sheet_targets(package)
-        for sheet, target in targets.items():
-            if target not in names:
-                continue
-            if not _has_formula_or_error(package, target):
-                continue
-            xml = package.read(target)
-            cells = []
-            for match in _CELL.finditer(xml):
-                attributes, body = match.group(2), match.group(3) or b""
-                value = _VALUE.search(body)
-                if b't="e"' in attributes:
-                    cells.append(HiddenCell(match.group(1).decode(), "error",
-                                            value.group(1).decode() if value else "#FEL"))
-                elif b"<f" in body and (value is None or value.group(1) == b""):
-                    cells.append(HiddenCell(match.group(1).decode(), "formula", ""))
-            if cells:
-                found[sheet] = cells
+        for sheet, target in _sheet_targets(package).items():
+            if target in names and _has_formula_or_error(package, target):
+                with package.open(target) as stream:
+                    cells = _scan(stream)
+                if cells:
+                    found[sheet] = cells
     return found
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _scan(stream) -> list[HiddenCell]:
+    """The error cells and formulas without a stored value of one sheet's XML, parsed in a stream."""
+    cells: list[HiddenCell] = []
+    row, column = 0, 0
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                row, column = int(element.get("r") or row + 1), 0
+            continue
+        if tag == "c":
+            reference = element.get("r")
+            column = _column_index(reference) if reference else column + 1
+            reference = reference or f"{_letters(column)}{row}"
+            children = {_local(child.tag): child for child in element}
+            value = children.get("v")
+            if element.get("t") == "e":
+                cells.append(HiddenCell(reference, "error", (value.text or "#FEL") if value is not None else "#FEL"))
+            elif "f" in children and (value is None or (not value.text and element.get("t") != "str")):
+                # no result stored; an empty result of a text formula (t="str") is a stored empty string
+                cells.append(HiddenCell(reference, "formula", ""))
+            element.clear()
+        elif tag == "row":
+            element.clear()
+    return cells
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for letter in reference.rstrip("0123456789"):
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
