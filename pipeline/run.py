@@ -22,6 +22,7 @@ import re
 import tempfile
 import time
 import traceback
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -310,15 +311,32 @@ def _internal(register: Path, out: Path) -> Outcome:
 
 # --- a folder of registers ------------------------------------------------------------------
 
+def written_by_this_tool(path: Path) -> bool:
+    """A report, worklist, error list or template this tool wrote (by its name, or by the author in its
+    document properties), which is never a register, even when --out points into input/."""
+    from pipeline.write.files import ERRORS_KIND, REPORT_KIND, TOOL_AUTHOR, WORKLIST_KIND
+
+    if any(f"_{kind}" in path.stem for kind in (REPORT_KIND, WORKLIST_KIND, ERRORS_KIND)) \
+            or path.stem.startswith("registermall"):
+        return True
+    try:
+        with zipfile.ZipFile(path) as package:
+            return TOOL_AUTHOR.encode() in package.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
 def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Registers in a folder, and the files skipped (lock files, hidden files, other types)."""
+    """Registers in a folder, and the files skipped (lock files, hidden files, other types, and files this
+    tool wrote itself)."""
     if not folder.is_dir():
         return [], []
     found, skipped = [], []
     for path in sorted(folder.iterdir()):
         if path.is_dir():
             continue
-        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES:
+        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES \
+                or written_by_this_tool(path):
             skipped.append(path)
         else:
             found.append(path)

@@ -337,3 +337,19 @@ def test_a_period_spanning_december_and_january_passes_its_own_checks(tmp_path: 
     assert code == 0, capsys.readouterr().out
     checks = pd.read_excel(next((tmp_path / "o").glob("*lagesrapport*.xlsx")), sheet_name="Kontroller")
     assert set(checks["Resultat"]) == {"OK"}
+
+
+def test_an_output_folder_inside_input_is_not_read_as_registers(tmp_path: Path, sample_copy: Path, capsys):
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    (inbox / "navigator.xlsx").write_bytes(sample_copy.read_bytes())
+    args = ["batch", "--input", str(inbox), "--out", str(inbox), "--today", TODAY]
+    assert main(args) == 0
+    capsys.readouterr()
+    renamed = inbox / "kopia.xlsx"  # a report renamed by hand is still known by its properties
+    (inbox / "Navigator_lagesrapport_090501-090630.xlsx").rename(renamed)
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "Hoppar över kopia.xlsx (en fil som verktyget självt har skrivit)." in printed
+    assert "Hoppar över Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx (en fil som verktyget" in printed
+    assert printed.count("== ") == 1  # only the register was reported

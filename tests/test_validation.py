@@ -308,3 +308,27 @@ def test_an_empty_contacts_sheet_is_a_sheet_without_contacts(tmp_path: Path):
     assert outcome.status == library.WRITTEN, outcome.lines
     assert at(outcome, "Arbetsgivarkontakter", NOTICE).message.startswith("Bladet Arbetsgivarkontakter är tomt")
     assert outcome.report.value("Resultat", "Arbetsgivarkontakter", "Utfall") == 0
+
+
+def test_ids_that_look_alike_are_named_with_both_cells(tmp_path: Path):
+    rows = [person("N-044", inskriven="2008-06-01", utskriven="2008-07-01", orsak=3), person("n-044"),
+            person("044", kon="M", inskriven="2008-06-02"), person(44, kon="M", inskriven="2009-03-03"),
+            person(" 0 4 4 ", kon="M", inskriven="2009-05-05"), person("P9", inskriven="2009-02-01")]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare!A3").message.startswith("Deltagar-ID n-044 ser ut som N-044 (A2) men är skrivet")
+    assert at(outcome, "Deltagare!A5").message.startswith("Deltagar-ID 44 ser ut som 044 (A4)")
+    assert at(outcome, "Deltagare!A6").value == "0 4 4"
+    assert "Deltagare!A7" not in {p.place for p in outcome.problems}
+
+
+def test_two_sheets_whose_names_differ_only_by_case_or_spaces_are_an_error(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person()])
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb["Deltagare"])
+    copy.title = "deltagare "
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare").message.startswith(
+        "Registret har flera blad som heter Deltagare: 'Deltagare' och 'deltagare '.")

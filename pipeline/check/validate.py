@@ -56,7 +56,7 @@ def validate_register(read: ReadRegister, today: date | None = None) -> Register
     today_ts = pd.Timestamp(today or date.today())
     sheets = read.sheets
     problems = structure_problems(read) + [p for raw in sheets.values() for p in raw.problems]
-    if any(p.severity == ERROR for p in problems if p.row <= _header_row(sheets, p.sheet)):
+    if read.twice or any(p.severity == ERROR for p in problems if p.row <= _header_row(sheets, p.sheet)):
         # without its sheets and columns the register cannot be typed; the cells are judged once they are there
         raise RegisterInvalid(problems, sheets=sheets)
     project = project_rules(sheets[PROJEKT.name], parse_project(sheets[PROJEKT.name], problems), problems)
@@ -86,6 +86,10 @@ def structure_problems(read: ReadRegister) -> list[Problem]:
     """Missing sheets, empty sheets, and what each header row lacks, repeats or does not know."""
     problems = [Problem(ERROR, sheet.name, "", "", f"Bladet {sheet.name} saknas i registret. Lägg till det "
                         f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in read.missing]
+    problems += [Problem(ERROR, name, "", "", f"Registret har flera blad som heter {name}: "
+                         f"{' och '.join(repr(n) for n in names)}. Namnen skiljer sig bara i versaler eller "
+                         "mellanslag, så det går inte att veta vilket som gäller. Ta bort eller byt namn på de andra.")
+                 for name, names in read.twice.items()]
     for raw in read.sheets.values():
         name, headers, row = raw.sheet.name, raw.headers, raw.header_row
         if raw.empty and raw.sheet.may_be_empty:  # a sheet that may have no rows may have no header either
@@ -283,6 +287,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
+    out += look_alike_ids(raw, f)
     # warnings
     for key in ("enrolled", "exited", "birth_date"):
         flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
@@ -332,6 +337,32 @@ def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
             out.append(Problem(ERROR, name, raw.cell(key, row), shown,
                                f"Deltagar-ID {f.at[row, 'person_id']} har {header} {first_shown} på rad "
                                f"{first}. Samma person ska ha samma {header} i alla inskrivningar."))
+    return out
+
+
+def look_alike_ids(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
+    """IDs that differ only by case, spaces or leading zeros (`N-044` and `n-44`, `044` and `44`) look like
+    one person in Excel but count as two: each is named with the cell of the first, for the coach to decide.
+    Worked out on the distinct IDs only."""
+    ids = f["person_id"] if isinstance(f["person_id"].dtype, pd.CategoricalDtype) else f["person_id"].astype("category")
+    distinct = pd.Series(ids.cat.categories, dtype="string")
+    folded = distinct.str.casefold().str.replace(r"\s+", "", regex=True).str.replace(r"(?<!\d)0+(?=\d)", "", regex=True)
+    clashing = folded.duplicated(keep=False).to_numpy()
+    if not clashing.any():
+        return []
+    codes = ids.cat.codes.to_numpy()
+    first_rows = pd.Series(f.index.to_numpy()).groupby(codes).min()  # each distinct ID's first row
+    out = []
+    for _, group in folded[clashing].groupby(folded[clashing]):
+        variants = sorted(group.index, key=lambda category: first_rows[category])
+        first = variants[0]
+        first_cell = raw.cell("person_id", int(first_rows[first]))
+        for other in variants[1:]:
+            out.append(Problem(ERROR, raw.sheet.name, raw.cell("person_id", int(first_rows[other])), distinct[other],
+                               f"Deltagar-ID {distinct[other]} ser ut som {distinct[first]} ({first_cell}) men är "
+                               "skrivet på ett annat sätt (versaler, mellanslag eller inledande nollor), så de räknas "
+                               "som två personer. Är det samma person? Skriv då ID:t likadant på alla rader; annars "
+                               "ge personerna tydligt olika ID."))
     return out
 
 

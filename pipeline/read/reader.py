@@ -65,27 +65,36 @@ class RawSheet:
 
 @dataclass
 class ReadRegister:
-    """The register's sheets as read, by declared name, and the declared sheets it lacks."""
+    """The register's sheets as read, by declared name, the declared sheets it lacks, and those it has
+    more than once (names that differ only by case or spaces: `Deltagare` and `Deltagare `)."""
 
     sheets: dict[str, RawSheet]
     missing: list[Sheet]
+    twice: dict[str, list[str]] = field(default_factory=dict)  # declared name -> the workbook's names
 
 
 def read_register(path: Path) -> ReadRegister:
     """Read the four sheets as text; judging what was found is validation's."""
     loaded = loading.load(path)
-    names = {normalise_label(name): name for name in loaded.sheet_names}
+    by_label: dict[str, list[str]] = {}
+    for name in loaded.sheet_names:
+        by_label.setdefault(normalise_label(name), []).append(name)
     sheets: dict[str, RawSheet] = {}
     missing: list[Sheet] = []
+    twice: dict[str, list[str]] = {}
     for sheet in SHEETS:
-        actual = names.get(normalise_label(sheet.name))
+        found = by_label.get(normalise_label(sheet.name), [])
+        if len(found) > 1:
+            twice[sheet.name] = found
+            continue
+        actual = found[0] if found else None
         if actual is None:
             missing.append(sheet)
             continue
         raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         sheets[sheet.name] = raw
-    return ReadRegister(sheets, missing)
+    return ReadRegister(sheets, missing, twice)
 
 
 def _load(reader, name: str, header_row: int | None, **options):

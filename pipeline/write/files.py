@@ -25,6 +25,7 @@ from typing import BinaryIO, Callable
 REPORT_KIND = "lagesrapport"
 WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
 ERRORS_KIND = "INTERNT_fel"
+TOOL_AUTHOR = "ESF-rapportverktyget"  # the author in the document properties of the ESF workbook
 
 
 NAME_PART_MAX = 60  # a file name holds two parts, a kind, a period and a version, within 255 bytes

@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.count.figures import Figures, pair_columns
 from pipeline.count.report import Report
+from pipeline.write.files import TOOL_AUTHOR
 from pipeline.write.style import A4, Formats, print_setup, wrapped_height
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
@@ -43,7 +44,7 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
                                       "strings_to_numbers": False})
     project = report.register.project
     wb.set_properties({"title": f"ESF lägesrapport {report.period.label}", "subject": project.name,
-                       "author": "ESF-rapportverktyget", "company": "", "comments": "Innehåller endast antal."})
+                       "author": TOOL_AUTHOR, "company": "", "comments": "Innehåller endast antal."})
     fmt = Formats(wb)
     figs = report.lookup
     names = form.SHEET_ORDER + ((form.CHANGES,) if changes is not None else ())
