@@ -16,7 +16,6 @@ while fastexcel parses.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import tempfile
@@ -107,26 +106,26 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         if earlier is None:
             raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
                              "Siffror saknas).")
-    # While fastexcel loads the register (started above, see pipeline.read.loading), this thread gets the
-    # rest ready: the modules that count and write, Pandera's set-up and the register's checksum.
+    # While fastexcel loads the register (started above, see pipeline.read.loading: it reads the file's
+    # bytes once, hashes and parses those), this thread gets the rest ready: the modules that count and
+    # write, and Pandera's set-up.
     with phase("förbereda"):
         import pipeline.count.report  # noqa: F401 - imported ahead, while the register loads
         import pipeline.write.workbook  # noqa: F401 - imported ahead, while the register loads
         import pipeline.write.worklist  # noqa: F401 - imported ahead, while the register loads
         warm_up()
-        digest = sha256(register)
     try:
         with phase("läsa"):
-            sheets = read_register(register)
+            read = read_register(register)
         with phase("validera"):
-            reg = validate_register(sheets, today)
+            reg = validate_register(read, today)
         period = choose_period(reg.periods, chosen, today)
     except RegisterUnreadable as exc:
         return _invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
         with phase("skriva fel"):
-            return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets)
-    return _write_report(register, digest, reg, period, out, earlier, phase)
+            return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets, content=read.content)
+    return _write_report(register, read.sha256, reg, period, out, earlier, phase)
 
 
 def parse_period(text: str):
@@ -168,16 +167,8 @@ def check_output_folder(folder: Path) -> None:
         raise UsageError(f"Det går inte att skriva i utdatamappen {folder}.") from None
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int, readable: bool = True,
-             sheets: dict | None = None) -> Outcome:
+             sheets: dict | None = None, content: bytes = b"") -> Outcome:
     """Every problem, written (as text, and as a marked copy of the register) to the output folder."""
     from pipeline.write.error_workbook import write_error_workbook
     from pipeline.write.files import ERRORS_KIND, safe_name, write_set
@@ -192,7 +183,7 @@ def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int,
     stem = f"{safe_name(register.stem)}_{ERRORS_KIND}"
     writers = {".txt": lambda f: f.write(text.encode("utf-8"))}
     if readable:
-        writers[".xlsx"] = lambda f: write_error_workbook(register, problems, f, rows_read, sheets or {})
+        writers[".xlsx"] = lambda f: write_error_workbook(register, problems, f, rows_read, sheets or {}, content)
     summary = f"ogiltigt, {len(errors)} fel" if readable else "oläsligt (ingen arbetsbok som kan läsas)"
     try:
         paths = write_set(out, [stem] * len(writers), list(writers), list(writers.values()))

@@ -222,3 +222,25 @@ def test_control_characters_in_the_register_reach_neither_the_terminal_nor_broke
     assert code == 1 and "\x1b" not in printed and "X\\x1b" in printed
     marked = openpyxl.load_workbook(tmp_path / "out" / "bad_INTERNT_fel.xlsx")
     assert marked["Fel"]["D2"].value == "X\\x1b"
+
+
+def test_the_checksum_is_of_the_bytes_counted_and_a_file_changing_while_read_is_refused(tmp_path: Path, monkeypatch,
+                                                                                        capsys):
+    import hashlib
+
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    code, _ = report(register, tmp_path / "out", capsys)
+    about = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "out" / REPORT)["Om rapporten"].iter_rows(
+        values_only=True)}
+    assert about["Registrets SHA-256"] == hashlib.sha256(register.read_bytes()).hexdigest()
+    real = Path.read_bytes
+
+    def saved_meanwhile(self):
+        content = real(self)
+        with self.open("ab") as handle:  # the coach saves again while the file is read
+            handle.write(b"\0" * 10)
+        return content
+
+    monkeypatch.setattr(Path, "read_bytes", saved_meanwhile)
+    code, printed = report(register, tmp_path / "out2", capsys)
+    assert code == 1 and "ändrades medan den lästes" in printed and "Traceback" not in printed

@@ -12,6 +12,8 @@ import. `pipeline.read.reader` turns what it loads into frames.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import threading
 import time
 import zipfile
@@ -47,29 +49,41 @@ class Loaded:
 
     reader: object  # fastexcel's ExcelReader, kept for the slow path of a sheet that panicked
     sheet_names: list[str]
+    content: bytes = b""  # the file's bytes, read once: what is parsed, hashed and copied for the error workbook
+    sha256: str = ""
     sheets: dict[str, LoadedSheet] = field(default_factory=dict)  # by the workbook's sheet name
     first_rows: dict[str, int] = field(default_factory=dict)  # sheet name -> first row with a value (.xlsx)
     hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
 
 
-def open_workbook(path: Path):
-    """fastexcel's reader of `path`, after the checks that keep a hostile file from being opened."""
+def read_once(path: Path) -> bytes:
+    """The file's bytes; a file that changes while it is read is refused, never counted half old, half new."""
+    before = path.stat()
+    content = path.read_bytes()
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(content) != after.st_size:
+        raise RegisterUnreadable(f"Filen {path.name} ändrades medan den lästes (sparas den just nu?). Vänta tills "
+                                 "den är sparad och kör igen.")
+    return content
+
+
+def open_workbook(path: Path, content: bytes):
+    """fastexcel's reader of the file's `content`, after the checks that keep a hostile file from being opened."""
     import fastexcel
 
-    with path.open("rb") as handle:
-        head = handle.read(8)
+    head = content[:8]
     if not head:
         raise RegisterUnreadable(f"Filen {path.name} är tom (0 byte).")
     if head == OLE_MAGIC and path.suffix.lower() in (".xlsx", ".xlsm"):
         raise RegisterUnreadable(f"Filen {path.name} är lösenordsskyddad (krypterad). Spara en kopia utan "
                                  "lösenord och kör igen.")
     try:
-        check_package_size(path)
+        check_package_size(io.BytesIO(content))
     except PackageRefused as exc:
         raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
                                  "inte: den är skadad eller gjord för att överbelasta datorn.") from None
     try:
-        return fastexcel.read_excel(path)
+        return fastexcel.read_excel(content)
     except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
         raise RegisterUnreadable(
             f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
@@ -112,11 +126,12 @@ class Loading:
             self._errors.append(exc)
 
     def _load_main(self) -> None:
-        reader = open_workbook(self.path)
-        loaded = Loaded(reader, list(reader.sheet_names))
+        content = read_once(self.path)
+        reader = open_workbook(self.path, content)
+        loaded = Loaded(reader, list(reader.sheet_names), content, hashlib.sha256(content).hexdigest())
         self._loaded = loaded
         participants = _find(loaded.sheet_names, DELTAGARE.name)
-        is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(self.path)
+        is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(io.BytesIO(content))
         if is_xlsx:
             # the small sheets and the XML scan on the second core, with a reader of their own
             side = threading.Thread(target=self._guard, args=(lambda: self._load_side(loaded, participants),),
@@ -135,12 +150,12 @@ class Loading:
     def _load_side(self, loaded: Loaded, participants: str | None) -> None:
         started = time.perf_counter()
         try:
-            loaded.first_rows = first_value_rows(self.path)
-            reader = open_workbook(self.path)
+            loaded.first_rows = first_value_rows(io.BytesIO(loaded.content))
+            reader = open_workbook(self.path, loaded.content)
             for name in loaded.sheet_names:
                 if name != participants:
                     loaded.sheets[name] = load_sheet(reader, name)
-            loaded.hidden = hidden_cells(self.path)
+            loaded.hidden = hidden_cells(io.BytesIO(loaded.content))
             SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc

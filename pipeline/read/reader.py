@@ -71,6 +71,8 @@ class ReadRegister:
     sheets: dict[str, RawSheet]
     missing: list[Sheet]
     twice: dict[str, list[str]] = field(default_factory=dict)  # declared name -> the workbook's names
+    content: bytes = b""  # the file's bytes as read, once: what was parsed
+    sha256: str = ""  # of exactly those bytes
 
 
 def read_register(path: Path) -> ReadRegister:
@@ -94,7 +96,7 @@ def read_register(path: Path) -> ReadRegister:
         raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         sheets[sheet.name] = raw
-    return ReadRegister(sheets, missing, twice)
+    return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
 
 
 def _load(reader, name: str, header_row: int | None, **options):

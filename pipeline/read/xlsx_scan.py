@@ -15,7 +15,8 @@ import re
 import zipfile
 from xml.etree import ElementTree
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
+from typing import BinaryIO
 
 # far beyond any real register: 1,000,000 enrolments take about 150 MB of sheet XML
 MAX_UNCOMPRESSED_BYTES = 2_000_000_000
@@ -36,11 +37,11 @@ class HiddenCell:
     value: str
 
 
-def check_package_size(path: Path) -> None:
+def check_package_size(source: BinaryIO) -> None:
     """Refuse an .xlsx whose uncompressed parts are far larger than any real register."""
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(source):
         return
-    with zipfile.ZipFile(path) as package:
+    with zipfile.ZipFile(source) as package:
         infos = package.infolist()
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
@@ -53,12 +54,12 @@ _FIRST_VALUE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]+(\d+)"[^>]*?(?<!/)>'
                           rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>))?<(?:\w+:)?(?:v|is)>', re.S)
 
 
-def first_value_rows(path: Path) -> dict[str, int]:
-    """Each sheet's first row holding a value (1-based), read from the start of its XML only."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+def first_value_rows(source: BinaryIO) -> dict[str, int]:
+    """Each sheet's first row holding a value (1-based) of an .xlsx, read from the start of its XML only."""
+    if not zipfile.is_zipfile(source):
         return {}
     rows: dict[str, int] = {}
-    with zipfile.ZipFile(path) as package:
+    with zipfile.ZipFile(source) as package:
         names = set(package.namelist())
         if "xl/workbook.xml" not in names:
             return {}
@@ -97,12 +98,12 @@ def _has_formula_or_error(package: zipfile.ZipFile, target: str) -> bool:
     return False
 
 
-def hidden_cells(path: Path) -> dict[str, list[HiddenCell]]:
-    """Error cells and formulas without a stored value, by sheet name (empty for non-.xlsx files)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+def hidden_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
+    """Error cells and formulas without a stored value of an .xlsx, by sheet name."""
+    if not zipfile.is_zipfile(source):
         return {}
     found: dict[str, list[HiddenCell]] = {}
-    with zipfile.ZipFile(path) as package:
+    with zipfile.ZipFile(source) as package:
         names = set(package.namelist())
         if "xl/workbook.xml" not in names:
             return {}

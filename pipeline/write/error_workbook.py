@@ -11,6 +11,7 @@ original row numbers. The file names persons, so it is marked internal.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -29,14 +30,15 @@ COMMENT_AUTHOR = "Registerkontroll"
 
 
 def write_error_workbook(register: Path, problems: list[Problem], target: Path | BinaryIO, rows_read: int = 0,
-                         sheets: dict | None = None) -> None:
-    """The marked copy, written to `target` (a path, or a binary stream). `sheets` are the sheets as
-    read (RawSheet by name); a copy that cannot be made with openpyxl is rebuilt from them."""
+                         sheets: dict | None = None, content: bytes = b"") -> None:
+    """The marked copy, written to `target` (a path, or a binary stream), of the register's `content` (the
+    bytes that were read; the file itself when not given). `sheets` are the sheets as read (RawSheet by
+    name); a copy that cannot be made with openpyxl is rebuilt from them."""
     if register.suffix.lower() in (".xlsx", ".xlsm") and rows_read <= WHOLE_COPY_MAX_ROWS:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl's notes on odd cells; the problems say it all
-                workbook = openpyxl.load_workbook(register)
+                workbook = openpyxl.load_workbook(io.BytesIO(content) if content else register)
         except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what was read
             workbook = None
         if workbook is not None:
