@@ -162,3 +162,60 @@ def test_a_text_formula_whose_result_is_empty_is_an_empty_cell(tmp_path: Path):
     empty_text = _rewritten(path, lambda xml: xml.replace(b'<c r="I2"><f>', b'<c r="I2" t="str"><f>'))
     assert hidden_cells(empty_text).get("Deltagare", []) == []
     assert [c.cell for c in hidden_cells(path)["Deltagare"]] == ["I2"]  # no stored result at all: named
+
+
+def test_the_header_row_is_found_under_a_title(tmp_path: Path):
+    """A title (merged or not), an empty string or a space above the table: the header is the first row
+    holding the required headers, and a notice says which row was taken."""
+    path = write_register(tmp_path / "r.xlsx", [person("P1"), person("P2", kon="M")], origin=(4, 1))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Deltagare"]
+    ws["A1"] = "Deltagarregister Navigator 2009"
+    ws.merge_cells("A1:D1")
+    ws["B2"] = " "
+    ws["C3"] = ""
+    wb.save(path)
+    raw = read_register(path).sheets["Deltagare"]
+    assert raw.header_row == 4 and raw.headers.rows_above >= 1
+    assert list(raw.frame.index) == [5, 6] and list(raw.frame["person_id"]) == ["P1", "P2"]
+    from pipeline import run as library
+
+    outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    notice = [p for p in outcome.problems if p.place == "Deltagare!4:4"]
+    assert notice and notice[0].message.startswith("Rubrikraden är rad 4.")
+
+
+def test_a_merged_range_reads_as_its_value_in_every_cell_it_covers(tmp_path: Path):
+    """Deltagar-ID, Kön, Födelsedatum and Född merged down a person's two enrolments, as coaches do."""
+    from pipeline import run as library
+
+    rows = [person("P1", inskriven="2008-06-01", utskriven="2008-08-01", orsak=3), person("P1", inskriven="2009-01-10"),
+            person("P2", kon="M")]
+    path = write_register(tmp_path / "r.xlsx", rows)
+    wb = openpyxl.load_workbook(path)
+    for column in "ABCD":
+        wb["Deltagare"].merge_cells(f"{column}2:{column}3")
+    wb.save(path)
+    raw = read_register(path).sheets["Deltagare"]
+    assert list(raw.frame["person_id"]) == ["P1", "P1", "P2"] and list(raw.frame["gender"]) == ["K", "K", "M"]
+    outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert outcome.report.value("Resultat", "Personer inskrivna mer än en gång", "Utfall") == 1
+    notices = {p.place: p.message for p in outcome.problems}
+    assert notices["Deltagare!A2:A3"] == "Det sammanfogade området A2:A3 läses som sitt värde i varje cell det täcker."
+
+
+def test_a_problem_inside_a_merged_range_is_marked_on_its_first_cell(tmp_path: Path):
+    from pipeline import run as library
+
+    path = write_register(tmp_path / "r.xlsx", [person("P1", kon="X", inskriven="2008-06-01", utskriven="2008-08-01",
+                                                       orsak=3), person("P1", kon="X", inskriven="2009-01-10")])
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"].merge_cells("B2:B3")
+    wb.save(path)
+    outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
+    assert outcome.status == library.INVALID  # and not an internal error: the marked copy is written
+    marked = openpyxl.load_workbook(next(p for p in outcome.written if p.suffix == ".xlsx"))["Deltagare"]
+    assert "Kön har ett värde som inte är tillåtet" in marked["B2"].comment.text
+    assert {p.place for p in outcome.problems if p.severity == "Fel"} == {"Deltagare!B2", "Deltagare!B3"}

@@ -99,6 +99,11 @@ def structure_problems(read: ReadRegister) -> list[Problem]:
         if raw.empty:
             problems.append(Problem(ERROR, name, "", "", "Bladet är tomt: rubrikraden saknas."))
             continue
+        problems += [Problem(NOTICE, name, reference, value, f"Det sammanfogade området {reference} läses som sitt "
+                             "värde i varje cell det täcker.") for reference, value in raw.merged]
+        if headers.rows_above:
+            problems.append(Problem(NOTICE, name, f"{row}:{row}", "", f"Rubrikraden är rad {row}. Det som står "
+                                    "ovanför den (till exempel en rubrik) läses inte."))
         problems += [Problem(NOTICE, name, cell, "", "Kolumnen har ingen rubrik och läses inte.")
                      for cell in headers.unnamed]
         problems += [Problem(NOTICE, name, cell, text, "Okänd kolumn; den läses inte.")

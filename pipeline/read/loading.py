@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.problems import RegisterUnreadable
-from pipeline.read.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, hidden_cells
+from pipeline.read.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, scan_sheets
 from schemas.register import DELTAGARE, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -54,6 +54,7 @@ class Loaded:
     sheets: dict[str, LoadedSheet] = field(default_factory=dict)  # by the workbook's sheet name
     first_rows: dict[str, int] = field(default_factory=dict)  # sheet name -> first row with a value (.xlsx)
     hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
+    merged: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> merged ranges ("A2:A4")
 
 
 def read_once(path: Path) -> bytes:
@@ -155,7 +156,7 @@ class Loading:
             for name in loaded.sheet_names:
                 if name != participants:
                     loaded.sheets[name] = load_sheet(reader, name)
-            loaded.hidden = hidden_cells(io.BytesIO(loaded.content))
+            loaded.hidden, loaded.merged = scan_sheets(io.BytesIO(loaded.content))
             SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc

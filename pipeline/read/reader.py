@@ -31,6 +31,8 @@ from schemas.register import SHEETS, Column, Sheet, normalise_label
 class Headers:
     """What the header row holds, as read; `pipeline.check.validate` judges it."""
 
+    row: int = 1  # the header row: the first (of the first HEADER_SEARCH_ROWS) holding the required headers
+    rows_above: int = 0  # rows with something in them above it (a title), which are not read
     unnamed: list[str] = field(default_factory=list)  # cells over columns that have values but no header
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (cell, text) of headers not declared
     repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, text, cell of the first)
@@ -54,6 +56,7 @@ class RawSheet:
     unreadable_rows: int = 0  # rows reported as unreadable and left out of `frame`
     headers: Headers = field(default_factory=Headers)
     empty: bool = False  # the sheet has no cell at all, not even a header row
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (range, value) read into every cell it covers
 
     @property
     def rows_read(self) -> int:
@@ -93,7 +96,8 @@ def read_register(path: Path) -> ReadRegister:
         if actual is None:
             missing.append(sheet)
             continue
-        raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual))
+        raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual),
+                         loaded.merged.get(actual, []))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         sheets[sheet.name] = raw
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
@@ -174,8 +178,10 @@ def text_column(values: pa.Array) -> pd.Categorical:
     return pd.Categorical.from_codes(indices, dtype=dtype, validate=False)
 
 
-def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None) -> RawSheet:
-    """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row."""
+def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None,
+               merged: list[str] = ()) -> RawSheet:
+    """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row. A merged
+    range (`merged`, as "A2:A4") below the header reads as its value in every cell it covers."""
     name = loaded_sheet.name
     if loaded_sheet.failed:
         raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.")
@@ -186,15 +192,17 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         return _empty(sheet)
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
-    header_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
+    first_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
+    above = header_offset(cells, sheet)
+    header_row = first_row + above
     first_col = loaded.available_columns()[0].absolute_index
-    headers = [cells.column(i)[0].as_py() for i in range(cells.num_columns)]
-    body = cells.slice(1)
+    headers = [cells.column(i)[above].as_py() for i in range(cells.num_columns)]
+    body = cells.slice(above + 1)
     index = pd.RangeIndex(header_row + 1, header_row + 1 + body.num_rows)
 
     lookup = sheet.header_lookup()
     problems: list[Problem] = []
-    found = Headers()
+    found = Headers(header_row, above)
     chosen: dict[str, int] = {}
     for position, header in enumerate(headers):
         cell = f"{column_letter(first_col + position)}{header_row}"
@@ -210,6 +218,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         else:
             chosen[column.key] = position
     found.missing = [column for column in sheet.columns if column.key not in chosen and column.required]
+    body, spread_merges = fill_merged(body, merged, header_row, first_col)
     empty_column = pa.nulls(body.num_rows, pa.string())
     # pyarrow releases the GIL while it hashes, so the columns are encoded on both cores
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -229,7 +238,60 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
                                 "Datumcellen har ett värde långt utanför Excels datumområde (den visar ##### i "
                                 "Excel) och kan inte läsas. Rätta datumet; raden räknas inte förrän dess."))
     blank = int((~filled).sum()) - len(unreadable_rows)
-    return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows), found)
+    return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows), found,
+                    merged=spread_merges)
+
+
+HEADER_SEARCH_ROWS = 30
+
+
+def _cell_position(reference: str) -> tuple[int, int]:
+    """`B7` -> (0-based column 1, row 7)."""
+    letters = reference.rstrip("0123456789")
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return column - 1, int(reference[len(letters):])
+
+
+def fill_merged(body: pa.RecordBatch, merged: list[str], header_row: int,
+                first_col: int) -> tuple[pa.RecordBatch, list[tuple[str, str]]]:
+    """The body with each merged range below the header holding its top-left value in every cell it covers
+    (a spreadsheet stores it only there), and the ranges so read with their value."""
+    spread: list[tuple[str, str]] = []
+    columns = {i: body.column(i) for i in range(body.num_columns)}
+    for reference in merged:
+        (left, top), (right, bottom) = (_cell_position(corner) for corner in reference.split(":"))
+        if top <= header_row or top - header_row - 1 >= body.num_rows:
+            continue  # a title above the table, or beyond it
+        first, last = top - header_row - 1, min(bottom - header_row - 1, body.num_rows - 1)
+        source = left - first_col
+        value = columns[source][first].as_py() if 0 <= source < body.num_columns else None
+        if value is None:
+            continue
+        for i in range(max(left - first_col, 0), min(right - first_col, body.num_columns - 1) + 1):
+            values = columns[i].to_numpy(zero_copy_only=False).astype(object)
+            values[first:last + 1] = value
+            columns[i] = pa.array(values, pa.string())
+        spread.append((reference, str(value)))
+    if spread:
+        body = pa.RecordBatch.from_arrays([columns[i] for i in range(body.num_columns)], names=body.schema.names)
+    return body, spread
+
+
+def header_offset(cells: pa.RecordBatch, sheet: Sheet) -> int:
+    """Which of the first HEADER_SEARCH_ROWS rows of the range holds all the sheet's required headers
+    (0 if none does: the first row is then taken, and what it lacks is named)."""
+    lookup = sheet.header_lookup()
+    required = {c.key for c in sheet.columns if c.required}
+    top = cells.slice(0, HEADER_SEARCH_ROWS)
+    columns = [top.column(i).to_pylist() for i in range(top.num_columns)]
+    for row in range(top.num_rows):
+        keys = {lookup[label].key for label in (normalise_label(c[row]) for c in columns if c[row] is not None)
+                if label in lookup}
+        if required <= keys:
+            return row
+    return 0
 
 
 def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem]:

@@ -81,39 +81,54 @@ def first_value_rows(source: BinaryIO) -> dict[str, int]:
 
 
 _FORMULA_OR_ERROR = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'")  # with or without a namespace prefix
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 
 
-def _has_formula_or_error(package: zipfile.ZipFile, target: str) -> bool:
-    """Whether the sheet holds a formula or an error cell, read in a stream (never whole in memory).
-
-    Plain bytes.find per needle: a literal search is several times faster than a regex here.
-    """
-    tail = b""
+def _skim(package: zipfile.ZipFile, target: str) -> tuple[bool, list[str]]:
+    """Whether the sheet holds a formula or an error cell, and its merged ranges, read in a stream (never
+    whole in memory). Plain bytes.find per needle: a literal search is several times faster than a regex."""
+    tail, formula_or_error, merged = b"", False, []
     with package.open(target) as stream:
         while chunk := stream.read(1 << 22):
             window = tail + chunk
-            if any(window.find(needle) >= 0 for needle in _FORMULA_OR_ERROR):
-                return True
-            tail = chunk[-8:]
-    return False
+            formula_or_error = formula_or_error or any(window.find(needle) >= 0 for needle in _FORMULA_OR_ERROR)
+            if window.find(b"mergeCell") >= 0:
+                cut = window.rfind(b"<")  # an element cut at the chunk's end is matched with the next chunk
+                merged += [m.group(1).decode() for m in _MERGE.finditer(window[:cut])]
+                tail = window[cut:]
+            else:
+                tail = chunk[-256:]
+        merged += [m.group(1).decode() for m in _MERGE.finditer(tail)]
+    return formula_or_error, sorted(set(merged))
+
+
+def scan_sheets(source: BinaryIO) -> tuple[dict[str, list[HiddenCell]], dict[str, list[str]]]:
+    """Of an .xlsx, by sheet name: its error cells and formulas without a stored value, and its merged ranges."""
+    if not zipfile.is_zipfile(source):
+        return {}, {}
+    hidden: dict[str, list[HiddenCell]] = {}
+    merges: dict[str, list[str]] = {}
+    with zipfile.ZipFile(source) as package:
+        names = set(package.namelist())
+        if "xl/workbook.xml" not in names:
+            return {}, {}
+        for sheet, target in _sheet_targets(package).items():
+            if target not in names:
+                continue
+            formula_or_error, merged = _skim(package, target)
+            if merged:
+                merges[sheet] = merged
+            if formula_or_error:
+                with package.open(target) as stream:
+                    cells = _scan(stream)
+                if cells:
+                    hidden[sheet] = cells
+    return hidden, merges
 
 
 def hidden_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
     """Error cells and formulas without a stored value of an .xlsx, by sheet name."""
-    if not zipfile.is_zipfile(source):
-        return {}
-    found: dict[str, list[HiddenCell]] = {}
-    with zipfile.ZipFile(source) as package:
-        names = set(package.namelist())
-        if "xl/workbook.xml" not in names:
-            return {}
-        for sheet, target in _sheet_targets(package).items():
-            if target in names and _has_formula_or_error(package, target):
-                with package.open(target) as stream:
-                    cells = _scan(stream)
-                if cells:
-                    found[sheet] = cells
-    return found
+    return scan_sheets(source)[0]
 
 
 def _local(tag: str) -> str:

@@ -84,7 +84,12 @@ def mark(workbook, problems: list[Problem]) -> None:
     for (sheet, place), (error, text) in _marks(problems).items():
         if sheet not in by_name:
             continue
-        cell = workbook[by_name[sheet]][place]
+        ws = workbook[by_name[sheet]]
+        cell = ws[place]
+        for merged in ws.merged_cells.ranges:  # a cell inside a merged range is marked on its top-left cell
+            if cell.coordinate in merged:
+                cell = ws.cell(merged.min_row, merged.min_col)
+                break
         cell.fill = ERROR_FILL if error else WARNING_FILL
         if cell.comment:  # the register's own comment is kept, above ours
             text = f"{cell.comment.text}\n{text}"
