@@ -219,3 +219,24 @@ def test_a_problem_inside_a_merged_range_is_marked_on_its_first_cell(tmp_path: P
     marked = openpyxl.load_workbook(next(p for p in outcome.written if p.suffix == ".xlsx"))["Deltagare"]
     assert "Kön har ett värde som inte är tillåtet" in marked["B2"].comment.text
     assert {p.place for p in outcome.problems if p.severity == "Fel"} == {"Deltagare!B2", "Deltagare!B3"}
+
+
+def test_an_excel_tables_totals_row_is_not_an_enrolment(tmp_path: Path):
+    from openpyxl.worksheet.table import Table
+
+    from pipeline import run as library
+
+    path = write_register(tmp_path / "r.xlsx", [person("P1"), person("P2", kon="M")])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Deltagare"]
+    ws["A4"], ws["B4"] = "Summa", "=SUBTOTAL(103,B2:B3)"
+    table = Table(displayName="Deltagarna", ref="A1:J4")
+    table.totalsRowCount = 1
+    ws.add_table(table)
+    wb.save(path)
+    raw = read_register(path).sheets["Deltagare"]
+    assert list(raw.frame.index) == [2, 3] and raw.totals == [4] and raw.blank_rows == 0
+    outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert any(p.place == "Deltagare!4:4" and "summarad" in p.message for p in outcome.problems)
+    assert outcome.report.value("Tabell 4", "Summa / respektive period", "Inskrivna sedan starten") == 2

@@ -101,6 +101,8 @@ def structure_problems(read: ReadRegister) -> list[Problem]:
             continue
         problems += [Problem(NOTICE, name, reference, value, f"Det sammanfogade området {reference} läses som sitt "
                              "värde i varje cell det täcker.") for reference, value in raw.merged]
+        problems += [Problem(NOTICE, name, f"{row}:{row}", "", f"Rad {row} är en Excel-tabells summarad och räknas "
+                             "inte som en inskrivning.") for row in raw.totals]
         if headers.rows_above:
             problems.append(Problem(NOTICE, name, f"{row}:{row}", "", f"Rubrikraden är rad {row}. Det som står "
                                     "ovanför den (till exempel en rubrik) läses inte."))

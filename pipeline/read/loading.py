@@ -55,6 +55,7 @@ class Loaded:
     first_rows: dict[str, int] = field(default_factory=dict)  # sheet name -> first row with a value (.xlsx)
     hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
     merged: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> merged ranges ("A2:A4")
+    totals: dict[str, list[int]] = field(default_factory=dict)  # sheet name -> an Excel Table's totals rows
 
 
 def read_once(path: Path) -> bytes:
@@ -156,7 +157,8 @@ class Loading:
             for name in loaded.sheet_names:
                 if name != participants:
                     loaded.sheets[name] = load_sheet(reader, name)
-            loaded.hidden, loaded.merged = scan_sheets(io.BytesIO(loaded.content))
+            scan = scan_sheets(io.BytesIO(loaded.content))
+            loaded.hidden, loaded.merged, loaded.totals = scan.hidden, scan.merged, scan.totals
             SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc

@@ -57,6 +57,7 @@ class RawSheet:
     headers: Headers = field(default_factory=Headers)
     empty: bool = False  # the sheet has no cell at all, not even a header row
     merged: list[tuple[str, str]] = field(default_factory=list)  # (range, value) read into every cell it covers
+    totals: list[int] = field(default_factory=list)  # rows an Excel Table marks as its totals row: not data
 
     @property
     def rows_read(self) -> int:
@@ -97,7 +98,7 @@ def read_register(path: Path) -> ReadRegister:
             missing.append(sheet)
             continue
         raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual),
-                         loaded.merged.get(actual, []))
+                         loaded.merged.get(actual, []), loaded.totals.get(actual, []))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         sheets[sheet.name] = raw
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
@@ -179,7 +180,7 @@ def text_column(values: pa.Array) -> pd.Categorical:
 
 
 def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None,
-               merged: list[str] = ()) -> RawSheet:
+               merged: list[str] = (), totals: list[int] = ()) -> RawSheet:
     """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row. A merged
     range (`merged`, as "A2:A4") below the header reads as its value in every cell it covers."""
     name = loaded_sheet.name
@@ -229,6 +230,8 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
     # A row with none of the declared columns filled is blank, even if it has extra columns.
     filled = np.logical_or.reduce([c.codes >= 0 for c in columns.values()])
     unreadable_rows = sorted({header_row + i for i, _ in unreadable})
+    totals = [row for row in totals if row > header_row and row in index]
+    filled &= ~index.isin(totals)  # a Table's totals row is no enrolment
     keep = filled & ~index.isin(unreadable_rows)
     if not keep.all():
         data = data[keep]
@@ -237,9 +240,9 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         problems.append(Problem(ERROR, sheet.name, f"{letter}{header_row + row}", "",
                                 "Datumcellen har ett värde långt utanför Excels datumområde (den visar ##### i "
                                 "Excel) och kan inte läsas. Rätta datumet; raden räknas inte förrän dess."))
-    blank = int((~filled).sum()) - len(unreadable_rows)
+    blank = int((~filled).sum()) - len(unreadable_rows) - len(totals)
     return RawSheet(sheet, data, letters, header_row, blank, problems, len(unreadable_rows), found,
-                    merged=spread_merges)
+                    merged=spread_merges, totals=totals)
 
 
 HEADER_SEARCH_ROWS = 30
@@ -300,7 +303,8 @@ def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem
     problems = []
     for cell in cells:
         letter = cell.cell.rstrip("0123456789")
-        if letter not in columns or int(cell.cell[len(letter):]) <= raw.header_row:
+        row = int(cell.cell[len(letter):])
+        if letter not in columns or row <= raw.header_row or row in raw.totals:
             continue
         if cell.kind == "error":
             message = f"Cellen innehåller Excel-felet {cell.value}. Rätta formeln eller skriv in värdet."

@@ -102,33 +102,86 @@ def _skim(package: zipfile.ZipFile, target: str) -> tuple[bool, list[str]]:
     return formula_or_error, sorted(set(merged))
 
 
-def scan_sheets(source: BinaryIO) -> tuple[dict[str, list[HiddenCell]], dict[str, list[str]]]:
-    """Of an .xlsx, by sheet name: its error cells and formulas without a stored value, and its merged ranges."""
+@dataclass
+class SheetScan:
+    """What the sheet XML says beyond the cells fastexcel reads, by sheet name."""
+
+    hidden: dict[str, list[HiddenCell]]  # error cells and formulas without a stored value
+    merged: dict[str, list[str]]  # merged ranges, "A2:A4"
+    totals: dict[str, list[int]]  # rows that an Excel Table marks as its totals row
+
+
+_TABLE_RELATION = re.compile(rb'<Relationship\s[^>]*?relationships/table"[^>]*>|<Relationship\s[^>]*?Target="[^"]*'
+                             rb'tables/[^"]*"[^>]*>')
+_TARGET = re.compile(rb'Target="([^"]+)"')
+_TABLE = re.compile(rb'<(?:\w+:)?table\s[^>]*>')
+
+
+def _totals_rows(package: zipfile.ZipFile, names: set[str], target: str) -> list[int]:
+    """The totals rows of the Excel Tables on one sheet (the last row of a table with totalsRowCount)."""
+    sheet = PurePosixPath(target)
+    rels = str(sheet.parent / "_rels" / f"{sheet.name}.rels")
+    if rels not in names:
+        return []
+    rows = []
+    for relation in _TABLE_RELATION.finditer(package.read(rels)):
+        found = _TARGET.search(relation.group(0))
+        if not found:
+            continue
+        link = found.group(1).decode()
+        table = _normalise(link.lstrip("/") if link.startswith("/") else f"{sheet.parent}/{link}")
+        if table not in names:
+            continue
+        head = _TABLE.search(package.read(table))
+        ref = re.search(rb'\bref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"', head.group(0)) if head else None
+        count = re.search(rb'\btotalsRowCount="([0-9]+)"', head.group(0)) if head else None
+        if ref and count and int(count.group(1)) > 0:
+            last = int(ref.group(1))
+            rows += list(range(last - int(count.group(1)) + 1, last + 1))
+    return rows
+
+
+def _normalise(path: str) -> str:
+    """`xl/worksheets/../tables/table1.xml` -> `xl/tables/table1.xml`."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def scan_sheets(source: BinaryIO) -> SheetScan:
+    """Of an .xlsx, by sheet name: its error cells and formulas without a stored value, its merged ranges
+    and its Tables' totals rows."""
+    scan = SheetScan({}, {}, {})
     if not zipfile.is_zipfile(source):
-        return {}, {}
-    hidden: dict[str, list[HiddenCell]] = {}
-    merges: dict[str, list[str]] = {}
+        return scan
     with zipfile.ZipFile(source) as package:
         names = set(package.namelist())
         if "xl/workbook.xml" not in names:
-            return {}, {}
+            return scan
         for sheet, target in _sheet_targets(package).items():
             if target not in names:
                 continue
+            totals = _totals_rows(package, names, target)
+            if totals:
+                scan.totals[sheet] = totals
             formula_or_error, merged = _skim(package, target)
             if merged:
-                merges[sheet] = merged
+                scan.merged[sheet] = merged
             if formula_or_error:
                 with package.open(target) as stream:
                     cells = _scan(stream)
                 if cells:
-                    hidden[sheet] = cells
-    return hidden, merges
+                    scan.hidden[sheet] = cells
+    return scan
 
 
 def hidden_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
     """Error cells and formulas without a stored value of an .xlsx, by sheet name."""
-    return scan_sheets(source)[0]
+    return scan_sheets(source).hidden
 
 
 def _local(tag: str) -> str:
