@@ -22,20 +22,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium saknas: apt-g
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from pipeline.tools.browsing import chromium
 
     downloads = tmp_path_factory.mktemp("hamtat")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM[0]
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,1400",
-                 f"--user-data-dir={tmp_path_factory.mktemp('profil')}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(options=options, service=Service(CHROMIUM[1]))
+    driver = chromium(tmp_path_factory.mktemp("profil"), downloads=downloads)
     driver.downloads = downloads
     yield driver
     driver.quit()

@@ -149,25 +149,13 @@ def machine() -> str:
 def web_latency(requests: int = 20) -> dict:
     """The web page's answer to the sample register (68 enrolments), once its server is warm: the
     median and the slowest of `requests` uploads, each the whole HTTP request from another process."""
-    import socket
-
     import httpx
 
+    from pipeline.tools.browsing import served
+
     sample = Path("input_samples/navigator_register.xlsx")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        files = {"fil": (sample.name, sample.read_bytes())}
+    files = {"fil": (sample.name, sample.read_bytes())}
+    with served() as url:
         httpx.post(f"{url}/rapport", files=files, timeout=60).raise_for_status()  # the first one warms up
         seconds = []
         for _ in range(requests):
@@ -176,9 +164,6 @@ def web_latency(requests: int = 20) -> dict:
             seconds.append(time.perf_counter() - started)
             if answer["status"] != "skriven":
                 raise SystemExit(f"Webbsidan svarade inte med en rapport: {answer}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {"median_ms": statistics.median(seconds) * 1000, "max_ms": max(seconds) * 1000, "requests": requests}
 
 

@@ -12,15 +12,12 @@ Needs LibreOffice (`libreoffice-calc-nogui`), poppler (`pdftoppm`) and Chromium 
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
+from pipeline.tools.browsing import chromium, served
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "input_samples" / "navigator_register.xlsx"
@@ -57,32 +54,14 @@ def sheet_picture(workbook: Path, sheet: str, target: Path, folder: Path) -> Non
 
 def page_picture(target: Path, folder: Path) -> None:
     """The web page after the sample register was sent, as headless Chromium shows it."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)], cwd=ROOT)
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium")
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1200,1700", f"--user-data-dir={folder / 'profil'}"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    with served() as url:
+        driver = chromium(folder / "profil", window=(1200, 1700))
         try:
-            driver.get(f"http://127.0.0.1:{port}/")
+            driver.get(url + "/")
             driver.find_element(By.ID, "fil").send_keys(str(SAMPLE))
             driver.find_element(By.ID, "skapa").click()
             WebDriverWait(driver, 60).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#resultat .ruta")))
@@ -91,9 +70,6 @@ def page_picture(target: Path, folder: Path) -> None:
             driver.save_screenshot(str(target))
         finally:
             driver.quit()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def filled_template(folder: Path) -> Path:
