@@ -11,6 +11,7 @@ raised together. This is the one place where a rule is added.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -189,10 +190,14 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
                        problems: list[Problem]) -> pd.DataFrame:
     """The enrolments typed and judged: the model's column rules, then the rules between cells and rows."""
     frame = parse_enrolments(raw, problems)
-    already = {p.cell for p in problems if p.sheet == raw.sheet.name}
-    problems += model_problems(raw, frame, already)
-    frame = frame.assign(**derive_groups(frame))
-    problems += enrolment_rules(raw, frame, project, today)
+    # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, beside the rest
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        look_alike = pool.submit(look_alike_ids, raw, frame)
+        already = {p.cell for p in problems if p.sheet == raw.sheet.name}
+        problems += model_problems(raw, frame, already)
+        frame = frame.assign(**derive_groups(frame))
+        problems += enrolment_rules(raw, frame, project, today)
+        problems += look_alike.result()
     return frame
 
 
@@ -296,7 +301,6 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
-    out += look_alike_ids(raw, f)
     # warnings
     for key in ("enrolled", "exited", "birth_date"):
         flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
@@ -358,6 +362,8 @@ def look_alike_ids(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     # by pyarrow on the distinct IDs: a million of them in a fraction of a second
     folded = pc.replace_substring_regex(pc.utf8_lower(pa.array(distinct, pa.string())), r"\s+", "")
     folded = pc.replace_substring_regex(folded, r"(^|[^0-9])0+([0-9])", r"\1\2")
+    if pc.count_distinct(folded).as_py() == len(folded):
+        return []  # the usual case, found by hashing in pyarrow
     clashing = pd.Series(folded.to_pandas()).duplicated(keep=False).to_numpy()
     if not clashing.any():
         return []

@@ -77,6 +77,11 @@ def _count(frame: pd.DataFrame, by: list[str], categories: dict[str, list]) -> p
     return pd.Series(counts, index=index)
 
 
+def _distinct(codes: np.ndarray) -> int:
+    """How many distinct non-negative integer codes (persons): one bincount, no sort or hash."""
+    return int(np.count_nonzero(np.bincount(codes[codes >= 0]))) if len(codes) else 0
+
+
 def _long(counts: pd.Series, names: dict[str, str], fixed: dict[str, str]) -> pd.DataFrame:
     """A count Series with a MultiIndex to long rows; `names` maps index levels to Rad/Kolumn/Kön."""
     rows = counts.rename("Värde").reset_index().rename(columns=names)
@@ -270,7 +275,7 @@ def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
     return ([(row, OUTCOME, "", float(len(active)))]
             + [(row, OUTCOME, kon, float(n)) for kon, n in by_gender.items()]
             + [(row, g, kon, float(n)) for (g, kon), n in by_group.items()]
-            + [(form.PERSONS_IN_PERIOD, OUTCOME, "", float(len(np.unique(active["person"].to_numpy())))),
+            + [(form.PERSONS_IN_PERIOD, OUTCOME, "", float(_distinct(active["person"].to_numpy()))),
                (form.NEW_IN_PERIOD, OUTCOME, "", float((active["enrolled"] >= period.start).sum())),
                (form.RE_ENROLLED, OUTCOME, "", float((active["enrolment_number"] > 0).sum())),
                (form.RE_ENROLLED_NEW, OUTCOME, "",

@@ -130,7 +130,12 @@ class Loading:
     def _load_main(self) -> None:
         content = read_once(self.path)
         reader = open_workbook(self.path, content)
-        loaded = Loaded(reader, list(reader.sheet_names), content, hashlib.sha256(content).hexdigest())
+        loaded = Loaded(reader, list(reader.sheet_names), content)
+        # the checksum of the very bytes parsed, in a thread of its own (hashlib releases the GIL)
+        digest = threading.Thread(target=self._guard, args=(lambda: setattr(loaded, "sha256", _sha256(content)),),
+                                  daemon=True)
+        self._threads.append(digest)
+        digest.start()
         self._loaded = loaded
         participants = _find(loaded.sheet_names, DELTAGARE.name)
         is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(io.BytesIO(content))
@@ -171,6 +176,10 @@ class Loading:
             raise self._errors[0]
         assert self._loaded is not None
         return self._loaded
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _find(names: list[str], wanted: str) -> str | None:

@@ -163,7 +163,9 @@ def text_column(values: pa.Array) -> pd.Categorical:
     encoded = values.dictionary_encode()
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     # one text, one form: "Kön" typed, or pasted decomposed ("Ko" + a combining diaeresis), is the same text
-    dictionary = pc.utf8_normalize(pc.utf8_trim_whitespace(encoded.dictionary), "NFC")
+    dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
+    if not pc.all(pc.string_is_ascii(dictionary)).as_py():  # ASCII text is already in every normal form
+        dictionary = pc.utf8_normalize(dictionary, "NFC")
     if len(dictionary) and (pc.any(pc.equal(dictionary, "")).as_py()
                             or not pc.all(pc.equal(dictionary, encoded.dictionary)).as_py()):
         # stripping or normalising made some values equal (" K" and "K") or empty: merge them
