@@ -303,12 +303,12 @@ def _internal(register: Path, out: Path) -> Outcome:
 # --- a folder of registers ------------------------------------------------------------------
 
 def written_by_this_tool(path: Path) -> bool:
-    """A report, worklist, error list or template this tool wrote (by its name, or by the author in its
-    document properties), which is never a register, even when --out points into input/."""
+    """A report, worklist or error list this tool wrote (by its name, or by the author in its document
+    properties), which is never a register, even when --out points into input/."""
     from pipeline.write.files import ERRORS_KIND, REPORT_KIND, TOOL_AUTHOR, WORKLIST_KIND
 
-    if any(f"_{kind}" in path.stem for kind in (REPORT_KIND, WORKLIST_KIND, ERRORS_KIND)) \
-            or path.stem.startswith("registermall"):
+    # (not the template: a coach fills it in and may keep its name)
+    if any(f"_{kind}" in path.stem for kind in (REPORT_KIND, WORKLIST_KIND, ERRORS_KIND)):
         return True
     try:
         with zipfile.ZipFile(path) as package:

@@ -68,3 +68,10 @@ def test_the_exit_reasons_are_offered_as_the_form_writes_them_and_every_sheet_pr
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToHeight == 0
+
+
+def test_a_filled_template_keeping_its_name_is_read_as_a_register(tmp_path: Path, capsys):
+    from pipeline import run
+
+    path = template(tmp_path)
+    assert not run.written_by_this_tool(path)  # a coach fills the template and may keep its name
