@@ -60,7 +60,7 @@ def describe(outcome: run.Outcome) -> dict:
     """The outcome as the page shows it: words, figures, problems and files, but no path on the server."""
     files = [{"namn": path.name, **_file_text(path.name)} for path in outcome.written]
     if outcome.status == run.USAGE_ERROR:
-        return {"status": "fel", "meddelande": outcome.lines[0], "filer": []}
+        return {"status": "fel", "meddelande": outcome.lines[-1], "filer": []}  # the usage problem, said last
     if outcome.status == run.INTERNAL and outcome.report is None:
         return {"status": "fel", "filer": [],
                 "meddelande": f"Ett internt fel uppstod med {outcome.register.name}. Kontakta den som underhåller "
