@@ -45,3 +45,17 @@ def test_messy_register_notices_its_extra_column_and_counts_its_blank_row():
     assert register.blank_rows == 1
     notices = [p for p in register.problems if p.severity == "Notis"]
     assert [(p.sheet, p.cell, p.value) for p in notices] == [("Deltagare", "M4", "Anteckning")]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_error_cells_are_named_in_every_format(suffix: str, tmp_path):
+    """`#N/A` in Utskriven and Utskrivningsorsak: in .ods and .xls fastexcel reads it as empty, which would
+    count the person as still enrolled. Every format names the same two cells."""
+    import datetime as dt
+
+    from pipeline import run
+
+    outcome = run.report(FIXTURES / f"felceller.{suffix}", out=tmp_path, today=dt.date(2026, 11, 25))
+    assert outcome.status == run.INVALID, outcome.lines
+    errors = [(p.place, p.value) for p in outcome.problems if p.severity == "Fel"]
+    assert errors == [("Deltagare!I6", "#N/A"), ("Deltagare!J6", "#N/A")]

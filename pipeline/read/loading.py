@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.problems import RegisterUnreadable
-from pipeline.read.xlsx_scan import HiddenCell, PackageRefused, check_package_size, first_value_rows, scan_sheets
+from pipeline.read.xlsx_scan import (
+    HiddenCell, PackageRefused, check_package_size, first_value_rows, ods_error_cells, scan_sheets, xls_error_cells,
+)
 from schemas.register import DELTAGARE, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -153,6 +155,12 @@ class Loading:
             for name in loaded.sheet_names:
                 if name != participants:
                     loaded.sheets[name] = load_sheet(reader, name)
+            # error cells, which fastexcel reads as empty in these formats too
+            suffix = self.path.suffix.lower()
+            if suffix == ".ods":
+                loaded.hidden = ods_error_cells(io.BytesIO(content))
+            elif suffix == ".xls":
+                loaded.hidden = xls_error_cells(content)
 
     def _load_side(self, loaded: Loaded, participants: str | None) -> None:
         started = time.perf_counter()

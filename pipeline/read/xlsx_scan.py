@@ -1,4 +1,8 @@
-"""What fastexcel does not show of an .xlsx: error cells, formulas without a stored value, and sizes.
+"""What fastexcel does not show of a workbook: error cells, formulas without a stored value, and sizes.
+
+For .ods and .xls, fastexcel reads an error cell as empty too: `ods_error_cells` streams the
+OpenDocument content, `xls_error_cells` reads the BIFF cells with xlrd, so that an `#N/A` in
+`Utskriven` is named in every format instead of counting the person as still enrolled.
 
 fastexcel reads an Excel error (`#N/A`) or a formula that was never calculated as an
 empty cell; that would silently drop a value. This module scans the sheet XML for
@@ -244,3 +248,65 @@ def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
 
 def _unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+
+
+# --- .ods and .xls -------------------------------------------------------------------------
+
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_CALCEXT_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+
+
+def ods_error_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
+    """Error cells of an .ods, by sheet name: a formula showing an Excel error, or a cell LibreOffice marks as
+    an error. Rows and columns repeated by the format are counted, so each cell is named as a spreadsheet shows it."""
+    if not zipfile.is_zipfile(source):
+        return {}
+    found: dict[str, list[HiddenCell]] = {}
+    with zipfile.ZipFile(source) as package:
+        if "content.xml" not in package.namelist():
+            return {}
+        with package.open("content.xml") as stream:
+            sheet, row, column, rows_repeated = "", 0, 0, 1
+            for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                tag = _local(element.tag)
+                if event == "start":
+                    if tag == "table":
+                        sheet, row = element.get(f"{{{_TABLE_NS}}}name", ""), 0
+                    elif tag == "table-row":
+                        rows_repeated = int(element.get(f"{{{_TABLE_NS}}}number-rows-repeated", "1"))
+                        row, column = row + 1, 0
+                    continue
+                if tag in ("table-cell", "covered-table-cell"):
+                    text = "".join(element.itertext()).strip()
+                    is_error = element.get(f"{{{_CALCEXT_NS}}}value-type") == "error" or (
+                        element.get(f"{{{_TABLE_NS}}}formula") is not None and text in EXCEL_ERRORS)
+                    if is_error:
+                        found.setdefault(sheet, []).append(HiddenCell(f"{_letters(column + 1)}{row}", "error",
+                                                                      text or "#FEL"))
+                    column += int(element.get(f"{{{_TABLE_NS}}}number-columns-repeated", "1"))
+                    element.clear()
+                elif tag == "table-row":
+                    row += rows_repeated - 1
+                    element.clear()
+    return found
+
+
+def xls_error_cells(content: bytes) -> dict[str, list[HiddenCell]]:
+    """Error cells of an .xls (BIFF), by sheet name, read with xlrd."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=content, on_demand=True)
+    except Exception:  # noqa: BLE001 - a file xlrd cannot read has been read by fastexcel already, or refused
+        return {}
+    found: dict[str, list[HiddenCell]] = {}
+    for sheet in book.sheets():
+        for r in range(sheet.nrows):
+            types = sheet.row_types(r)
+            for c in (i for i, kind in enumerate(types) if kind == xlrd.XL_CELL_ERROR):
+                code = sheet.cell_value(r, c)
+                found.setdefault(sheet.name, []).append(
+                    HiddenCell(f"{_letters(c + 1)}{r + 1}", "error", xlrd.error_text_from_code.get(code, "#FEL")))
+    return found
