@@ -240,3 +240,21 @@ def test_an_excel_tables_totals_row_is_not_an_enrolment(tmp_path: Path):
     assert outcome.status == library.WRITTEN, outcome.lines
     assert any(p.place == "Deltagare!4:4" and "summarad" in p.message for p in outcome.problems)
     assert outcome.report.value("Tabell 4", "Summa / respektive period", "Inskrivna sedan starten") == 2
+
+
+def test_a_numeric_id_reads_as_its_number_format_shows_it(tmp_path: Path):
+    """44 in a cell formatted `000` is shown as 044 in Excel, so it is the ID 044: the same person as a
+    coach's `044` typed as text (here: two overlapping enrolments of one person, an error naming both)."""
+    path = write_register(tmp_path / "r.xlsx", [person("044"), person(44, kon="M"), person(7, kon="M",
+                                                                                            inskriven="2009-02-01")])
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["A3"].number_format = "000"
+    wb["Deltagare"]["A4"].number_format = "000"
+    wb.save(path)
+    raw = read_register(path).sheets["Deltagare"]
+    assert list(raw.frame["person_id"]) == ["044", "044", "007"]
+    from pipeline import run as library
+
+    outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
+    assert any(p.place == "Deltagare!F3" and "Deltagar-ID 044 är redan inskriven på rad 2" in p.message
+               for p in outcome.problems)

@@ -58,6 +58,7 @@ class Loaded:
     hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
     merged: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> merged ranges ("A2:A4")
     totals: dict[str, list[int]] = field(default_factory=dict)  # sheet name -> an Excel Table's totals rows
+    shown: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet name -> cell -> number as shown
 
 
 def read_once(path: Path) -> bytes:
@@ -171,7 +172,7 @@ class Loading:
                 if name != participants:
                     loaded.sheets[name] = load_sheet(reader, name)
             scan = scan_sheets(io.BytesIO(loaded.content))
-            loaded.hidden, loaded.merged, loaded.totals = scan.hidden, scan.merged, scan.totals
+            loaded.hidden, loaded.merged, loaded.totals, loaded.shown = scan.hidden, scan.merged, scan.totals, scan.shown
             SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc

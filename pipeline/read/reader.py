@@ -98,7 +98,7 @@ def read_register(path: Path) -> ReadRegister:
             missing.append(sheet)
             continue
         raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual),
-                         loaded.merged.get(actual, []), loaded.totals.get(actual, []))
+                         loaded.merged.get(actual, []), loaded.totals.get(actual, []), loaded.shown.get(actual, {}))
         raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
         sheets[sheet.name] = raw
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
@@ -182,7 +182,7 @@ def text_column(values: pa.Array) -> pd.Categorical:
 
 
 def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None,
-               merged: list[str] = (), totals: list[int] = ()) -> RawSheet:
+               merged: list[str] = (), totals: list[int] = (), shown: dict[str, str] | None = None) -> RawSheet:
     """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row. A merged
     range (`merged`, as "A2:A4") below the header reads as its value in every cell it covers."""
     name = loaded_sheet.name
@@ -221,6 +221,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         else:
             chosen[column.key] = position
     found.missing = [column for column in sheet.columns if column.key not in chosen and column.required]
+    body = as_shown(body, shown or {}, header_row, first_col)
     body, spread_merges = fill_merged(body, merged, header_row, first_col)
     empty_column = pa.nulls(body.num_rows, pa.string())
     # pyarrow releases the GIL while it hashes, so the columns are encoded on both cores
@@ -257,6 +258,25 @@ def _cell_position(reference: str) -> tuple[int, int]:
     for letter in letters:
         column = column * 26 + ord(letter) - 64
     return column - 1, int(reference[len(letters):])
+
+
+def as_shown(body: pa.RecordBatch, shown: dict[str, str], header_row: int, first_col: int) -> pa.RecordBatch:
+    """Number cells whose format pads them with zeros read as a spreadsheet shows them: the ID 44 in a
+    cell formatted `000` is the ID 044, as the coach sees it."""
+    if not shown:
+        return body
+    columns = {i: body.column(i) for i in range(body.num_columns)}
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for reference, text in shown.items():
+        column, row = _cell_position(reference)
+        if 0 <= column - first_col < body.num_columns and 0 <= row - header_row - 1 < body.num_rows:
+            by_column.setdefault(column - first_col, []).append((row - header_row - 1, text))
+    for i, cells in by_column.items():
+        values = columns[i].to_numpy(zero_copy_only=False).astype(object)
+        rows, texts = zip(*cells)
+        values[list(rows)] = list(texts)
+        columns[i] = pa.array(values, pa.string())
+    return pa.RecordBatch.from_arrays([columns[i] for i in range(body.num_columns)], names=body.schema.names)
 
 
 def fill_merged(body: pa.RecordBatch, merged: list[str], header_row: int,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import zipfile
 from xml.etree import ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
@@ -113,6 +113,48 @@ class SheetScan:
     hidden: dict[str, list[HiddenCell]]  # error cells and formulas without a stored value
     merged: dict[str, list[str]]  # merged ranges, "A2:A4"
     totals: dict[str, list[int]]  # rows that an Excel Table marks as its totals row
+    shown: dict[str, dict[str, str]] = field(default_factory=dict)  # cell -> number as its format shows it
+
+
+_NUMBER_FORMAT = re.compile(rb'<(?:\w+:)?numFmt\s[^>]*?numFmtId="(\d+)"[^>]*?formatCode="(0+)"')
+_CELL_XFS = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
+_XF = re.compile(rb'<(?:\w+:)?xf\b([^>]*)')
+
+
+def zero_padded_styles(package: zipfile.ZipFile, names: set[str]) -> dict[str, int]:
+    """Cell styles whose number format pads a number with leading zeros (`000`: 44 shows as 044): style
+    index -> width. Usually none, and then no sheet is read for them."""
+    if "xl/styles.xml" not in names:
+        return {}
+    styles = package.read("xl/styles.xml")
+    widths = {m.group(1): len(m.group(2)) for m in _NUMBER_FORMAT.finditer(styles) if len(m.group(2)) > 1}
+    xfs = _CELL_XFS.search(styles)
+    if not widths or not xfs:
+        return {}
+    padded = {}
+    for index, xf in enumerate(_XF.finditer(xfs.group(1))):
+        number_format = re.search(rb'numFmtId="(\d+)"', xf.group(1))
+        if number_format and number_format.group(1) in widths:
+            padded[str(index)] = widths[number_format.group(1)]
+    return padded
+
+
+def _shown_numbers(package: zipfile.ZipFile, target: str, padded: dict[str, int]) -> dict[str, str]:
+    """The sheet's number cells in a zero-padding style, as a spreadsheet shows them (44 -> "044")."""
+    styles = "|".join(re.escape(index) for index in padded)
+    cell = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bs="(' + styles.encode() + rb')"[^>]*)>\s*<(?:\w+:)?v>([0-9.]+)</')
+    shown, tail = {}, b""
+    with package.open(target) as stream:
+        while chunk := stream.read(1 << 22):
+            window = tail + chunk  # a cell cut by the chunk's end is whole in the next window; found twice is once
+            for m in cell.finditer(window):
+                reference = re.search(rb'\br="([A-Z]+[0-9]+)"', m.group(1))
+                typed = re.search(rb'\bt="(\w+)"', m.group(1))
+                value = float(m.group(3))
+                if reference and (typed is None or typed.group(1) == b"n") and value == int(value):
+                    shown[reference.group(1).decode()] = str(int(value)).zfill(padded[m.group(2).decode()])
+            tail = window[-2048:]
+    return shown
 
 
 _TABLE_RELATION = re.compile(rb'<Relationship\s[^>]*?relationships/table"[^>]*>|<Relationship\s[^>]*?Target="[^"]*'
@@ -166,9 +208,12 @@ def scan_sheets(source: BinaryIO) -> SheetScan:
         names = set(package.namelist())
         if "xl/workbook.xml" not in names:
             return scan
+        padded = zero_padded_styles(package, names)
         for sheet, target in _sheet_targets(package).items():
             if target not in names:
                 continue
+            if padded:
+                scan.shown[sheet] = _shown_numbers(package, target, padded)
             totals = _totals_rows(package, names, target)
             if totals:
                 scan.totals[sheet] = totals
