@@ -91,7 +91,7 @@ def test_a_set_whose_second_file_fails_leaves_neither(tmp_path: Path, monkeypatc
     monkeypatch.setattr(files, "write_new", second_fails)
     outcome = run.report(SAMPLE, out=tmp_path / "out", today=TODAY_DATE)
     assert outcome.status == run.INTERNAL
-    assert written and not written[0].exists()  # the report is not left looking complete without its worklist
+    assert written and not written[0].exists()  # the worklist, linked first, is taken back
     assert [p.name for p in (tmp_path / "out").iterdir() if "lagesrapport" in p.name] == []
 
 
@@ -131,3 +131,25 @@ def test_long_register_and_project_names_give_short_enough_file_names(tmp_path: 
     refused = run.report(invalid, out=tmp_path / "out", today=TODAY_DATE)
     assert refused.status == run.INVALID and all(p.exists() for p in refused.written)
     assert all(len(p.name) <= 120 for p in written.written + refused.written)
+
+
+def test_a_run_killed_at_any_moment_leaves_only_complete_outputs(tmp_path: Path):
+    """SIGKILL at moments spread over a run: no temporary file, no half file, no report without its worklist."""
+    import signal
+    import time
+
+    import openpyxl
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today", TODAY]
+    for delay in (0.3, 0.6, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4, 1.7, 2.2):
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    names = [p.name for p in out.iterdir()] if out.exists() else []
+    assert not [n for n in names if n.startswith(".")]
+    reports = [n for n in names if "_lagesrapport_" in n]
+    for report in reports:
+        assert report.replace("lagesrapport", "INTERNT_uppfoljning_90_dagar") in names
+        openpyxl.load_workbook(out / report)  # whole

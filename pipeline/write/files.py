@@ -7,7 +7,7 @@ link included; the next version (`_v2`, `_v3`, ...) is taken then. A killed run,
 disk or a failed write leaves nothing behind. Where the file system has no `O_TMPFILE`,
 a named temporary file of the tool's own pattern is used and removed, and stale ones
 of that pattern are swept. Files written together (a report and its worklist) share one
-version and stand or fall together.
+version and stand or fall together: the first of them is linked last.
 """
 
 from __future__ import annotations
@@ -134,7 +134,9 @@ def write_set(folder: Path, stems: list[str], suffixes: str | list[str],
         paths = [versioned(folder, stem, suffix, version) for stem, suffix in zip(stems, suffixes)]
         written: list[Path] = []
         try:
-            for path, content in zip(paths, contents):
+            # the first file (the report) is linked last: it never stands without the files that go with it,
+            # even if the run is killed between two links
+            for path, content in reversed(list(zip(paths, contents))):
                 written.append(write_new(path, content))
             return paths
         except BaseException as exc:
