@@ -130,7 +130,7 @@ def test_error_cells_are_found_in_namespaced_xml_with_attributes_in_any_order(tm
     and the header row is still row 3."""
     import re as regex
 
-    from pipeline.read.xlsx_scan import first_value_rows, hidden_cells
+    from pipeline.read.xlsx_scan import first_value_rows, scan_sheets
 
     path = write_register(tmp_path / "r.xlsx", [person(), person("P2")], origin=(3, 1))
     wb = openpyxl.load_workbook(path)
@@ -146,22 +146,22 @@ def test_error_cells_are_found_in_namespaced_xml_with_attributes_in_any_order(tm
 
     rewritten = _rewritten(path, dotnet)
     assert b"<x:c t=" in __import__("zipfile").ZipFile(rewritten).read("xl/worksheets/sheet1.xml")
-    found = {(c.cell, c.kind) for c in hidden_cells(rewritten)["Deltagare"]}
+    found = {(c.cell, c.kind) for c in scan_sheets(rewritten).hidden["Deltagare"]}
     assert found == {("D4", "error"), ("E5", "formula")}
     assert first_value_rows(rewritten)["Deltagare"] == 3
 
 
 def test_a_text_formula_whose_result_is_empty_is_an_empty_cell(tmp_path: Path):
     """LibreOffice saves `=IF(G30="";"";1)` with an empty result as `t="str"` and `<v></v>`."""
-    from pipeline.read.xlsx_scan import hidden_cells
+    from pipeline.read.xlsx_scan import scan_sheets
 
     path = write_register(tmp_path / "r.xlsx", [person()])
     wb = openpyxl.load_workbook(path)
     wb["Deltagare"]["I2"] = '=IF(1,"","Arbete")'
     wb.save(path)
     empty_text = _rewritten(path, lambda xml: xml.replace(b'<c r="I2"><f>', b'<c r="I2" t="str"><f>'))
-    assert hidden_cells(empty_text).get("Deltagare", []) == []
-    assert [c.cell for c in hidden_cells(path)["Deltagare"]] == ["I2"]  # no stored result at all: named
+    assert scan_sheets(empty_text).hidden.get("Deltagare", []) == []
+    assert [c.cell for c in scan_sheets(path).hidden["Deltagare"]] == ["I2"]  # no stored result at all: named
 
 
 def test_the_header_row_is_found_under_a_title(tmp_path: Path):

@@ -260,23 +260,28 @@ def _cell_position(reference: str) -> tuple[int, int]:
     return column - 1, int(reference[len(letters):])
 
 
+def _with_cells(body: pa.RecordBatch, changes: dict[int, list[tuple[slice | int, str]]]) -> pa.RecordBatch:
+    """The body with some cells given new text: column position -> (rows, text) (rows a slice or a row)."""
+    if not changes:
+        return body
+    columns = [body.column(i) for i in range(body.num_columns)]
+    for i, cells in changes.items():
+        values = columns[i].to_numpy(zero_copy_only=False).astype(object)
+        for rows, text in cells:
+            values[rows] = text
+        columns[i] = pa.array(values, pa.string())
+    return pa.RecordBatch.from_arrays(columns, names=body.schema.names)
+
+
 def as_shown(body: pa.RecordBatch, shown: dict[str, str], header_row: int, first_col: int) -> pa.RecordBatch:
     """Number cells whose format pads them with zeros read as a spreadsheet shows them: the ID 44 in a
     cell formatted `000` is the ID 044, as the coach sees it."""
-    if not shown:
-        return body
-    columns = {i: body.column(i) for i in range(body.num_columns)}
-    by_column: dict[int, list[tuple[int, str]]] = {}
+    changes: dict[int, list[tuple[slice | int, str]]] = {}
     for reference, text in shown.items():
         column, row = _cell_position(reference)
         if 0 <= column - first_col < body.num_columns and 0 <= row - header_row - 1 < body.num_rows:
-            by_column.setdefault(column - first_col, []).append((row - header_row - 1, text))
-    for i, cells in by_column.items():
-        values = columns[i].to_numpy(zero_copy_only=False).astype(object)
-        rows, texts = zip(*cells)
-        values[list(rows)] = list(texts)
-        columns[i] = pa.array(values, pa.string())
-    return pa.RecordBatch.from_arrays([columns[i] for i in range(body.num_columns)], names=body.schema.names)
+            changes.setdefault(column - first_col, []).append((row - header_row - 1, text))
+    return _with_cells(body, changes)
 
 
 def fill_merged(body: pa.RecordBatch, merged: list[str], header_row: int,
@@ -284,24 +289,20 @@ def fill_merged(body: pa.RecordBatch, merged: list[str], header_row: int,
     """The body with each merged range below the header holding its top-left value in every cell it covers
     (a spreadsheet stores it only there), and the ranges so read with their value."""
     spread: list[tuple[str, str]] = []
-    columns = {i: body.column(i) for i in range(body.num_columns)}
+    changes: dict[int, list[tuple[slice | int, str]]] = {}
     for reference in merged:
         (left, top), (right, bottom) = (_cell_position(corner) for corner in reference.split(":"))
         if top <= header_row or top - header_row - 1 >= body.num_rows:
             continue  # a title above the table, or beyond it
         first, last = top - header_row - 1, min(bottom - header_row - 1, body.num_rows - 1)
         source = left - first_col
-        value = columns[source][first].as_py() if 0 <= source < body.num_columns else None
+        value = body.column(source)[first].as_py() if 0 <= source < body.num_columns else None
         if value is None:
             continue
         for i in range(max(left - first_col, 0), min(right - first_col, body.num_columns - 1) + 1):
-            values = columns[i].to_numpy(zero_copy_only=False).astype(object)
-            values[first:last + 1] = value
-            columns[i] = pa.array(values, pa.string())
+            changes.setdefault(i, []).append((slice(first, last + 1), value))
         spread.append((reference, str(value)))
-    if spread:
-        body = pa.RecordBatch.from_arrays([columns[i] for i in range(body.num_columns)], names=body.schema.names)
-    return body, spread
+    return _with_cells(body, changes), spread
 
 
 def header_offset(cells: pa.RecordBatch, sheet: Sheet) -> int:

@@ -228,10 +228,6 @@ def scan_sheets(source: BinaryIO) -> SheetScan:
     return scan
 
 
-def hidden_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
-    """Error cells and formulas without a stored value of an .xlsx, by sheet name."""
-    return scan_sheets(source).hidden
-
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
