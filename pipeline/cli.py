@@ -76,9 +76,7 @@ def print_lines(outcome: run.Outcome) -> None:
 
 def run_batch(args, today: date) -> int:
     plan = run.plan_batch(args.input, args.samples)
-    for path in plan.skipped:
-        why = "en fil som verktyget självt har skrivit" if run.written_by_this_tool(path) else \
-            "låsfil, dold fil eller inte en registerfil"
+    for path, why in plan.skipped.items():
         print(f"Hoppar över {path.name} ({why}).")
     if plan.created:
         print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör make report igen.")

@@ -317,18 +317,23 @@ def written_by_this_tool(path: Path) -> bool:
         return False
 
 
-def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Registers in a folder, and the files skipped (lock files, hidden files, other types, and files this
-    tool wrote itself)."""
+NOT_A_REGISTER = "låsfil, dold fil eller inte en registerfil"
+OWN_FILE = "en fil som verktyget självt har skrivit"
+
+
+def registers_in(folder: Path) -> tuple[list[Path], dict[Path, str]]:
+    """Registers in a folder, and the files skipped with why, in Swedish (lock files, hidden files, other
+    types, and files this tool wrote itself)."""
     if not folder.is_dir():
-        return [], []
-    found, skipped = [], []
+        return [], {}
+    found, skipped = [], {}
     for path in sorted(folder.iterdir()):
         if path.is_dir():
             continue
-        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES \
-                or written_by_this_tool(path):
-            skipped.append(path)
+        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES:
+            skipped[path] = NOT_A_REGISTER
+        elif written_by_this_tool(path):
+            skipped[path] = OWN_FILE
         else:
             found.append(path)
     return found, skipped
@@ -337,7 +342,7 @@ def registers_in(folder: Path) -> tuple[list[Path], list[Path]]:
 @dataclass
 class BatchPlan:
     registers: list[Path]  # in name order
-    skipped: list[Path]  # lock files, hidden files and other types in the input folder
+    skipped: dict[Path, str]  # files of the input folder that are no register, with why (Swedish)
     used_samples: bool  # the input folder had no register, so the samples are reported
     created: bool = False  # the input folder was not there, and has been made
 
