@@ -89,7 +89,7 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
 def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
             phase: _Phases) -> Outcome:
     with phase("förbereda"):  # pandas and Pandera import while the register loads
-        from pipeline.check.validate import choose_period, validate_register, warm_up
+        from pipeline.check.validate import choose_period, validate_register
         from pipeline.read.reader import read_register
 
     if not register.exists():
@@ -110,10 +110,7 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
     # bytes once, hashes and parses those), this thread gets the rest ready: the modules that count and
     # write, and Pandera's set-up.
     with phase("förbereda"):
-        import pipeline.count.report  # noqa: F401 - imported ahead, while the register loads
-        import pipeline.write.workbook  # noqa: F401 - imported ahead, while the register loads
-        import pipeline.write.worklist  # noqa: F401 - imported ahead, while the register loads
-        warm_up()
+        prepare()
     try:
         with phase("läsa"):
             read = read_register(register)
@@ -126,6 +123,17 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         with phase("skriva fel"):
             return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets, content=read.content)
     return _write_report(register, read.sha256, reg, period, out, earlier, phase)
+
+
+def prepare() -> None:
+    """Import what a written report needs and let Pandera set itself up: done while fastexcel loads the
+    register, and once per worker process of the web page."""
+    import pipeline.count.report  # noqa: F401 - imported ahead
+    import pipeline.write.workbook  # noqa: F401 - imported ahead
+    import pipeline.write.worklist  # noqa: F401 - imported ahead
+    from pipeline.check.validate import warm_up
+
+    warm_up()
 
 
 def parse_period(text: str):

@@ -24,14 +24,11 @@ FILE_TEXTS = {  # what each output file is, by the kind in its name
 
 
 def warm_up() -> None:
-    """Import what a report needs and let Pandera set itself up, once per worker process."""
-    import pipeline.count.report  # noqa: F401 - imported ahead, so the first upload does not wait for it
-    import pipeline.write.error_workbook  # noqa: F401
-    import pipeline.write.workbook  # noqa: F401
-    import pipeline.write.worklist  # noqa: F401
-    from pipeline.check.validate import warm_up as warm_up_pandera
+    """Once per worker process, so that the first upload does not wait for the imports (the error
+    workbook's too: a web page sees many invalid registers)."""
+    import pipeline.write.error_workbook  # noqa: F401 - imported ahead
 
-    warm_up_pandera()
+    run.prepare()
 
 
 def upload_name(name: str) -> str:
