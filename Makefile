@@ -31,14 +31,15 @@ serve: $(STAMP) ## starta webbsidan på http://127.0.0.1:8000 (PORT= byter port,
 test: $(STAMP) ## kör alla tester
 	$(PY) -m pytest
 
-template: $(STAMP) ## skriv en tom registermall med listor och datumkontroller till output/
-	$(PY) -m pipeline template --out output
+template: $(STAMP) ## skriv en tom registermall till output/ (PROFILE=2021-2027 ger ESF+-mallen)
+	$(PY) -m pipeline template --out output $(if $(PROFILE),--profil $(PROFILE))
 
 bench: $(STAMP) ## mät tid och minne på genererade register med 10 000 till 1 000 000 rader
 	$(PY) -m pipeline.tools.bench
 
-sample: $(STAMP) ## skriv om det syntetiska exempelregistret i input_samples/
+sample: $(STAMP) ## skriv om de syntetiska exempelregistren (2007-2013 och ESF+) i input_samples/
 	$(PY) -m pipeline sample --out input_samples/navigator_register.xlsx
+	$(PY) -m pipeline sample --profil 2021-2027 --rows 160 --out input_samples/vagen_vidare_register.xlsx
 
 readme: $(STAMP) ## skriv om README:s kolumntabell och räkneregler från schemas/
 	$(PY) -m pipeline readme

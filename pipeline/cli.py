@@ -45,8 +45,10 @@ def build_parser() -> SwedishParser:
     sample = commands.add_parser("sample", help="Skriv det syntetiska exempelregistret.")
     sample.add_argument("--out", type=Path, default=Path("input_samples/navigator_register.xlsx"))
     sample.add_argument("--rows", type=int, default=72)
+    sample.add_argument("--profil", default="2007-2013", help="programperioden: 2007-2013 eller 2021-2027 (ESF+)")
     template = commands.add_parser("template", help="Skriv en tom registermall med listor och datumkontroller.")
     template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
+    template.add_argument("--profil", default="2007-2013", help="programperioden: 2007-2013 eller 2021-2027 (ESF+)")
     commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner.")
     serve = commands.add_parser("serve", help="Starta webbsidan (make serve).")
     serve.add_argument("--host", default="127.0.0.1")
@@ -107,12 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "batch":
             return run_batch(args, today)
         if args.command == "sample":
-            from pipeline.tools.sample import generate, write_register
+            from pipeline.tools.sample import generate, generate_plus, write_register
 
-            print(write_register(generate(args.rows), args.out))
+            if args.profil.strip() not in ("2007-2013", "2021-2027"):
+                raise UsageError(f"Programperioden {args.profil!r} finns inte. Välj 2007-2013 eller 2021-2027.")
+            made = generate(args.rows) if args.profil.strip() == "2007-2013" else generate_plus(args.rows)
+            print(write_register(made, args.out))
             return WRITTEN
         if args.command == "template":
-            print(f"Registermallen är skriven: {run.template(args.out)}")
+            print(f"Registermallen är skriven: {run.template(args.out, args.profil)}")
             return WRITTEN
         if args.command == "serve":
             return serve(args.host, args.port)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 FOLLOW_UP_DAYS = 90  # the form's "utskrivna mer än 90 dagar"
+SITUATION_DAYS = 28  # ESF+: the situation at leaving is due this many days after the exit
+SIX_MONTHS = pd.DateOffset(months=6)  # ESF+: the follow-up after leaving
 NO_MONTH = np.datetime64("NaT", "M").astype(np.int64)
 
 
@@ -31,17 +33,18 @@ class Period:
         return pd.period_range(self.start, self.end, freq="M")
 
 
+AT_EXIT = ("reason", "follow_up", "exit_situation", "qualification", "situation_6m", "improved_6m")
+
+
 def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """The register as it stood at `end`: later enrolments ignored, later exits not yet made."""
+    """The register as it stood at `end`: later enrolments ignored, later exits not yet made (nor what
+    is recorded at and after them)."""
     kept = enrolments[enrolments["enrolled"] <= end]
     later_exit = kept["exited"] > end
     if not later_exit.any():
         return kept
-    return kept.assign(
-        exited=kept["exited"].mask(later_exit),
-        reason=kept["reason"].mask(later_exit),
-        follow_up=kept["follow_up"].mask(later_exit),
-    )
+    return kept.assign(exited=kept["exited"].mask(later_exit),
+                       **{key: kept[key].mask(later_exit) for key in AT_EXIT if key in kept})
 
 
 def person_codes(ids: pd.Series) -> np.ndarray:
@@ -83,3 +86,30 @@ def follow_up_from(exited: pd.Series) -> pd.Series:
 def follow_up_due(exited: pd.Series, end: pd.Timestamp) -> pd.Series:
     """Exits whose 90 days have passed by `end` (exit date + 90 days <= end)."""
     return exited.notna() & (follow_up_from(exited) <= end)
+
+
+def six_months_after(exited: pd.Series) -> pd.Series:
+    """ESF+'s six-month point: the same day number six calendar months later, or that month's last day
+    where it has fewer (31 August -> 28 or 29 February)."""
+    return exited + SIX_MONTHS
+
+
+def situation_due(exited: pd.Series, end: pd.Timestamp) -> pd.Series:
+    """ESF+: exits whose situation at leaving is due by `end` (exit date + 28 days <= end)."""
+    return exited.notna() & (exited + pd.Timedelta(days=SITUATION_DAYS) <= end)
+
+
+def entry_positions(person: np.ndarray, enrolled: pd.Series) -> np.ndarray:
+    """For each enrolment, the position of its person's entry (first enrolment, by date, then sheet order);
+    an enrolment without a Deltagar-ID (-1) is its own entry."""
+    if not len(person):
+        return np.zeros(0, dtype=np.int64)
+    alone = person < 0
+    if alone.any():
+        person = np.where(alone, person.max() + 1 + np.cumsum(alone), person)
+    enrolled = enrolled.fillna(enrolled.min() if enrolled.notna().any() else pd.Timestamp(0))
+    number = enrolment_numbers(person, enrolled)
+    positions = np.arange(len(person))
+    first_of = np.full(person.max() + 1, -1, dtype=np.int64)
+    first_of[person[number == 0]] = positions[number == 0]
+    return first_of[person]

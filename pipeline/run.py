@@ -89,7 +89,7 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
 def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
             phase: _Phases) -> Outcome:
     with phase("förbereda"):  # pandas and Pandera import while the register loads
-        from pipeline.check.validate import choose_period, validate_register
+        from pipeline.check.validate import choose_period, reported_period_problems, validate_register
         from pipeline.read.reader import read_register
 
     if not register.exists():
@@ -117,6 +117,9 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         with phase("validera"):
             reg = validate_register(read, today)
         period = choose_period(reg.periods, chosen, today)
+        late = reported_period_problems(read, reg, period)
+        if late:
+            raise RegisterInvalid(sorted(reg.problems + late, key=Problem.sort_key), reg.rows_read, read.sheets)
     except RegisterUnreadable as exc:
         return _invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:
@@ -230,24 +233,26 @@ def _changes_since(reg, period, out: Path, earlier):
 def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, phase: _Phases) -> Outcome:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.count.report import build_report, follow_up_worklist, period_enrolments
-    from pipeline.write.files import REPORT_KIND, WORKLIST_KIND, safe_name, write_set
+    from pipeline.count.report import build_report, period_enrolments, worklist as worklist_of
+    from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
-    from pipeline.write.worklist import worklist_package
+    from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, worklist_package
+    from schemas.register import ESF_2007
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         with phase("räkna"):
             enrolments = period_enrolments(reg, period)
             # the worklist file is made (by pyarrow and zlib, outside the GIL) while the tables are counted
-            worklist = pool.submit(worklist_package, follow_up_worklist(enrolments, period), period,
-                                   reg.project.name)
+            worklist = pool.submit(worklist_package, worklist_of(reg, enrolments, period), period,
+                                   reg.project.name, FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
             counted = build_report(reg, period, enrolments)
         with phase("jämföra"):
             changes = _changes_since(reg, period, out, earlier)
         notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
         run = RunInfo(register.name, digest, datetime.now().replace(microsecond=0), __version__, notes)
         project = safe_name(reg.project.name)
-        stems = [f"{project}_{REPORT_KIND}_{period.label}", f"{project}_{WORKLIST_KIND}_{period.label}"]
+        kinds = (REPORT_KIND, WORKLIST_KIND) if reg.profile is ESF_2007 else (PLUS_REPORT_KIND, PLUS_WORKLIST_KIND)
+        stems = [f"{project}_{kind}_{period.label}" for kind in kinds]
         with phase("skriva"):
             paths = write_set(out, stems, ".xlsx", [
                 lambda f: write_workbook(counted, run, f, changes),
@@ -313,10 +318,13 @@ def _internal(register: Path, out: Path) -> Outcome:
 def written_by_this_tool(path: Path) -> bool:
     """A report, worklist or error list this tool wrote (by its name, or by the author in its document
     properties), which is never a register, even when --out points into input/."""
-    from pipeline.write.files import ERRORS_KIND, REPORT_KIND, TOOL_AUTHOR, WORKLIST_KIND
+    from pipeline.write.files import (
+        ERRORS_KIND, PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, TOOL_AUTHOR, WORKLIST_KIND,
+    )
 
     # (not the template: a coach fills it in and may keep its name)
-    if any(f"_{kind}" in path.stem for kind in (REPORT_KIND, WORKLIST_KIND, ERRORS_KIND)):
+    if any(f"_{kind}" in path.stem for kind in (REPORT_KIND, WORKLIST_KIND, PLUS_REPORT_KIND, PLUS_WORKLIST_KIND,
+                                                  ERRORS_KIND)):
         return True
     try:
         with zipfile.ZipFile(path) as package:
@@ -390,14 +398,20 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
 
 # --- the template ---------------------------------------------------------------------------
 
-def template(target: Path) -> Path:
-    """Write the empty register for coaches into a folder (as `registermall.xlsx`) or to a `.xlsx` name.
-    Raises UsageError for a folder that cannot be written."""
+def template(target: Path, profile: str | None = None) -> Path:
+    """Write the empty register for coaches into a folder (as `registermall.xlsx`, or
+    `registermall_2021-2027.xlsx` for ESF+) or to a `.xlsx` name; `profile` is the programme period
+    (`2007-2013` by default). Raises UsageError for an unknown profile or a folder that cannot be written."""
     from pipeline.write.files import write_set
     from pipeline.write.template import write_template
+    from schemas.register import DEFAULT_PROFILE, PROFILES
 
+    chosen = PROFILES.get((profile or DEFAULT_PROFILE.name).strip())
+    if chosen is None:
+        raise UsageError(f"Programperioden {profile!r} finns inte. Välj {' eller '.join(PROFILES)}.")
+    default_stem = "registermall" if chosen is DEFAULT_PROFILE else f"registermall_{chosen.name}"
     target = Path(target)
-    folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, "registermall")
+    folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, default_stem)
     check_output_folder(folder)
-    [path] = write_set(folder, [stem], ".xlsx", [write_template])
+    [path] = write_set(folder, [stem], ".xlsx", [lambda f: write_template(f, chosen)])
     return path

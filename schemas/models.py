@@ -1,57 +1,44 @@
-"""Pandera models of the parsed register, derived from the declarations in `schemas.register`.
+"""Pandera schemas of the parsed register, generated from the declarations in `schemas.register`.
 
-The model checks each column of the parsed `Deltagare` sheet: codes (Categoricals,
+Each schema checks the columns of one parsed sheet of one profile: codes (Categoricals,
 holding any unrecognised value as written) within their allowed values, and required
-cells present. Its failure cases carry the frame's
-index (the Excel row) and the column (the Swedish header), which
-`pipeline.check.validate` turns into cell references and Swedish messages.
+cells present. A column recorded at the person's entry (ESF+) may be empty on a later
+enrolment, so the schema lets it be empty; that it is there on the first enrolment is a
+rule between rows (`pipeline.check.validate`). Failure cases carry the frame's index (the
+Excel row) and the column (the Swedish header), which validation turns into cell
+references and Swedish messages.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
-from schemas.register import CONTACT_TYPES, DELTAGARE, KONTAKTER, Column
+from schemas.register import KONTAKTER, PROFILES, Column, Sheet
 
-
-def column_field(column: Column, **extra) -> object:
-    checks = {"isin": column.allowed} if column.kind == "code" else {}
-    return pa.Field(alias=column.header, nullable=not column.required, coerce=False, **checks, **extra)
+DTYPES = {"id": "string", "text": "string", "code": "category", "date": "datetime64[ns]"}
 
 
-_D = {c.key: c for c in DELTAGARE.columns}
-_K = {c.key: c for c in KONTAKTER.columns}
+def column_schema(column: Column) -> pa.Column:
+    checks = [pa.Check.isin(column.allowed)] if column.kind == "code" else []
+    return pa.Column(DTYPES[column.kind], checks, nullable=not column.required or column.at_entry, coerce=False)
 
 
-class DeltagareModel(pa.DataFrameModel):
-    """The parsed `Deltagare` sheet, one row per enrolment, indexed by Excel row."""
-
-    person_id: Series[pd.StringDtype] = column_field(_D["person_id"])
-    gender: Series[pd.CategoricalDtype] = column_field(_D["gender"])
-    birth_date: Series[pd.Timestamp] = column_field(_D["birth_date"])
-    born: Series[pd.CategoricalDtype] = column_field(_D["born"])
-    benefit: Series[pd.CategoricalDtype] = column_field(_D["benefit"])
-    enrolled: Series[pd.Timestamp] = column_field(_D["enrolled"])
-    exited: Series[pd.Timestamp] = column_field(_D["exited"])
-    reason: Series[pd.CategoricalDtype] = column_field(_D["reason"])
-    follow_up: Series[pd.CategoricalDtype] = column_field(_D["follow_up"])
-    coach: Series[pd.StringDtype] = column_field(_D["coach"])
-
-    class Config:
-        strict = True
+_SCHEMAS: dict[int, pa.DataFrameSchema] = {}
 
 
-class KontakterModel(pa.DataFrameModel):
-    """The parsed `Arbetsgivarkontakter` sheet."""
-
-    date: Series[pd.Timestamp] = column_field(_K["date"])
-    organisation: Series[pd.StringDtype] = column_field(_K["organisation"])
-    type: Series[pd.CategoricalDtype] = pa.Field(alias=_K["type"].header, isin=list(CONTACT_TYPES))
-
-    class Config:
-        strict = True
+def sheet_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    """The parsed sheet, one row per row of the register, indexed by Excel row; made once per process."""
+    if id(sheet) not in _SCHEMAS:
+        _SCHEMAS[id(sheet)] = _schema(sheet)
+    return _SCHEMAS[id(sheet)]
 
 
-MODELS = {DELTAGARE.name: (DELTAGARE, DeltagareModel), KONTAKTER.name: (KONTAKTER, KontakterModel)}
+def _schema(sheet: Sheet) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({column.header: column_schema(column) for column in sheet.columns}, strict=True,
+                              name=sheet.name)
+
+
+def all_schemas() -> list[tuple[Sheet, pa.DataFrameSchema]]:
+    """Every sheet with a schema, of every profile (for warming Pandera up)."""
+    sheets = [profile.deltagare for profile in PROFILES.values()] + [KONTAKTER]
+    return [(sheet, sheet_schema(sheet)) for sheet in sheets]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Kind = Literal["id", "text", "code", "date"]
@@ -44,6 +44,9 @@ class Column:
     # canonical value -> accepted spellings (matched with normalise_label)
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     listed: tuple[str, ...] = ()  # what the template's dropdown offers, where not the canonical values
+    # recorded at the person's entry (ESF+): required on their first enrolment only; a later one repeats it or
+    # leaves it empty
+    at_entry: bool = False
 
     @property
     def allowed(self) -> list[str]:
@@ -181,6 +184,7 @@ class ProjectItem:
     label: str
     kind: Literal["text", "date", "count", "share"]
     example: str
+    required: bool = True  # a goal of ESF+ is optional: without it, Resultat shows the outcome alone
 
 
 PROJECT_ITEMS = (
@@ -199,13 +203,132 @@ PROJECT_ITEMS = (
     ProjectItem("goal_employer_contacts", "Mål arbetsgivarkontakter", "count", "60"),
 )
 
-SHEETS = (DELTAGARE, PROJEKT, PERIODER, KONTAKTER)
+SHEETS = (DELTAGARE, PROJEKT, PERIODER, KONTAKTER)  # the 2007-2013 register, in the template's order
+
+
+# --- ESF+ 2021-2027: the common indicators of Regulation (EU) 2021/1057, Annex I ----------------
+
+YES_NO = {"Ja": (), "Nej": ()}
+YES_NO_DECLINED = {"Ja": (), "Nej": (), "Vill ej svara": ()}
+GENDER_PLUS = Column(
+    "gender", "Kön", "code", "Kön: K (kvinna), M (man) eller Ickebinär.", required=True, at_entry=True,
+    codes={"K": ("kv", "kvinna", "kvinnor", "k"), "M": ("m", "man", "män"),
+           "Ickebinär": ("X", "NB", "icke-binär", "icke binär")},
+)
+EXIT_SITUATIONS = {"Arbete": (), "Studier": (), "Arbetssökande": (), "Annat": (), "Okänd": ()}
+LABOUR_STATUS = Column(
+    "labour_status", "Arbetsmarknadsstatus", "code", "Ställning på arbetsmarknaden vid inträdet.",
+    required=True, at_entry=True,
+    codes={"Arbetslös": (), "Långtidsarbetslös": (), "Inaktiv": (), "Sysselsatt": ("Egenföretagare",)},
+    listed=("Arbetslös", "Långtidsarbetslös", "Inaktiv", "Sysselsatt", "Egenföretagare"))
+EDUCATION = Column(
+    "education", "Utbildningsnivå", "code", "Högsta avslutade utbildning vid inträdet (ISCED).",
+    required=True, at_entry=True,
+    codes={"ISCED 0-2": ("Förgymnasial",), "ISCED 3-4": ("Gymnasial", "Eftergymnasial kortare än 2 år"),
+           "ISCED 5-8": ("Eftergymnasial", "Högskola")})
+ENTRY_QUESTIONS = (
+    Column("disability", "Funktionsnedsättning", "code", "Har deltagaren en funktionsnedsättning?",
+           required=True, at_entry=True, codes=YES_NO_DECLINED),
+    Column("citizenship", "Medborgarskap", "code", "Medborgarskap vid inträdet.", required=True, at_entry=True,
+           codes={"Sverige": (), "EU/EES": (), "Tredjeland": (), "Statslös": ()}),
+    Column("foreign_background", "Utländsk bakgrund", "code", "Har deltagaren utländsk bakgrund?",
+           required=True, at_entry=True, codes=YES_NO),
+    Column("minority", "Minoritet", "code", "Tillhör deltagaren en minoritet (inklusive marginaliserade grupper "
+           "som romer)?", required=True, at_entry=True, codes=YES_NO_DECLINED),
+    Column("homeless", "Hemlöshet", "code", "Hemlös eller utestängd från bostadsmarknaden?", required=True,
+           at_entry=True, codes=YES_NO),
+    Column("rural", "Landsbygd", "code", "Bor deltagaren i ett landsbygdsområde?", required=True, at_entry=True,
+           codes=YES_NO),
+)
+EXIT_SITUATION = Column(
+    "exit_situation", "Situation vid avslut", "code",
+    "Situationen när deltagaren lämnar insatsen; krävs 28 dagar efter Utskriven, tom utan Utskriven.",
+    codes=EXIT_SITUATIONS)
+QUALIFICATION = Column(
+    "qualification", "Kvalifikation vid avslut", "code",
+    "Har deltagaren fått en kvalifikation när de lämnar insatsen? Fylls i med Situation vid avslut.", codes=YES_NO)
+SITUATION_6M = Column(
+    "situation_6m", "Situation 6 månader", "code",
+    "Situationen sex månader efter utskrivningen; tom tills uppföljningen är gjord.",
+    codes={"Arbete": (), "Ej arbete": (), "Okänd": ()})
+IMPROVED_6M = Column(
+    "improved_6m", "Förbättrad situation 6 månader", "code",
+    "Förbättrad situation på arbetsmarknaden sex månader efter utskrivningen; bara för den som var sysselsatt "
+    "vid inträdet.", codes=YES_NO)
+
+_D = {c.key: c for c in DELTAGARE.columns}
+DELTAGARE_PLUS = Sheet(
+    "Deltagare",
+    (_D["person_id"], GENDER_PLUS, _D["birth_date"], _D["enrolled"], _D["exited"], LABOUR_STATUS, EDUCATION,
+     *ENTRY_QUESTIONS, EXIT_SITUATION, QUALIFICATION, SITUATION_6M, IMPROVED_6M, _D["coach"]),
+    "En rad per inskrivning. Uppgifterna vid inträdet fylls i på personens första inskrivning.",
+)
+
+# `Projekt` under ESF+: the project's facts, and a goal per indicator where the project has one
+PLUS_INDICATOR_CODES = tuple(f"EECO{n:02d}" for n in range(1, 18)) + tuple(f"EECR{n:02d}" for n in range(1, 7))
+PLUS_PROJECT_ITEMS = PROJECT_ITEMS[:5] + (ProjectItem("programme", "Programperiod", "text", "2021-2027"),) + tuple(
+    ProjectItem(f"goal_{code}", f"Mål {code}", "count", "100", required=False) for code in PLUS_INDICATOR_CODES)
+
+
+# --- the profiles ----------------------------------------------------------------------------
+
+PROFILE_ITEM = "Programperiod"  # the optional `Projekt` item that chooses the profile
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A programme period's register: its sheets (in the template's order) and `Projekt` items."""
+
+    name: str  # as `Programperiod` states it
+    sheets: tuple[Sheet, ...]
+    items: tuple[ProjectItem, ...]
+    title: str  # what the report is called
+
+    def sheet(self, name: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+    @property
+    def deltagare(self) -> Sheet:
+        return self.sheets[0]
+
+
+ESF_2007 = Profile("2007-2013", SHEETS, PROJECT_ITEMS, "ESF lägesrapport")
+ESF_PLUS = Profile("2021-2027", (DELTAGARE_PLUS, PROJEKT, PERIODER), PLUS_PROJECT_ITEMS,
+                   "ESF+ indikatorer")
+PROFILES = {profile.name: profile for profile in (ESF_2007, ESF_PLUS)}
+DEFAULT_PROFILE = ESF_2007  # a register without Programperiod: every register written before ESF+
+
+
+def _read_as() -> Sheet:
+    """`Deltagare` as the reader maps it: every column of every profile, a header required where every
+    profile requires it (the header row is found by those); which columns a register must have is
+    validation's to say, once it knows the profile."""
+    columns: dict[str, Column] = {}
+    for profile in PROFILES.values():
+        for column in profile.deltagare.columns:
+            columns.setdefault(column.key, column)
+    everywhere = {key for key in columns
+                  if all(any(c.key == key and c.required for c in p.deltagare.columns) for p in PROFILES.values())}
+    return Sheet(DELTAGARE.name, tuple(replace(c, required=c.key in everywhere) for c in columns.values()),
+                 DELTAGARE.description)
+
+
+READ_SHEETS = (_read_as(), PROJEKT, PERIODER, KONTAKTER)  # what the reader looks for in any register
+
 
 def column_reference_markdown() -> str:
-    """The README's table of register columns, generated from the declarations above."""
+    """The README's tables of register columns, one per profile, generated from the declarations above."""
     lines = ["Descriptions are in Swedish, as the template shows them to coaches. Codes are matched "
              "ignoring case and spaces.", ""]
-    for sheet in SHEETS:
+    for profile in PROFILES.values():
+        lines += [f"### Programperiod {profile.name}", ""]
+        lines += _profile_markdown(profile)
+    return "\n".join(lines) + "\n"
+
+
+def _profile_markdown(profile: Profile) -> list[str]:
+    lines = []
+    for sheet in profile.sheets:
         lines += [f"#### Sheet `{sheet.name}`", "", sheet.description, "",
                   "| column | required | accepted values | description |", "|---|---|---|---|"]
         for column in sheet.columns:
@@ -215,10 +338,11 @@ def column_reference_markdown() -> str:
                     f"`{code}`" + (f" (also {', '.join(f'`{v}`' for v in variants)})" if variants else "")
                     for code, variants in column.codes.items())
             aliases = f" (also {', '.join(f'`{a}`' for a in column.aliases)})" if column.aliases else ""
-            lines.append(f"| `{column.header}`{aliases} | {'yes' if column.required else 'no'} "
+            required = "first enrolment" if column.at_entry else "yes" if column.required else "no"
+            lines.append(f"| `{column.header}`{aliases} | {required} "
                          f"| {accepted} | {column.description} |")
         lines.append("")
     lines += ["Rows of `Projekt` (`Uppgift` → `Värde`):", "",
-              "| Uppgift | kind | example |", "|---|---|---|"]
-    lines += [f"| `{item.label}` | {item.kind} | {item.example} |" for item in PROJECT_ITEMS]
-    return "\n".join(lines) + "\n"
+              "| Uppgift | kind | required | example |", "|---|---|---|---|"]
+    lines += [f"| `{item.label}` | {item.kind} | {'yes' if item.required else 'no'} | {item.example} |" for item in profile.items]
+    return lines + [""]

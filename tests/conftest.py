@@ -137,3 +137,41 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", "NO CHROMIUM: the browser test (tests/test_browser.py) did not run", red=True)
         terminalreporter.write_line("Install Debian's Chromium and its driver, then run make test again:")
         terminalreporter.write_line("    apt-get install -y chromium chromium-driver", bold=True)
+
+
+# --- ESF+ 2021-2027 registers ----------------------------------------------------------------
+
+PLUS_HEADERS = ["Deltagar-ID", "Kön", "Födelsedatum", "Inskriven", "Utskriven", "Arbetsmarknadsstatus",
+                "Utbildningsnivå", "Funktionsnedsättning", "Medborgarskap", "Utländsk bakgrund", "Minoritet",
+                "Hemlöshet", "Landsbygd", "Situation vid avslut", "Kvalifikation vid avslut", "Situation 6 månader",
+                "Förbättrad situation 6 månader", "Coach"]
+PLUS_PERIODS = [("2024-01-01", "2024-06-30"), ("2024-07-01", "2024-12-31"), ("2025-01-01", "2025-06-30"),
+                ("2025-07-01", "2025-12-31")]
+PLUS_ENTRY_DEFAULTS = dict(status="Arbetslös", utbildning="ISCED 3-4", funktion="Nej", medborgare="Sverige",
+                           utlandsk="Nej", minoritet="Nej", hemlos="Nej", landsbygd="Nej")
+
+
+def plus_person(pid="P1", kon="K", born_on="1990-03-10", inskriven="2024-02-01", utskriven=None, situation=None,
+                kvalifikation=None, sex_man=None, forbattrad=None, coach="Coach Test", entry=True, **entry_values) -> list:
+    """One ESF+ Deltagare row; `entry=False` leaves the entry columns empty (a re-enrolment)."""
+    values = PLUS_ENTRY_DEFAULTS | entry_values
+    entry_cells = [values[k] for k in PLUS_ENTRY_DEFAULTS] if entry else [None] * len(PLUS_ENTRY_DEFAULTS)
+    return [pid, kon if entry else None, d(born_on), d(inskriven), d(utskriven), *entry_cells, situation,
+            kvalifikation, sex_man, forbattrad, coach]
+
+
+def plus_project_rows(**goals) -> list[list]:
+    return [["Projektnamn", "Vägen"], ["Diarienummer", "2024/001"], ["Projektägare", "Kommunen"],
+            ["Projektstart", "2024-01-01"], ["Projektslut", "2026-12-31"], ["Programperiod", "2021-2027"],
+            *[[f"Mål {code}", value] for code, value in goals.items()]]
+
+
+def write_plus_register(path: Path, deltagare: list[list], *, projekt: list[list] | None = None,
+                        perioder: list[tuple] | None = None, headers: list[str] | None = None) -> Path:
+    """An ESF+ register on disk (no Arbetsgivarkontakter: the profile has none)."""
+    write_register(path, deltagare, projekt=projekt if projekt is not None else plus_project_rows(),
+                   perioder=perioder or PLUS_PERIODS, headers=headers or PLUS_HEADERS)
+    wb = openpyxl.load_workbook(path)
+    del wb["Arbetsgivarkontakter"]
+    wb.save(path)
+    return path

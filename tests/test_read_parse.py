@@ -12,8 +12,9 @@ import pytest
 from conftest import DELTAGARE_HEADERS, person, write_register
 from pipeline.check import parse
 from pipeline.problems import Problem
+from pipeline.check.validate import structure_problems
 from pipeline.read.reader import read_register
-from schemas.register import DELTAGARE, KONTAKTER
+from schemas.register import DELTAGARE, ESF_2007, KONTAKTER
 
 
 def test_the_reader_keeps_excel_coordinates_and_reports_what_the_header_row_holds(tmp_path: Path):
@@ -40,8 +41,14 @@ def test_the_reader_names_missing_sheets_and_columns_without_judging(tmp_path: P
     wb.save(path)
     read = read_register(path)
     assert [s.name for s in read.missing] == ["Perioder"]
-    assert [c.header for c in read.sheets["Deltagare"].headers.missing] == ["Ersättning"]
+    # the reader maps the columns of every profile; only those every profile requires are missing to it
+    assert read.sheets["Deltagare"].headers.missing == []
+    assert "person_id" in read.sheets["Deltagare"].letters and "benefit" not in read.sheets["Deltagare"].letters
     assert read.sheets["Deltagare"].problems == []  # rules are validation's
+    # which columns the register lacks is validation's to say, by the register's profile
+    problems = structure_problems(read, ESF_2007)
+    assert [p.message for p in problems if "saknas i rubrikraden" in p.message] == [
+        "Kolumnen Ersättning saknas i rubrikraden (rad 1)."]
 
 
 def test_cells_are_read_as_stripped_text(tmp_path: Path):

@@ -22,7 +22,10 @@ import pyarrow.compute as pc
 
 from pipeline.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
-from schemas.register import DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, Column, normalise_label, normalise_labels
+from schemas.register import (
+    DEFAULT_PROFILE, DELTAGARE, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile, Sheet,
+    normalise_label, normalise_labels,
+)
 
 # named groups, so that pyarrow (RE2) and Python's re read the same patterns
 ISO_DATE = r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -169,11 +172,34 @@ class ProjectValues:
     values: dict[str, object]  # item key -> typed value
 
 
-def parse_project(raw: RawSheet, problems: list[Problem]) -> ProjectValues:
-    labels = raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
+def project_labels(raw: RawSheet) -> pd.Series:
+    """The `Uppgift` of each row of `Projekt`, folded as a coach may write it."""
+    return raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
+
+
+def parse_profile(raw: RawSheet | None, problems: list[Problem]) -> Profile:
+    """The profile `Programperiod` chooses (`2007-2013` where the item is absent); a value that is no
+    programme period is a Problem, and the default profile is used for the rest of the judging."""
+    if raw is None or raw.empty:
+        return DEFAULT_PROFILE
+    rows = list(raw.frame.index[project_labels(raw) == normalise_label(PROFILE_ITEM)])
+    if not rows:
+        return DEFAULT_PROFILE
+    text = raw.frame.at[rows[0], "value"]
+    written = "" if pd.isna(text) else normalise_label(text).replace(" ", "").replace("–", "-")
+    profile = next((p for p in PROFILES.values() if p.name == written), None)
+    if profile is None:
+        problems.append(Problem(ERROR, raw.sheet.name, raw.cell("value", rows[0]), "" if pd.isna(text) else str(text),
+                                f"{PROFILE_ITEM} måste vara {' eller '.join(PROFILES)}."))
+        return DEFAULT_PROFILE
+    return profile
+
+
+def parse_project(raw: RawSheet, problems: list[Problem], items=PROJECT_ITEMS) -> ProjectValues:
+    labels = project_labels(raw)
     rows: dict[str, list[int]] = {}
     values: dict[str, object] = {}
-    for item in PROJECT_ITEMS:
+    for item in items:
         rows[item.key] = list(labels.index[labels == normalise_label(item.label)])
         if not rows[item.key]:
             continue
@@ -221,21 +247,21 @@ def parse_periods(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
                          "end": parse_dates(raw, PERIODER.column("end"), problems)}, index=raw.frame.index)
 
 
-def parse_enrolments(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
-    col = {c.key: c for c in DELTAGARE.columns}
-    enrolled = parse_dates(raw, col["enrolled"], problems)
-    return pd.DataFrame({
-        "person_id": parse_text(raw, col["person_id"]),
-        "gender": parse_codes(raw, col["gender"]),
-        "birth_date": parse_dates(raw, col["birth_date"], problems, century_before=enrolled),
-        "born": parse_codes(raw, col["born"]),
-        "benefit": parse_codes(raw, col["benefit"]),
-        "enrolled": enrolled,
-        "exited": parse_dates(raw, col["exited"], problems),
-        "reason": parse_codes(raw, col["reason"]),
-        "follow_up": parse_codes(raw, col["follow_up"]),
-        "coach": parse_text(raw, col["coach"]),
-    }, index=raw.frame.index)
+def parse_enrolments(raw: RawSheet, problems: list[Problem], sheet: Sheet = DELTAGARE) -> pd.DataFrame:
+    """`Deltagare` typed by the profile's declaration (`sheet`), its columns in the declared order."""
+    enrolled = parse_dates(raw, sheet.column("enrolled"), problems)
+    typed = {}
+    for column in sheet.columns:
+        if column.key == "enrolled":
+            typed[column.key] = enrolled
+        elif column.kind == "date":
+            typed[column.key] = parse_dates(raw, column, problems,
+                                            century_before=enrolled if column.key == "birth_date" else None)
+        elif column.kind == "code":
+            typed[column.key] = parse_codes(raw, column)
+        else:
+            typed[column.key] = parse_text(raw, column)
+    return pd.DataFrame(typed, index=raw.frame.index)
 
 
 def parse_contacts(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:

@@ -22,14 +22,20 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from pipeline.check.parse import (
-    ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_project,
+    ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
-from pipeline.period import Period, follow_up_from, person_codes
+from pipeline.period import (
+    Period, entry_positions, follow_up_from, person_codes, situation_due, six_months_after,
+)
 from pipeline.read.reader import RawSheet, ReadRegister
-from schemas.models import MODELS
+from schemas.models import all_schemas, sheet_schema
 from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
-from schemas.register import DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT, normalise_label
+from schemas import form_plus
+from schemas.register import (
+    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT, Profile, Sheet,
+    normalise_label,
+)
 
 
 @dataclass
@@ -53,20 +59,28 @@ class Register:
     rows_read: int = 0
     blank_rows: int = 0
     problems: list[Problem] = field(default_factory=list)  # warnings and notices
+    profile: Profile = DEFAULT_PROFILE
 
 
 def validate_register(read: ReadRegister, today: date | None = None) -> Register:
     today_ts = pd.Timestamp(today or date.today())
     sheets = read.sheets
-    problems = structure_problems(read) + [p for raw in sheets.values() for p in raw.problems]
+    chosen: list[Problem] = []
+    profile = parse_profile(sheets.get(PROJEKT.name), chosen)
+    problems = structure_problems(read, profile) + [p for raw in sheets.values() for p in raw.problems] + chosen
     if read.twice or any(p.severity == ERROR for p in problems if p.row <= _header_row(sheets, p.sheet)):
         # without its sheets and columns the register cannot be typed; the cells are judged once they are there
         raise RegisterInvalid(problems, sheets=sheets)
-    project = project_rules(sheets[PROJEKT.name], parse_project(sheets[PROJEKT.name], problems), problems)
+    project = project_rules(sheets[PROJEKT.name], parse_project(sheets[PROJEKT.name], problems, profile.items),
+                            problems, profile)
     periods = period_rules(sheets[PERIODER.name], parse_periods(sheets[PERIODER.name], problems), project,
                            problems)
-    enrolments = enrolment_problems(sheets[DELTAGARE.name], project, today_ts, problems)
-    contacts = contact_problems(sheets[KONTAKTER.name], today_ts, problems)
+    enrolments = enrolment_problems(sheets[DELTAGARE.name], project, today_ts, problems, profile)
+    if profile.sheet(KONTAKTER.name) is not None:
+        contacts = contact_problems(sheets[KONTAKTER.name], today_ts, problems)
+    else:
+        contacts = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "organisation": pd.Series([], dtype="string"),
+                                 "type": pd.Categorical([])})
     rows_read = sheets[DELTAGARE.name].rows_read
     if rows_read == 0:
         problems.append(Problem(NOTICE, DELTAGARE.name, "", "", "Bladet har inga inskrivningar ännu; rapporten "
@@ -75,7 +89,7 @@ def validate_register(read: ReadRegister, today: date | None = None) -> Register
     if any(p.severity == ERROR for p in problems):
         raise RegisterInvalid(problems, rows_read, sheets)
     return Register(project, periods, enrolments, contacts, rows_read, blank,
-                    sorted(set(problems), key=Problem.sort_key))
+                    sorted(set(problems), key=Problem.sort_key), profile)
 
 
 def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
@@ -85,16 +99,23 @@ def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
 
 # --- sheets and header rows ------------------------------------------------------------
 
-def structure_problems(read: ReadRegister) -> list[Problem]:
-    """Missing sheets, empty sheets, and what each header row lacks, repeats or does not know."""
+def structure_problems(read: ReadRegister, profile: Profile = DEFAULT_PROFILE) -> list[Problem]:
+    """Missing sheets, empty sheets, and what each header row lacks, repeats or does not know, as the
+    profile declares its sheets and columns."""
+    wanted = [profile.sheet(sheet.name) for sheet in read.missing if profile.sheet(sheet.name) is not None]
     problems = [Problem(ERROR, sheet.name, "", "", f"Bladet {sheet.name} saknas i registret. Lägg till det "
-                        f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in read.missing]
+                        f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in wanted]
     problems += [Problem(ERROR, name, "", "", f"Registret har flera blad som heter {name}: "
                          f"{' och '.join(repr(n) for n in names)}. Namnen skiljer sig bara i versaler eller "
                          "mellanslag, så det går inte att veta vilket som gäller. Ta bort eller byt namn på de andra.")
                  for name, names in read.twice.items()]
     for raw in read.sheets.values():
         name, headers, row = raw.sheet.name, raw.headers, raw.header_row
+        declared = profile.sheet(name)
+        if declared is None:
+            problems.append(Problem(NOTICE, name, "", "", f"Bladet {name} används inte i programperiod "
+                                    f"{profile.name} och läses inte."))
+            continue
         if raw.empty and raw.sheet.may_be_empty:  # a sheet that may have no rows may have no header either
             problems.append(Problem(NOTICE, name, "", "", f"Bladet {name} är tomt; det räknas som ett blad utan "
                                     "rader."))
@@ -116,19 +137,25 @@ def structure_problems(read: ReadRegister) -> list[Problem]:
         problems += [Problem(ERROR, name, cell, text, f"Kolumnen {raw.sheet.header_lookup()[normalise_label(text)].header} "
                              f"finns två gånger (även i {first}). Ta bort eller byt namn på den ena.")
                      for cell, text, first in headers.repeated]
+        keys = {c.key for c in declared.columns}
         problems += [Problem(ERROR, name, f"{row}:{row}", "", f"Kolumnen {column.header} saknas i rubrikraden "
-                             f"(rad {row}).") for column in headers.missing]
+                             f"(rad {row}).") for column in declared.columns
+                     if column.required and column.key not in raw.letters]
+        problems += [Problem(NOTICE, name, f"{raw.letters[column.key]}{row}", column.header,
+                             f"Kolumnen {column.header} används inte i programperiod {profile.name} och läses inte.")
+                     for column in raw.sheet.columns if column.key in raw.letters and column.key not in keys]
     return problems
 
 
 # --- Projekt ---------------------------------------------------------------------------
 
-def project_rules(raw: RawSheet, parsed: ProjectValues, problems: list[Problem]) -> Project:
-    """Every item present once; the project ends after it starts."""
+def project_rules(raw: RawSheet, parsed: ProjectValues, problems: list[Problem],
+                  profile: Profile = DEFAULT_PROFILE) -> Project:
+    """Every required item present, none twice; the project ends after it starts."""
     values = parsed.values
-    for item in PROJECT_ITEMS:
+    for item in profile.items:
         rows = parsed.rows[item.key]
-        if len(rows) == 0:
+        if len(rows) == 0 and item.required:
             problems.append(Problem(ERROR, raw.sheet.name, "", "",
                                     f"Uppgiften {item.label} saknas. Lägg till en rad med "
                                     f"{item.label} i kolumnen Uppgift och t.ex. {item.example} i Värde."))
@@ -138,7 +165,7 @@ def project_rules(raw: RawSheet, parsed: ProjectValues, problems: list[Problem])
                                     f"{', '.join(map(str, rows))}). Behåll en."))
     if values.get("start") is not None and values.get("end") is not None and values["end"] < values["start"]:
         problems.append(Problem(ERROR, raw.sheet.name, "", "", "Projektslut ligger före Projektstart."))
-    goals = {i.key: values.get(i.key) for i in PROJECT_ITEMS if i.kind in ("count", "share")}
+    goals = {i.key: values.get(i.key) for i in profile.items if i.kind in ("count", "share")}
     return Project(values.get("name") or "", values.get("case_number") or "", values.get("owner") or "",
                    values.get("start"), values.get("end"), goals)
 
@@ -187,32 +214,36 @@ def _d(value) -> str:
 # --- Deltagare -------------------------------------------------------------------------
 
 def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
-                       problems: list[Problem]) -> pd.DataFrame:
+                       problems: list[Problem], profile: Profile = DEFAULT_PROFILE) -> pd.DataFrame:
     """The enrolments typed and judged: the model's column rules, then the rules between cells and rows."""
-    frame = parse_enrolments(raw, problems)
+    sheet = profile.deltagare
+    frame = parse_enrolments(raw, problems, sheet)
     # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, beside the rest
     with ThreadPoolExecutor(max_workers=1) as pool:
         look_alike = pool.submit(look_alike_ids, raw, frame)
         already = {p.cell for p in problems if p.sheet == raw.sheet.name}
-        problems += model_problems(raw, frame, already)
-        frame = frame.assign(**derive_groups(frame))
-        problems += enrolment_rules(raw, frame, project, today)
+        problems += model_problems(raw, frame, already, sheet)
+        if profile is ESF_2007:
+            frame = frame.assign(**derive_groups(frame))
+            problems += enrolment_rules(raw, frame, project, today)
+        else:
+            frame = frame.assign(age=age_at(frame["birth_date"], frame["enrolled"]))
+            problems += plus_rules(raw, frame, project, today, sheet)
         problems += look_alike.result()
     return frame
 
 
 def warm_up() -> None:
-    """Validate each model once on an empty sheet: Pandera sets itself up on its first validation,
+    """Validate each schema once on an empty sheet: Pandera sets itself up on its first validation,
     a third of a second that a run spends while fastexcel still loads the register."""
-    for _, model in MODELS.values():
-        schema = model.to_schema()
+    for _, schema in all_schemas():
         empty = pd.DataFrame({name: pd.Series([], dtype=column.dtype.type) for name, column in schema.columns.items()})
-        model.validate(empty, lazy=True)
+        schema.validate(empty, lazy=True)
 
 
-def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str]) -> list[Problem]:
-    """Run the sheet's Pandera model lazily and turn its failure cases into cell problems."""
-    sheet, model = MODELS[raw.sheet.name]
+def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet: Sheet) -> list[Problem]:
+    """Run the sheet's Pandera schema lazily and turn its failure cases into cell problems."""
+    model = sheet_schema(sheet)
     headers = {c.key: c.header for c in sheet.columns}
     by_header = {c.header: c for c in sheet.columns}
     # Text columns are Categoricals of their distinct texts (see pipeline.read.reader); the model declares
@@ -263,21 +294,39 @@ def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
     return (years - before_birthday.astype("int64")).astype("Int64")
 
 
-def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp) -> list[Problem]:
-    name = raw.sheet.name
-    out: list[Problem] = []
-
-    def flag(mask: pd.Series, key: str, message, severity=ERROR):
-        for row in f.index[_true(mask)]:
+def _flagger(raw: RawSheet, f: pd.DataFrame, out: list[Problem]):
+    """`flag(mask, key, message, severity)`: a Problem at column `key` of every row where `mask` holds, with
+    the cell's value; `message` is a text or a function of the row."""
+    def flag(mask, key: str, message, severity=ERROR):
+        for row in f.index[_true(mask) if isinstance(mask, pd.Series) else mask]:
             value = f.at[row, key]
-            text = _d(value) if key in ("birth_date", "enrolled", "exited") else ("" if pd.isna(value) else str(value))
-            out.append(Problem(severity, name, raw.cell(key, row), text,
+            text = _d(value) if f[key].dtype.kind == "M" else ("" if pd.isna(value) else str(value))
+            out.append(Problem(severity, raw.sheet.name, raw.cell(key, row), text,
                                message(row) if callable(message) else message))
+    return flag
 
+
+def dates_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp, out: list[Problem]) -> None:
+    """The dates of an enrolment, in every profile: exit after entry, entry after Projektstart; warnings for
+    dates after today and exits after Projektslut."""
+    flag = _flagger(raw, f, out)
+    flag(f["exited"] < f["enrolled"], "exited", lambda row:
+         f"Utskriven ligger före Inskriven ({raw.cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}).")
+    if project.start is not None:
+        flag(f["enrolled"] < project.start, "enrolled",
+             f"Inskriven ligger före Projektstart ({_d(project.start)}).")
+    for key in ("enrolled", "exited", "birth_date"):
+        flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
+    if project.end is not None:
+        flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
+
+
+def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp) -> list[Problem]:
+    out: list[Problem] = []
+    flag = _flagger(raw, f, out)
     exited, reason = f["exited"].notna(), f["reason"].notna()
     cell = lambda key, row: raw.cell(key, row)  # noqa: E731
-    flag(f["exited"] < f["enrolled"], "exited", lambda row:
-         f"Utskriven ligger före Inskriven ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}).")
+    dates_rules(raw, f, project, today, out)
     flag(exited & ~reason & raw.frame["reason"].isna(), "reason", lambda row:
          f"Utskrivningsorsak saknas trots att Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
     flag(reason & ~exited & raw.frame["exited"].isna(), "reason", lambda row:
@@ -285,9 +334,6 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
          "utskrivningsdatum eller töm orsaken.")
     flag(f["follow_up"].notna() & ~exited & raw.frame["exited"].isna(), "follow_up", lambda row:
          f"Uppföljning 90 dagar är ifylld men personen är inte utskriven ({cell('exited', row)} är tom).")
-    if project.start is not None:
-        flag(f["enrolled"] < project.start, "enrolled",
-             f"Inskriven ligger före Projektstart ({_d(project.start)}).")
     age = f["age"]
     flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date", lambda row:
          f"Åldern vid inskrivningen ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) är {age.at[row]} år; "
@@ -301,22 +347,98 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
-    # warnings
-    for key in ("enrolled", "exited", "birth_date"):
-        flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
-    if project.end is not None:
-        flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
     recent = f["follow_up"].notna() & (follow_up_from(f["exited"]) > today)
     flag(recent, "follow_up", "Uppföljningen är ifylld trots att det har gått mindre än 90 dagar sedan "
          "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
     return out
 
 
-def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
-    """Enrolments of one Deltagar-ID: no overlap in time, one Kön, Födelsedatum and Född."""
+def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp, sheet: Sheet) -> list[Problem]:
+    """ESF+: the entry columns on the person's first enrolment and the same on every later one, what is recorded
+    at and after leaving only after an exit, the improved situation only for those employed at entry, the
+    six-month follow-up not before its time, and the age at entry."""
+    out: list[Problem] = []
+    flag = _flagger(raw, f, out)
+    dates_rules(raw, f, project, today, out)
+    entry = entry_positions(person_codes(f["person_id"]), f["enrolled"])
+    first = entry == np.arange(len(f))
+    entry_row = f.index.to_numpy()[entry]
+
+    def who(row) -> str:
+        person = f.at[row, "person_id"]
+        return f"Deltagar-ID {person}" if pd.notna(person) else "Personen"
+
+    for column in sheet.columns:
+        if not column.at_entry:
+            continue
+        key, header = column.key, column.header
+        flag(first & f[key].isna().to_numpy() & raw.frame[key].isna().to_numpy(), key,
+             f"{header} saknas. Fyll i {column.expected_text()} på personens första inskrivning.")
+        codes = f[key].cat.codes.to_numpy()
+        entry_codes = codes[entry]
+        flag(~first & (codes >= 0) & (entry_codes >= 0) & (codes != entry_codes), key, lambda row, key=key, header=header:
+             f"{who(row)} har {header} {f.at[entry_row[f.index.get_loc(row)], key]} på sin första inskrivning "
+             f"({raw.cell(key, entry_row[f.index.get_loc(row)])}). Uppgifterna vid inträdet hör till den första "
+             "inskrivningen: en senare inskrivning upprepar dem eller lämnar cellen tom.")
+    not_exited = (f["exited"].isna() & raw.frame["exited"].isna()).to_numpy()
+    for key in ("exit_situation", "qualification", "situation_6m"):
+        flag(f[key].notna().to_numpy() & not_exited, key, lambda row, key=key:
+             f"{sheet.column(key).header} är ifylld men Utskriven saknas ({raw.cell('exited', row)}). Fyll i "
+             "utskrivningsdatum eller töm cellen.")
+    flag(f["qualification"].notna().to_numpy() & ~not_exited & f["exit_situation"].isna().to_numpy()
+         & raw.frame["exit_situation"].isna().to_numpy(), "qualification", lambda row:
+         f"Kvalifikation vid avslut är ifylld men Situation vid avslut saknas ({raw.cell('exit_situation', row)}). "
+         "Fyll i båda eller töm kvalifikationen.")
+    status_at_entry = f["labour_status"].to_numpy()[entry]
+    improved = f["improved_6m"].notna().to_numpy()
+    employed = pd.Series(status_at_entry).eq("Sysselsatt").fillna(False).to_numpy(dtype=bool)
+    known = pd.notna(status_at_entry)
+    flag(improved & known & ~employed, "improved_6m", lambda row:
+         f"Förbättrad situation 6 månader gäller bara den som var sysselsatt vid inträdet; {who(row).lower() if who(row) == 'Personen' else who(row)} "
+         f"var {status_at_entry[f.index.get_loc(row)]} "
+         f"({raw.cell('labour_status', entry_row[f.index.get_loc(row)])}). Töm cellen.")
+    flag(improved & f["situation_6m"].isna().to_numpy() & raw.frame["situation_6m"].isna().to_numpy(), "improved_6m",
+         lambda row: f"Förbättrad situation 6 månader är ifylld men Situation 6 månader saknas "
+                     f"({raw.cell('situation_6m', row)}). Fyll i uppföljningen eller töm cellen.")
+    six = six_months_after(f["exited"])
+    flag(f["situation_6m"].notna() & (six > today), "situation_6m", lambda row:
+         f"Situation 6 månader är ifylld, men sex månader efter utskrivningen ({raw.cell('exited', row)}: "
+         f"{_d(f.at[row, 'exited'])}) är först {_d(six.at[row])}. Uppföljningen görs tidigast den dagen.")
+    age = f["age"]
+    ages = age.to_numpy(dtype="float64", na_value=np.nan)
+    outside = first & ((ages < form_plus.MIN_AGE) | (ages > form_plus.MAX_AGE))
+    unusual = first & ~outside & ((ages < MIN_AGE) | (ages > MAX_AGE))
+    at_entry = lambda row: (f"Åldern vid inträdet ({raw.cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) "  # noqa: E731
+                            f"är {age.at[row]} år")
+    flag(outside, "birth_date", lambda row: f"{at_entry(row)}; ESF+ tar emot deltagare "
+         f"{form_plus.MIN_AGE}-{form_plus.MAX_AGE} år. Kontrollera Födelsedatum.")
+    flag(unusual, "birth_date", lambda row: f"{at_entry(row)}, utanför {MIN_AGE}-{MAX_AGE} år. Kontrollera att "
+         "Födelsedatum stämmer.", WARNING)
+    out += person_rules(raw, f, same_keys=("birth_date",))
+    return out
+
+
+def reported_period_problems(read: ReadRegister, register: Register, period: Period) -> list[Problem]:
+    """The rules that depend on the period reported (ESF+): a situation at leaving is due 28 days after the
+    exit, so it is missing only when that day is on or before the period's end."""
+    if register.profile is ESF_2007:
+        return []
+    raw, f = read.sheets[DELTAGARE.name], register.enrolments
+    out: list[Problem] = []
+    flag = _flagger(raw, f, out)
+    due = situation_due(f["exited"], period.end) & (f["exited"] <= period.end)
+    flag(due & f["exit_situation"].isna(), "exit_situation", lambda row:
+         f"Situation vid avslut saknas. Utskriven {_d(f.at[row, 'exited'])} ({raw.cell('exited', row)}) ligger "
+         f"minst 28 dagar före periodens slut ({_d(period.end)}); fyll i situationen när deltagaren lämnade.")
+    return out
+
+
+def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_date", "born")) -> list[Problem]:
+    """Enrolments of one Deltagar-ID: no overlap in time, one value of each of `same_keys` (Kön, Födelsedatum
+    and Född)."""
     name, out = raw.sheet.name, []
     ok = f.loc[f["person_id"].notna() & f["enrolled"].notna(),
-               ["person_id", "enrolled", "exited", "gender", "birth_date", "born"]]
+               ["person_id", "enrolled", "exited", *same_keys]]
     person = person_codes(ok["person_id"])
     repeated_mask = np.bincount(person + 1)[person + 1] > 1 if len(person) else np.zeros(0, dtype=bool)
     repeated = ok[repeated_mask].assign(person=person[repeated_mask])
@@ -338,8 +460,8 @@ def person_rules(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
                            f"{_d(f.at[other, 'enrolled'])}, {exit_text}). En återinskrivning måste börja efter "
                            "föregående utskrivning."))
     first_row = ordered.groupby("person_id")["row"].transform("first")
-    for key in ("gender", "birth_date", "born"):
-        header = DELTAGARE.column(key).header
+    for key in same_keys:
+        header = raw.sheet.column(key).header
         first_value = ordered.groupby("person_id")[key].transform("first")
         differs = ordered[key].ne(first_value) & ordered[key].notna() & first_value.notna()
         for row in ordered.index[_true(differs)]:
@@ -389,7 +511,7 @@ def look_alike_ids(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
 def contact_problems(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]) -> pd.DataFrame:
     frame = parse_contacts(raw, problems)
     already = {p.cell for p in problems if p.sheet == raw.sheet.name}
-    problems += model_problems(raw, frame, already)
+    problems += model_problems(raw, frame, already, KONTAKTER)
     for row in frame.index[_true(frame["date"] > today)]:
         problems.append(Problem(WARNING, raw.sheet.name, raw.cell("date", row), _d(frame.at[row, "date"]),
                                 f"Datumet ligger efter dagens datum ({_d(today)})."))

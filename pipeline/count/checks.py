@@ -15,6 +15,7 @@ from pipeline.count.text import allowed_numbers, numbers_in
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
 from schemas import form
+from schemas import form_plus as fp
 
 CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat"]
 OK, FAILED = "OK", "FEL"
@@ -163,13 +164,71 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
                      r(form.CONTACTS)))
     rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
                      r(form.NEW_CONTACTS), r(form.CONTACTS), "<="))
+    rows += _common_checks(figs, text)
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def _common_checks(figs: pd.DataFrame, text: list[tuple[str, str]]) -> list[dict]:
+    """Every number of Textförslag is a figure of the report; no figure's key occurs twice."""
     allowed = allowed_numbers(figs)
     stated = [(sentence, n) for _, sentence in text for n in numbers_in(sentence)]
     strays = [f"{n} i: {sentence[:60]}" for sentence, n in stated if n not in allowed]
-    rows.append({"Kontroll": "Textförslag: varje tal i texten är en siffra i rapporten",
-                 "Jämförelser": len(stated), "Avvikelser": len(strays), "Exempel": strays[0] if strays else "",
-                 "Resultat": FAILED if strays else OK})
     keys = figs[["Tabell", "Rad", "Kolumn", "Kön"]]
-    rows.append(_row("Siffror: ingen nyckel två gånger", pd.Series({"": float(keys.duplicated().sum())}),
-                     pd.Series({"": 0.0})))
+    return [{"Kontroll": "Textförslag: varje tal i texten är en siffra i rapporten",
+             "Jämförelser": len(stated), "Avvikelser": len(strays), "Exempel": strays[0] if strays else "",
+             "Resultat": FAILED if strays else OK},
+            _row("Siffror: ingen nyckel två gånger", pd.Series({"": float(keys.duplicated().sum())}),
+                 pd.Series({"": 0.0}))]
+
+
+def run_indicator_checks(figs: pd.DataFrame, text: list[tuple[str, str]] = ()) -> pd.DataFrame:
+    """ESF+: the identities between the common indicators, for both columns and every gender, the totals
+    against the genders, the period against the start, and the goals against the indicators."""
+    tables = _by_table(figs)
+    indicators = tables[fp.INDICATORS]
+
+    def row(name: str) -> pd.Series:
+        """One row of Indikatorer, indexed by (Kolumn, Kön)."""
+        return indicators.xs(name, level="Rad")
+
+    def since(name: str) -> pd.Series:
+        return row(name).xs(form.SINCE_START, level="Kolumn", drop_level=False)
+
+    rows = [
+        _row("EECO01 = EECO02 + EECO04 + EECO05", row("EECO01"), row("EECO02") + row("EECO04") + row("EECO05")),
+        _row("EECO03 ≤ EECO02", row("EECO03"), row("EECO02"), "<="),
+        _row("EECO09 + EECO10 + EECO11 = EECO01", row("EECO09") + row("EECO10") + row("EECO11"), row("EECO01")),
+        _row("EECO06 + EECO07 + EECO08 ≤ EECO01", row("EECO06") + row("EECO07") + row("EECO08"), row("EECO01"),
+             "<="),
+        _row("EECO12 + Vill ej svara: funktionsnedsättning ≤ EECO01", row("EECO12") + row(fp.DECLINED_DISABILITY),
+             row("EECO01"), "<="),
+        _row("EECO15 + Vill ej svara: minoritet ≤ EECO01", row("EECO15") + row(fp.DECLINED_MINORITY), row("EECO01"),
+             "<="),
+        _row("EECR01 + EECR02 + EECR04 ≤ Deltagare som lämnat insatsen",
+             row("EECR01") + row("EECR02") + row("EECR04"), row(fp.LEFT), "<="),
+        _row("EECR01 + EECR02 + EECR04 + Avslutade utan känd situation ≤ Deltagare som lämnat insatsen",
+             row("EECR01") + row("EECR02") + row("EECR04") + row(fp.LEFT_UNKNOWN), row(fp.LEFT), "<="),
+        _row("EECR03 ≤ Deltagare som lämnat insatsen", row("EECR03"), row(fp.LEFT), "<="),
+        _row("EECR05 ≤ sex månader efter avslut har passerats", row("EECR05"), row(fp.SIX_MONTHS_PASSED), "<="),
+        _row("EECR06 ≤ sex månader efter avslut har passerats", row("EECR06"), row(fp.SIX_MONTHS_PASSED), "<="),
+        _row("Uppföljning 6 månader saknas ≤ sex månader efter avslut har passerats", row(fp.MISSING_6M),
+             row(fp.SIX_MONTHS_PASSED), "<="),
+        _row("Sedan starten: sex månader efter avslut har passerats ≤ lämnat insatsen", since(fp.SIX_MONTHS_PASSED),
+             since(fp.LEFT), "<="),
+        _row("Sedan starten: lämnat insatsen ≤ EECO01", since(fp.LEFT), since("EECO01"), "<="),
+        _row("Sedan starten: personer med mer än en inskrivning ≤ EECO01", since(fp.MORE_THAN_ONCE), since("EECO01"),
+             "<="),
+    ]
+    genders = indicators[indicators.index.get_level_values("Kön") != ""]
+    totals = indicators[indicators.index.get_level_values("Kön") == ""].droplevel("Kön")
+    rows.append(_row("Indikatorer: Totalt = kvinnor + män + ickebinära", _by(genders, ["Rad", "Kolumn"]), totals))
+    period = indicators.xs(form.PERIOD_COLUMN, level="Kolumn")
+    rows.append(_row("Indikatorer: Perioden ≤ Sedan starten", period, indicators.xs(form.SINCE_START, level="Kolumn"),
+                     "<="))
+    results = tables.get(fp.RESULTS)
+    if results is not None:
+        outcome = results.xs(fp.OUTCOME, level="Kolumn").droplevel("Kön")
+        rows.append(_row("Resultat: Utfall = Indikatorer sedan starten", outcome,
+                         totals.xs(form.SINCE_START, level="Kolumn")[outcome.index]))
+    rows += _common_checks(figs, text)
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

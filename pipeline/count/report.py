@@ -13,13 +13,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from pipeline.count import indicators as ind
 from pipeline.count import tables as t
 from schemas import form
-from schemas.register import REASON_LABELS
-from pipeline.period import Period, as_of, follow_up_due, follow_up_from
-from pipeline.count.checks import FAILED, run_checks
+from schemas.register import ESF_2007, REASON_LABELS
+from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow_up_from, six_months_after
+from pipeline.count.checks import FAILED, run_checks, run_indicator_checks
 from pipeline.count.figures import Figures
-from pipeline.count.text import suggestions
+from pipeline.count.text import indicator_suggestions, suggestions
 from pipeline.check.validate import Register
 
 
@@ -28,7 +29,7 @@ class Report:
     register: Register
     period: Period
     periods: list[Period]  # reporting periods up to and including this one
-    table_1_months: pd.PeriodIndex
+    table_1_months: pd.PeriodIndex | None  # None under ESF+, which has no Table 1
     figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
     checks: pd.DataFrame
     text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
@@ -51,11 +52,14 @@ def reporting_periods(register: Register) -> list[Period]:
 
 def period_enrolments(register: Register, period: Period) -> pd.DataFrame:
     """The enrolments every table of `period` counts: the register as it stood at its end, prepared."""
-    return t.prepare(as_of(register.enrolments, period.end))
+    current = as_of(register.enrolments, period.end)
+    return t.prepare(current) if register.profile is ESF_2007 else current
 
 
 def build_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
     """All figures, checks and text of `period`; `enrolments` are `period_enrolments`, if already made."""
+    if register.profile is not ESF_2007:
+        return build_indicator_report(register, period, enrolments)
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     enrolments = (period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS]
     months = t.table_1_months(register.project.start, period)
@@ -72,6 +76,50 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     text = suggestions(figs, period, months)
     checks = run_checks(figs, period_months, text, period_in_table_1=set(period.months) <= set(months))
     return Report(register, period, periods, months, figs, checks, text)
+
+
+def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
+    """ESF+: the common indicators of `period`, the goals against them, their checks and text."""
+    periods = [p for p in reporting_periods(register) if p.start <= period.start]
+    enrolments = period_enrolments(register, period) if enrolments is None else enrolments
+    counted = ind.indicators(ind.persons(enrolments, period), period)
+    figs = pd.concat([counted, ind.goals(counted, register.project.goals)], ignore_index=True)
+    text = indicator_suggestions(figs, period)
+    return Report(register, period, periods, None, figs, run_indicator_checks(figs, text), text)
+
+
+def worklist(register: Register, enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The internal worklist of the register's profile, from `period_enrolments`."""
+    if register.profile is ESF_2007:
+        return follow_up_worklist(enrolments, period)
+    return situation_worklist(enrolments, period)
+
+
+def situation_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """ESF+: exits whose situation at leaving is still missing (due 28 days after the exit), and six-month
+    follow-ups due at the period end and not made (of persons who have left, on their final exit), the
+    earliest date first."""
+    missing = enrolments.loc[enrolments["exited"].notna() & enrolments["exit_situation"].isna(),
+                             ["person_id", "coach", "exited"]]
+    people = ind.persons(enrolments, period)
+    passed = people["left"].to_numpy(dtype=bool) & (six_months_after(people["leaving"]) <= period.end).to_numpy(dtype=bool)
+    final_rows = people.loc[passed & pd.isna(people["situation_6m"]).to_numpy(dtype=bool), "last_row"].to_numpy()
+    six = enrolments.loc[final_rows, ["person_id", "coach", "exited"]]
+    parts = [
+        missing.assign(task=f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
+                       date=missing["exited"] + pd.Timedelta(days=SITUATION_DAYS)),
+        six.assign(task="Uppföljning 6 månader (från datumet)", date=six_months_after(six["exited"])),
+    ]
+    due = pd.concat(parts)
+    order = np.lexsort((due.index.to_numpy(), due["date"].to_numpy()))
+    return pd.DataFrame({
+        "Rad i registret": due.index,
+        "Deltagar-ID": due["person_id"].to_numpy(),
+        "Coach": due["coach"].to_numpy(),
+        "Utskriven": due["exited"].to_numpy(),
+        "Att fylla i": due["task"].to_numpy(),
+        "Datum": due["date"].to_numpy(),
+    }).iloc[order].reset_index(drop=True)
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:

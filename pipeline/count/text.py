@@ -20,6 +20,7 @@ from pipeline.period import Period
 from schemas.form import CONTACT_PHRASES, GROUP_LABELS, REASON_PHRASES
 from schemas.register import CONTACT_TYPES, REASON_LABELS
 from schemas import form
+from schemas import form_plus as fp
 
 Lookup = Callable[..., float]  # a Figures, or any (table, row, column, gender="") -> value
 
@@ -28,7 +29,8 @@ MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "a
                "november", "december")
 GROUP_PHRASES = {g.label: (g.singular, g.plural) for g in form.GROUPS}  # as a sentence names a group
 # fixed terms of the form that carry digits but are no figures
-FIXED_TERMS = re.compile(r"\b(16-24|25-64|16-64) år\b|\b90 dagar\b|\b\d{6}-\d{6}\b|\b\d{4}-\d{2}-\d{2}\b")
+FIXED_TERMS = re.compile(r"\b(16-24|25-64|16-64|18-29|18|55) år\b|\b90 dagar\b|\b\d{6}-\d{6}\b|\b\d{4}-\d{2}-\d{2}\b"
+                         r"|\bEEC[OR]\d{2}\b|\bISCED \d-\d\b")
 
 
 # --- wording helpers --------------------------------------------------------------------
@@ -303,3 +305,81 @@ def allowed_numbers(figures: pd.DataFrame) -> set[str]:
                 for n in (whole_percent(v), math.floor(v * 100 + 1e-9), math.ceil(v * 100 - 1e-9))}
     allowed |= {decimal(v) for v in values}
     return allowed
+
+
+# --- ESF+ 2021-2027: the indicators as sentences --------------------------------------------
+
+def genders_of(f: Lookup, row: str, column: str) -> str:
+    """'12 kvinnor, 10 män och 1 ickebinär' (a gender with none left out), or 'alla kvinnor'."""
+    parts = [(f(fp.INDICATORS, row, column, g), singular, plural)
+             for g, singular, plural in (("kv", "kvinna", "kvinnor"), ("m", "man", "män"),
+                                         ("ickebinär", "ickebinär", "ickebinära"))]
+    shown = [p for p in parts if p[0]]
+    if len(shown) == 1:
+        n, singular, plural = shown[0]
+        return f"en {singular}" if n == 1 else f"alla {plural}"
+    return listing([count(n, singular, plural) for n, singular, plural in shown])
+
+
+def indicator_suggestions(figures: pd.DataFrame, period: Period) -> list[tuple[str, str]]:
+    """(heading, sentence) rows of Textförslag under ESF+, from the indicators' own figures."""
+    f = Figures(figures)
+    since, within = form.SINCE_START, form.PERIOD_COLUMN
+
+    def n(row: str, column: str = since) -> int:
+        return int(f(fp.INDICATORS, row, column))
+
+    def c(row: str, column: str = since) -> str:
+        return str(n(row, column))
+
+    rows = []
+    new = n("EECO01", within)
+    rows.append(("Deltagare som trätt in", (
+        f"Under perioden {period.label} trädde {count(new, 'ny deltagare', 'nya deltagare')} in i projektet"
+        + (f": {genders_of(f, 'EECO01', within)}." if new else ".")
+        + f" Sedan starten har {count(n('EECO01'), 'deltagare', 'deltagare')} trätt in.")))
+    if n("EECO01"):
+        rows += [
+            ("Deltagare som trätt in", f"Av de {c('EECO01')} deltagarna sedan starten var {c('EECO02')} arbetslösa "
+             f"när de trädde in (varav {c('EECO03')} långtidsarbetslösa), {c('EECO04')} inaktiva och {c('EECO05')} "
+             "sysselsatta, inklusive egenföretagare."),
+            ("Deltagare som trätt in", f"Vid inträdet var {c('EECO06')} under 18 år, {c('EECO07')} var 18-29 år och "
+             f"{c('EECO08')} var 55 år eller äldre."),
+            ("Deltagare som trätt in", f"Som högsta utbildning hade {c('EECO09')} grundskola, {c('EECO10')} "
+             f"gymnasium eller kortare eftergymnasial utbildning och {c('EECO11')} högskola."),
+            ("Deltagare som trätt in", f"Bland deltagarna hade {c('EECO12')} en funktionsnedsättning "
+             f"({c(fp.DECLINED_DISABILITY)} ville inte svara), {c('EECO13')} var tredjelandsmedborgare, "
+             f"{c('EECO14')} hade utländsk bakgrund och {c('EECO15')} tillhörde en minoritet "
+             f"({c(fp.DECLINED_MINORITY)} ville inte svara). Vidare var {c('EECO16')} hemlösa eller utestängda från "
+             f"bostadsmarknaden och {c('EECO17')} kom från landsbygdsområden."),
+        ]
+    left = n(fp.LEFT, within)
+    if left:
+        sentence = (f"Under perioden lämnade {count(left, 'deltagare', 'deltagare')} insatsen. Av dem var "
+                    f"{c('EECR04', within)} i arbete, {c('EECR02', within)} i utbildning och {c('EECR01', within)} "
+                    f"sökte arbete; {c('EECR03', within)} hade fått en kvalifikation.")
+        if n(fp.LEFT_UNKNOWN, within):
+            sentence += f" För {c(fp.LEFT_UNKNOWN, within)} är situationen vid avslut inte känd."
+    else:
+        sentence = "Ingen deltagare lämnade insatsen under perioden."
+    rows.append(("Deltagare som lämnat insatsen", sentence))
+    rows.append(("Deltagare som lämnat insatsen", (
+        f"Sedan starten har {count(n(fp.LEFT), 'deltagare', 'deltagare')} lämnat insatsen, varav "
+        f"{c('EECR04')} till arbete och {c('EECR02')} till utbildning.") if n(fp.LEFT) else
+        "Ingen deltagare har lämnat insatsen sedan starten."))
+    passed = n(fp.SIX_MONTHS_PASSED)
+    if passed:
+        sentence = (f"Sedan starten har sex månader gått efter avslutet för {count(passed, 'deltagare', 'deltagare')}. "
+                    f"Av dem var {c('EECR05')} i arbete och {c('EECR06')} hade en förbättrad situation på "
+                    "arbetsmarknaden.")
+        if n(fp.MISSING_6M):
+            sentence += f" För {c(fp.MISSING_6M)} saknas uppföljningen."
+        rows.append(("Sex månader efter avslut", sentence))
+    for indicator in fp.ALL_INDICATORS:
+        goal = f.get(fp.RESULTS, indicator.code, fp.GOAL)
+        if goal is None:
+            continue
+        share = f.get(fp.RESULTS, indicator.code, fp.SHARE_OF_GOAL)
+        reached = f", {percent(share)} av målet på {int(goal)}." if share is not None else f"; målet är {int(goal)}."
+        rows.append(("Mål", f"{indicator.code} {indicator.label}: {c(indicator.code)} sedan starten{reached}"))
+    return rows

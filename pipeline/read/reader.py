@@ -24,7 +24,7 @@ from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
 from pipeline.problems import ERROR, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
-from schemas.register import SHEETS, Column, Sheet, normalise_label
+from schemas.register import READ_SHEETS, Column, Sheet, normalise_label
 
 
 @dataclass
@@ -88,7 +88,7 @@ def read_register(path: Path) -> ReadRegister:
     sheets: dict[str, RawSheet] = {}
     missing: list[Sheet] = []
     twice: dict[str, list[str]] = {}
-    for sheet in SHEETS:
+    for sheet in READ_SHEETS:
         found = by_label.get(normalise_label(sheet.name), [])
         if len(found) > 1:
             twice[sheet.name] = found

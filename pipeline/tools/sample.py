@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.period import follow_up_from
-from schemas.register import CONTACT_TYPES, DELTAGARE, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT
+from pipeline.period import SITUATION_DAYS, follow_up_from, six_months_after
+from schemas.register import (
+    CONTACT_TYPES, DELTAGARE, DELTAGARE_PLUS, KONTAKTER, PERIODER, PLUS_PROJECT_ITEMS, PROJECT_ITEMS, PROJEKT, Sheet,
+)
 
 REFERENCE_PERIODS = [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
                      ("2009-01-01", "2009-02-28"), ("2009-03-01", "2009-04-30"), ("2009-05-01", "2009-06-30")]
@@ -30,7 +32,8 @@ class SampleRegister:
     deltagare: pd.DataFrame
     projekt: pd.DataFrame
     perioder: pd.DataFrame
-    kontakter: pd.DataFrame
+    kontakter: pd.DataFrame | None  # None under ESF+, which has no such sheet
+    sheet: Sheet = DELTAGARE  # the declaration of its Deltagare sheet
 
 
 def bimonthly_periods(start: str, end: str) -> list[tuple[str, str]]:
@@ -129,6 +132,102 @@ def _with_variants(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     return out
 
 
+# --- ESF+ 2021-2027 ---------------------------------------------------------------------------
+
+PLUS_START, PLUS_LAST_DAY, PLUS_END = "2023-01-01", "2026-06-30", "2027-06-30"
+PLUS_GOALS = {"goal_EECO01": "300", "goal_EECO02": "200", "goal_EECO07": "120", "goal_EECR04": "90",
+              "goal_EECR05": "100"}
+# (values, shares) of each entry column, drawn per person
+PLUS_ENTRY = {
+    "labour_status": (("Arbetslös", "Långtidsarbetslös", "Inaktiv", "Sysselsatt"), (0.35, 0.3, 0.25, 0.1)),
+    "education": (("ISCED 0-2", "ISCED 3-4", "ISCED 5-8"), (0.4, 0.45, 0.15)),
+    "disability": (("Ja", "Nej", "Vill ej svara"), (0.2, 0.72, 0.08)),
+    "citizenship": (("Sverige", "EU/EES", "Tredjeland", "Statslös"), (0.7, 0.08, 0.2, 0.02)),
+    "foreign_background": (("Ja", "Nej"), (0.4, 0.6)),
+    "minority": (("Ja", "Nej", "Vill ej svara"), (0.05, 0.85, 0.1)),
+    "homeless": (("Ja", "Nej"), (0.05, 0.95)),
+    "rural": (("Ja", "Nej"), (0.25, 0.75)),
+}
+AGE_BANDS = (((16, 17), 0.08), ((18, 29), 0.4), ((30, 54), 0.4), ((55, 64), 0.12))
+
+
+def half_years(start: str, end: str) -> list[tuple[str, str]]:
+    """Reporting periods of six months from `start` to `end`."""
+    starts = pd.date_range(start, end, freq="6MS")
+    return [(f"{s:%Y-%m-%d}", f"{s + pd.DateOffset(months=6) - pd.Timedelta(days=1):%Y-%m-%d}") for s in starts]
+
+
+def generate_plus(n_enrolments: int, seed: int = 2021, last_day: str = PLUS_LAST_DAY,
+                  variants: bool = True) -> SampleRegister:
+    """A valid ESF+ register of about `n_enrolments` enrolments, all dates on or before `last_day`: entry
+    columns on each person's first enrolment (a re-enrolment leaves most of them empty), the situation at
+    leaving wherever it is due, and six-month follow-ups for most of those whose point has passed."""
+    rng = np.random.default_rng(seed)
+    start, last = pd.Timestamp(PLUS_START), pd.Timestamp(last_day)
+    span = (last - start).days
+    n_persons = max(1, int(round(n_enrolments / 1.15)))
+    first_in = pd.Series(start + pd.to_timedelta(rng.integers(0, max(span - 20, 1), n_persons), unit="D"))
+    band = rng.choice(len(AGE_BANDS), n_persons, p=[share for _, share in AGE_BANDS])
+    low, high = (np.array([AGE_BANDS[b][0][i] for b in band]) for i in (0, 1))
+    age = rng.integers(low, high + 1)
+    birth = pd.DatetimeIndex(first_in - pd.to_timedelta(age * 365.25 + rng.integers(30, 330, n_persons),
+                                                        unit="D")).normalize()
+    person = {"gender": rng.choice(np.array(["K", "M", "Ickebinär"]), n_persons, p=[0.48, 0.49, 0.03])}
+    for key, (values, shares) in PLUS_ENTRY.items():
+        person[key] = rng.choice(np.array(values), n_persons, p=shares)
+
+    def stay(enrolled: pd.Series) -> pd.Series:
+        exited = enrolled + pd.to_timedelta(rng.integers(30, 300, len(enrolled)), unit="D")
+        return exited.mask((exited > last) | (rng.random(len(enrolled)) < 0.12))
+
+    exit_1 = stay(first_in)
+    second_in = exit_1 + pd.to_timedelta(rng.integers(14, 120, n_persons), unit="D")
+    again = (exit_1.notna() & (rng.random(n_persons) < 0.15) & (second_in <= last)).to_numpy()
+    exit_2 = stay(second_in)
+    ids = np.char.add("P", np.char.zfill(np.arange(1, n_persons + 1).astype(str), 5))
+
+    def rows(mask: np.ndarray, enrolled: pd.Series, exited: pd.Series, first: bool) -> pd.DataFrame:
+        keep = first | (rng.random(int(mask.sum())) < 0.3)  # a re-enrolment repeats the entry columns, or not
+        entry = {key: np.where(keep, values[mask], None) for key, values in person.items()}
+        return pd.DataFrame({"person_id": ids[mask], "birth_date": birth[mask], "enrolled": enrolled[mask].to_numpy(),
+                             "exited": exited[mask].to_numpy(), **entry, "row_order": np.flatnonzero(mask)})
+
+    frame = pd.concat([rows(np.ones(n_persons, dtype=bool), first_in, exit_1, True),
+                       rows(again, second_in, exit_2, False)])
+    frame = frame.sort_values(["enrolled", "row_order"], kind="stable").reset_index(drop=True).iloc[:n_enrolments]
+    n = len(frame)
+    exited = pd.Series(frame["exited"].to_numpy(), dtype="datetime64[ns]")
+    due = (exited + pd.Timedelta(days=SITUATION_DAYS) <= last).to_numpy()
+    told = exited.notna().to_numpy() & (due | (rng.random(n) < 0.5))
+    situation = rng.choice(np.array(["Arbete", "Studier", "Arbetssökande", "Annat", "Okänd"]), n,
+                           p=[0.3, 0.15, 0.35, 0.1, 0.1])
+    frame["exit_situation"] = np.where(told, situation, None)
+    frame["qualification"] = np.where(told, rng.choice(np.array(["Ja", "Nej"]), n, p=[0.3, 0.7]), None)
+    six_passed = (six_months_after(exited) <= last).to_numpy()
+    followed = six_passed & (rng.random(n) < 0.85)
+    frame["situation_6m"] = np.where(followed, rng.choice(np.array(["Arbete", "Ej arbete", "Okänd"]), n,
+                                                          p=[0.4, 0.45, 0.15]), None)
+    employed_at_entry = (person["labour_status"] == "Sysselsatt")[frame["row_order"].to_numpy()]  # by person
+    frame["improved_6m"] = np.where(followed & employed_at_entry,
+                                    rng.choice(np.array(["Ja", "Nej"]), n, p=[0.5, 0.5]), None)
+    frame["coach"] = rng.choice(np.array(COACHES), n)
+    if variants:
+        pick = rng.random(n) < 0.1
+        frame.loc[pick & (frame["labour_status"] == "Sysselsatt").to_numpy(), "labour_status"] = "Egenföretagare"
+        frame.loc[pick & (frame["education"] == "ISCED 3-4").to_numpy(), "education"] = "Gymnasial"
+        frame.loc[pick & (frame["gender"] == "K").to_numpy(), "gender"] = "kvinna"
+    values = {item.key: item.example for item in PLUS_PROJECT_ITEMS} | {
+        "name": "Vägen vidare", "case_number": "2023/00417", "owner": "Exempelkommunen", "start": PLUS_START,
+        "end": PLUS_END, "programme": "2021-2027"} | PLUS_GOALS
+    items = [i for i in PLUS_PROJECT_ITEMS if i.required or i.key in values and not i.key.startswith("goal_")
+             or i.key in PLUS_GOALS]
+    projekt = pd.DataFrame({"item": [i.label for i in items], "value": [values[i.key] for i in items]})
+    periods = half_years(PLUS_START, last_day)
+    perioder = pd.DataFrame({"start": pd.to_datetime([p[0] for p in periods]),
+                             "end": pd.to_datetime([p[1] for p in periods])})
+    return SampleRegister(frame.drop(columns="row_order"), projekt, perioder, None, DELTAGARE_PLUS)
+
+
 BAD_VALUES = {"gender": "X", "enrolled": "2009-02-30", "reason": "9", "born": "Norden", "benefit": "Lön"}
 
 
@@ -164,16 +263,18 @@ def write_register(register: SampleRegister, path: Path, constant_memory: bool =
     as_text = d["enrolled_text"].to_numpy() if "enrolled_text" in d else np.zeros(len(d), dtype=bool)
     enrolled = _cells(d["enrolled"], date=True)
     enrolled[as_text] = pd.to_datetime(d.loc[as_text, "enrolled"]).dt.strftime("%y%m%d").to_numpy()
-    deltagare = {c.key: _cells(d[c.key], date=c.kind == "date") for c in DELTAGARE.columns} | {"enrolled": enrolled}
+    columns = register.sheet.columns
+    deltagare = {c.key: _cells(d[c.key], date=c.kind == "date") for c in columns} | {"enrolled": enrolled}
     k = register.kontakter
     sheets = {
-        "Deltagare": ([c.header for c in DELTAGARE.columns], [deltagare[c.key] for c in DELTAGARE.columns]),
+        "Deltagare": ([c.header for c in columns], [deltagare[c.key] for c in columns]),
         "Projekt": ([c.header for c in PROJEKT.columns], [_cells(register.projekt[k_]) for k_ in ("item", "value")]),
         "Perioder": ([c.header for c in PERIODER.columns],
                      [_cells(register.perioder[k_], date=True) for k_ in ("start", "end")]),
-        "Arbetsgivarkontakter": ([c.header for c in KONTAKTER.columns],
-                                 [_cells(k["date"], date=True), _cells(k["organisation"]), _cells(k["type"])]),
     }
+    if k is not None:
+        sheets["Arbetsgivarkontakter"] = ([c.header for c in KONTAKTER.columns],
+                                          [_cells(k["date"], date=True), _cells(k["organisation"]), _cells(k["type"])])
     for name, (headers, columns) in sheets.items():
         ws = workbook.add_worksheet(name)
         ws.set_column(0, len(headers) - 1, 18)

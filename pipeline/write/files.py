@@ -24,6 +24,8 @@ from typing import BinaryIO, Callable
 
 REPORT_KIND = "lagesrapport"
 WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
+PLUS_REPORT_KIND = "indikatorer"  # ESF+ 2021-2027
+PLUS_WORKLIST_KIND = "INTERNT_att_fylla_i"
 ERRORS_KIND = "INTERNT_fel"
 TOOL_AUTHOR = "ESF-rapportverktyget"  # the author in the document properties of the ESF workbook
 

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.write import style
-from schemas.register import PROJECT_ITEMS, PROJEKT, SHEETS, Column
+from schemas.register import ESF_2007, PROFILE_ITEM, PROJEKT, Column, Profile
 
 TEMPLATE_ROWS = 5000
 HEADER_FILL = style.fill(style.HEADER)
@@ -37,19 +37,37 @@ INSTRUCTIONS = (
     "",
     "Lägg registret i mappen input/ och kör make report. Alla fel visas på en gång, med cell och förklaring.",
 )
+PLUS_INSTRUCTIONS = (
+    "Så fyller du i registret (ESF+ 2021-2027)",
+    "",
+    "Deltagare: en rad per inskrivning. En person som skrivs in igen får en ny rad med samma Deltagar-ID.",
+    "Uppgifterna vid inträdet (Kön, Arbetsmarknadsstatus, Utbildningsnivå, Funktionsnedsättning, Medborgarskap, "
+    "Utländsk bakgrund, Minoritet, Hemlöshet och Landsbygd) fylls i på personens första inskrivning. En senare "
+    "inskrivning upprepar dem eller lämnar dem tomma.",
+    "Situation vid avslut och Kvalifikation vid avslut fylls i när personen skrivs ut, senast 28 dagar efter "
+    "Utskriven. Situation 6 månader fylls i vid uppföljningen sex månader efter utskrivningen; Förbättrad situation "
+    "6 månader bara för den som var sysselsatt vid inträdet.",
+    "Datum skrivs som datum (2024-05-01).",
+    f"Projekt: {PROFILE_ITEM} ska vara 2021-2027. Målen (Mål EECO01 till Mål EECR06) är frivilliga; skriv antal "
+    "personer för de indikatorer projektet har mål för och ta bort de andra raderna eller lämna dem tomma.",
+    "Perioder: rapportperioderna i ordning och utan glapp; den första börjar på Projektstart.",
+    "",
+    "Lägg registret i mappen input/ och kör make report. Alla fel visas på en gång, med cell och förklaring.",
+)
 
 
-def write_template(target: Path | BinaryIO) -> None:
+def write_template(target: Path | BinaryIO, profile: Profile = ESF_2007) -> None:
+    """The template of the profile's register: its sheets, columns, dropdowns and `Projekt` items."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     info = wb.create_sheet("Instruktioner")
-    for r, line in enumerate(INSTRUCTIONS, start=1):
+    for r, line in enumerate(INSTRUCTIONS if profile is ESF_2007 else PLUS_INSTRUCTIONS, start=1):
         info.cell(r, 1, line).font = Font(bold=r == 1, size=14 if r == 1 else 11)
     info.column_dimensions["A"].width = 110
     for row in info.iter_rows():
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     printable(info)
-    for sheet in SHEETS:
+    for sheet in profile.sheets:
         ws = wb.create_sheet(sheet.name)
         for c, column in enumerate(sheet.columns, start=1):
             header = ws.cell(1, c, column.header)
@@ -62,17 +80,18 @@ def write_template(target: Path | BinaryIO) -> None:
         ws.freeze_panes = "A2"
         printable(ws)
     projekt = wb[PROJEKT.name]
-    for r, item in enumerate(PROJECT_ITEMS, start=2):
+    for r, item in enumerate(profile.items, start=2):
         projekt.cell(r, 1, item.label)
-        value = projekt.cell(r, 2)
+        value = projekt.cell(r, 2, profile.name if item.label == PROFILE_ITEM else None)
         value.alignment = Alignment(horizontal="left")
         if item.kind == "date":
             value.number_format = style.DATE_FORMAT
     projekt.column_dimensions["A"].width = 44
     projekt.column_dimensions["B"].width = 24
-    for r, item in enumerate(PROJECT_ITEMS, start=2):
+    for r, item in enumerate(profile.items, start=2):
+        optional = "" if item.required else " Frivillig."
         single = DataValidation(type="custom", formula1="TRUE", allow_blank=True, showInputMessage=True,
-                                promptTitle=item.label, prompt=f"Till exempel {item.example}.")
+                                promptTitle=item.label, prompt=f"Till exempel {item.example}.{optional}")
         single.add(f"B{r}")
         projekt.add_data_validation(single)
     wb.save(target)

@@ -22,8 +22,9 @@ from pipeline.count.report import Report
 from pipeline.write.files import TOOL_AUTHOR
 from pipeline.write.style import A4, Formats, print_setup, wrapped_height
 from schemas.form import GROUP_LABELS
-from schemas.register import CONTACT_TYPES
+from schemas.register import CONTACT_TYPES, ESF_2007
 from schemas import form
+from schemas import form_plus as fp
 
 
 
@@ -43,12 +44,27 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False})
     project = report.register.project
-    wb.set_properties({"title": f"ESF lägesrapport {report.period.label}", "subject": project.name,
+    profile = report.register.profile
+    wb.set_properties({"title": f"{profile.title} {report.period.label}", "subject": project.name,
                        "author": TOOL_AUTHOR, "company": "", "comments": "Innehåller endast antal."})
     fmt = Formats(wb)
     figs = report.lookup
-    names = form.SHEET_ORDER + ((form.CHANGES,) if changes is not None else ())
+    plus = profile is not ESF_2007
+    names = (fp.SHEET_ORDER if plus else form.SHEET_ORDER) + ((form.CHANGES,) if changes is not None else ())
     sheets = {name: wb.add_worksheet(name) for name in names}
+    if plus:
+        write_indicators(sheets[fp.INDICATORS], fmt, figs, report)
+        write_goals(sheets[fp.RESULTS], fmt, figs, report)
+        write_text(sheets[form.TEXT], fmt, report, "Textförslag till rapporteringen av indikatorerna")
+        write_checks(sheets[form.CHECKS], fmt, report.checks)
+        write_figures(sheets[form.FIGURES], fmt, report.figures)
+        write_about(sheets[form.ABOUT], fmt, report, run, fp.COUNTING_RULES)
+        if changes is not None:
+            write_changes(sheets[form.CHANGES], fmt, changes)
+        write_indicator_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, changes)
+        sheets[form.SUMMARY].activate()
+        wb.close()
+        return
     months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
     for table in form.PAIR_TABLES:
         write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(report.figures, table),
@@ -295,8 +311,8 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
 TEXT_COLUMN_WIDTH = 105  # fits A4 landscape without scaling
 
 
-def write_text(ws, fmt: Formats, report: Report) -> None:
-    ws.write_string(0, 0, f"Textförslag till lägesrapporten {report.period.label}", fmt.title)
+def write_text(ws, fmt: Formats, report: Report, title: str = "Textförslag till lägesrapporten") -> None:
+    ws.write_string(0, 0, f"{title} {report.period.label}", fmt.title)
     ws.write_string(1, 0, "Meningarna bygger på samma siffror som tabellerna. Kopiera en cell i taget till "
                           "rapportens avsnitt.", fmt.note)
     r, previous = 3, None
@@ -352,12 +368,14 @@ def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
 
 
 ABOUT_TEXT_WIDTH = 100
+PROGRAMME = "Programperiod"
 
 
-def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
+def write_about(ws, fmt: Formats, report: Report, run: RunInfo, rules=form.COUNTING_RULES) -> None:
     project = report.register.project
     ws.write_string(0, 0, form.ABOUT, fmt.title)
-    rows = (
+    profile = report.register.profile
+    rows = (() if profile is ESF_2007 else ((PROGRAMME, profile.name),)) + (
         (form.ABOUT_PROJECT, project.name), (form.ABOUT_CASE_NUMBER, project.case_number),
         (form.ABOUT_OWNER, project.owner),
         (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})"),
@@ -371,7 +389,7 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo) -> None:
         ws.write_string(r, 1, value, fmt.label)
     r = 3 + len(rows)
     ws.write_string(r, 0, "Räkneregler i korthet", fmt.heading)
-    for r, rule in enumerate(form.COUNTING_RULES, start=r + 1):
+    for r, rule in enumerate(rules, start=r + 1):
         ws.write_string(r, 0, "•", fmt.plain)
         ws.write_string(r, 1, rule.sv, fmt.plain)
         ws.set_row(r, wrapped_height(rule.sv, ABOUT_TEXT_WIDTH))
@@ -488,4 +506,142 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+# --- ESF+ 2021-2027 ----------------------------------------------------------------------
+
+INDICATOR_WIDTHS = (9, 58, 9)  # the code, the label (wrapped) and each figure column
+INDICATOR_GENDERS = (*fp.GENDERS, "")
+
+
+def write_indicators(ws, fmt: Formats, figs: Figures, report: Report) -> None:
+    """Indikatorer: code, label, then Perioden and Sedan starten per gender and in total (the total a formula
+    over the genders); output and result indicators under their own headings, then the figures beside them."""
+    ws.write_string(0, 0, f"Gemensamma indikatorer ESF+ 2021-2027, period {report.period.label}", fmt.title)
+    ws.merge_range(2, 0, 3, 0, "Kod", fmt.header)
+    ws.merge_range(2, 1, 3, 1, "Indikator", fmt.header_left)
+    width = len(INDICATOR_GENDERS)
+    for i, column in enumerate(fp.COLUMNS):
+        first = 2 + i * width
+        label = f"{column} {report.period.label}" if column == form.PERIOD_COLUMN else column
+        ws.merge_range(2, first, 2, first + width - 1, label, fmt.header)
+        for j, gender in enumerate(INDICATOR_GENDERS):
+            ws.write_string(3, first + j, fp.GENDER_HEADERS[gender], fmt.header)
+    last_col = 1 + len(fp.COLUMNS) * width
+    r = 4
+    sections = (("Utfallsindikatorer: deltagare vid inträdet", [(i.code, i.label) for i in fp.OUTPUT_INDICATORS]),
+                ("Resultatindikatorer: deltagare vid och efter avslut", [(i.code, i.label) for i in fp.RESULT_INDICATORS]),
+                ("Underlag för indikatorerna", [("", row) for row in fp.TRUST_ROWS]))
+    for heading, rows in sections:
+        ws.merge_range(r, 0, r, last_col, heading, fmt.label_bold)
+        r += 1
+        for code, label in rows:
+            ws.write_string(r, 0, code, fmt.text_center) if code else ws.write_blank(r, 0, None, fmt.empty)
+            ws.write_string(r, 1, label, fmt.label)
+            ws.set_row(r, wrapped_height(label, INDICATOR_WIDTHS[1]))
+            for i, column in enumerate(fp.COLUMNS):
+                first = 2 + i * width
+                for j, gender in enumerate(fp.GENDERS):
+                    ws.write_number(r, first + j, figs(fp.INDICATORS, code or label, column, gender), fmt.count)
+                cells = [xl_rowcol_to_cell(r, first + j) for j in range(len(fp.GENDERS))]
+                _sum_formula(ws, r, first + len(fp.GENDERS), cells, figs(fp.INDICATORS, code or label, column),
+                             fmt.count_bold)
+            r += 1
+    r += 1
+    ws.write_string(r, 1, "Så läses underlaget", fmt.heading)
+    for r, row in enumerate(fp.TRUST_ROWS, start=r + 1):
+        note = f"{row}: {fp.TRUST_NOTES[row]}."
+        ws.merge_range(r, 1, r, last_col, note, fmt.note)
+    ws.set_column(0, 0, INDICATOR_WIDTHS[0])
+    ws.set_column(1, 1, INDICATOR_WIDTHS[1])
+    ws.set_column(2, last_col, INDICATOR_WIDTHS[2])
+    print_setup(ws, 4, 2)
+
+
+def write_goals(ws, fmt: Formats, figs: Figures, report: Report) -> None:
+    """Resultat under ESF+: each indicator the project has a goal for (`Mål EECO01` ...), since the start."""
+    ws.write_string(0, 0, f"Resultat till och med {report.period.end:%Y-%m-%d}", fmt.title)
+    with_goal = [i for i in fp.ALL_INDICATORS if figs.get(fp.RESULTS, i.code, fp.GOAL) is not None]
+    if not with_goal:
+        ws.write_string(2, 0, "Projektet har inga mål för indikatorerna i bladet Projekt (Mål EECO01 till "
+                              "Mål EECR06). Lägg till dem där för att se utfallet mot målen.", fmt.plain)
+        ws.set_row(2, wrapped_height("x" * 160, 100))
+        ws.set_column(0, 0, 100)
+        return
+    ws.write_row(2, 0, ("Kod", "Indikator", f"{fp.OUTCOME} sedan starten", fp.GOAL, fp.SHARE_OF_GOAL), fmt.header)
+    for r, indicator in enumerate(with_goal, start=3):
+        ws.write_string(r, 0, indicator.code, fmt.text_center)
+        ws.write_string(r, 1, indicator.label, fmt.label)
+        ws.set_row(r, wrapped_height(indicator.label, INDICATOR_WIDTHS[1]))
+        ws.write_number(r, 2, figs(fp.RESULTS, indicator.code, fp.OUTCOME), fmt.count)
+        ws.write_number(r, 3, figs(fp.RESULTS, indicator.code, fp.GOAL), fmt.count)
+        _number_or_blank(ws, r, 4, figs.get(fp.RESULTS, indicator.code, fp.SHARE_OF_GOAL), fmt.share, fmt)
+    ws.set_column(0, 0, INDICATOR_WIDTHS[0])
+    ws.set_column(1, 1, INDICATOR_WIDTHS[1])
+    ws.set_column(2, 4, 13)
+    print_setup(ws, 3, 2)
+
+
+SUMMARY_CHARTS = (
+    ("Arbetsmarknadsstatus vid inträdet", (("Arbetslösa", "EECO02"), ("Inaktiva", "EECO04"),
+                                           ("Sysselsatta", "EECO05"))),
+    ("Situation när deltagarna lämnade", (("I arbete", "EECR04"), ("I utbildning", "EECR02"),
+                                          ("Söker arbete", "EECR01"), ("Okänd eller saknas", fp.LEFT_UNKNOWN))),
+)
+
+
+def write_indicator_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, changes=None) -> None:
+    """Sammanfattning under ESF+: the project, the headline figures, the checks, and two charts from small
+    tables of Indikatorer's figures on the sheet itself."""
+    project = report.register.project
+    ws.write_string(0, 0, f"{report.register.profile.title}: {project.name}", fmt.title)
+    info = ((form.ABOUT_CASE_NUMBER, project.case_number), (form.ABOUT_OWNER, project.owner),
+            (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
+    for r, (key, value) in enumerate(info, start=2):
+        ws.write_string(r, 0, key, fmt.label_bold)
+        ws.merge_range(r, 1, r, 2, value, fmt.label)
+    ws.write_string(6, 0, "Nyckeltal", fmt.heading)
+    for r, (label, row, column) in enumerate(fp.HEADLINE, start=7):
+        ws.write_string(r, 0, label, fmt.label)
+        ws.write_number(r, 1, figs(fp.INDICATORS, row, column), fmt.count)
+    failed = len(report.failed_checks)
+    warnings = sum(n.startswith("Varning") for n in run.notes)
+    status = [("Kontroller", "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
+               fmt.ok if not failed else fmt.failed),
+              ("Varningar", f"{warnings} (se Om rapporten)", fmt.label),
+              ("Indikatorer", "Se bladet Indikatorer.", fmt.label)]
+    if changes is not None:
+        status.append((f"Ändringar mot {changes.earlier.period.label}", changes.summary + " (se Ändringar)",
+                       fmt.ok if not changes.note and changes.table.empty else fmt.failed))
+    r = 7 + len(fp.HEADLINE)
+    for r, (key, value, cell_format) in enumerate(status, start=r):
+        ws.write_string(r, 0, key, fmt.label)
+        ws.merge_range(r, 1, r, 2, value, cell_format)
+        ws.set_row(r, wrapped_height(value, 20))
+    r += 2
+    for c, (title, rows) in enumerate(SUMMARY_CHARTS):
+        ws.write_string(r, 0, title, fmt.heading)
+        ws.write_row(r + 1, 0, ("", f"{form.PERIOD_COLUMN}", form.SINCE_START), fmt.header)
+        first = r + 2
+        for i, (label, row) in enumerate(rows, start=first):
+            ws.write_string(i, 0, label, fmt.label)
+            ws.write_number(i, 1, figs(fp.INDICATORS, row, form.PERIOD_COLUMN), fmt.count)
+            ws.write_number(i, 2, figs(fp.INDICATORS, row, form.SINCE_START), fmt.count)
+        last = first + len(rows) - 1
+        chart = wb.add_chart({"type": "bar"})
+        for col, name in ((1, f"{form.PERIOD_COLUMN} {report.period.label}"), (2, form.SINCE_START)):
+            chart.add_series({"name": name, "categories": [form.SUMMARY, first, 0, last, 0],
+                              "values": [form.SUMMARY, first, col, last, col]})
+        chart.set_title({"name": title})
+        chart.set_x_axis({"min": 0, "name": "Personer"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 560, "height": 280})
+        ws.insert_chart(2 + 15 * c, 4, chart)
+        r = last + 2
+    for col, width in enumerate((40, 12, 14)):
+        ws.set_column(col, col, width)
+    ws.set_landscape()
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)

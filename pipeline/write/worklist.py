@@ -21,7 +21,6 @@ from pipeline.period import Period
 from pipeline.write import style
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-DATE_COLUMNS = ("Utskriven", "Uppföljning från")
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -66,6 +65,9 @@ _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 
+FOLLOW_UP_90 = "uppföljning 90 dagar som ska göras"
+SITUATIONS = "situationer vid avslut och uppföljningar 6 månader som ska fyllas i"
+
 XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # "&" first, so no entity is escaped twice
 # characters XML 1.0 does not allow, written as the spreadsheet format escapes them (_x0001_)
 XML_CONTROLS = [chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32))]
@@ -84,7 +86,7 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
 def _cells(letter: str, name: str, values: pd.Series, numbers: pa.Array) -> pa.Array:
     """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
     ref = pc.binary_join_element_wise(f'<c r="{letter}', numbers, "")
-    if name in DATE_COLUMNS:
+    if pd.api.types.is_datetime64_any_dtype(values):
         days = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.to_numpy()
         return pc.binary_join_element_wise(ref, '" s="1"><v>', pc.cast(pa.array(days), pa.string()), "</v></c>", "")
     if pd.api.types.is_integer_dtype(values):
@@ -129,10 +131,10 @@ def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
     return [head.encode("utf-8"), body, b'</sheetData><pageSetup orientation="landscape"/></worksheet>']
 
 
-def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str) -> bytes:
-    """The worklist as the bytes of an .xlsx file (mostly pyarrow and zlib, which run outside the GIL)."""
-    title = (f"INTERNT – skickas inte till ESF. {project_name}: uppföljning 90 dagar som ska göras, "
-             f"per {period.end:%Y-%m-%d}.")
+def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90) -> bytes:
+    """The worklist as the bytes of an .xlsx file (mostly pyarrow and zlib, which run outside the GIL);
+    `what` says what is to be done (`FOLLOW_UP_90`, or `SITUATIONS` under ESF+)."""
+    title = f"INTERNT – skickas inte till ESF. {project_name}: {what}, per {period.end:%Y-%m-%d}."
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)

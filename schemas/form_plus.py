@@ -1,0 +1,168 @@
+"""The ESF+ 2021-2027 report, declared once: the common indicators and the figures beside them.
+
+`schemas.form` declares the 2007-2013 lägesrapport; this module declares what the ESF+
+profile reports (Regulation (EU) 2021/1057, Annex I): each indicator's code, its Swedish
+label, which register column and values it counts at entry or at leaving, the
+figures a coordinator needs to trust them, the sheets in order and the counting rules
+in Swedish and English. The counting function (`pipeline.count.indicators`), the
+checks, the text and the writer all take their labels from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.form import ABOUT, CHECKS, FIGURES, PERIOD_COLUMN, SINCE_START, SUMMARY, TEXT, CountingRule
+from schemas.register import PLUS_INDICATOR_CODES
+
+INDICATORS = "Indikatorer"  # the sheet, and `Tabell` in Siffror
+RESULTS = "Resultat"
+COLUMNS = (PERIOD_COLUMN, SINCE_START)
+GENDERS = ("kv", "m", "ickebinär")  # `Kön` in Siffror; empty for the total
+GENDER_OF_CODE = {"K": "kv", "M": "m", "Ickebinär": "ickebinär"}  # the register's Kön -> Siffror's Kön
+GENDER_HEADERS = {"kv": "Kvinnor", "m": "Män", "ickebinär": "Ickebinära", "": "Totalt"}
+MIN_AGE, MAX_AGE = 15, 74  # the ages ESF+ takes at entry (outside 16-64 a warning)
+SHEET_ORDER = (SUMMARY, INDICATORS, RESULTS, TEXT, CHECKS, FIGURES, ABOUT)  # Ändringar last, if any
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One common indicator: who of the persons it counts.
+
+    An output indicator (EECO) counts persons by their entry; a result indicator (EECR) persons who
+    have left, by their leaving, or (`six_months`) by their six-month point. `column` and `values`
+    select those whose entry row (EECO) or final exit row (EECR) holds one of the values; `ages`
+    selects by whole years at entry, both ends included.
+    """
+
+    code: str
+    label: str
+    column: str | None = None
+    values: tuple[str, ...] = ()
+    ages: tuple[int, int] | None = None
+    six_months: bool = False
+    phrase: str = ""  # how Textförslag names the persons counted
+
+    @property
+    def result(self) -> bool:
+        return self.code.startswith("EECR")
+
+
+OUTPUT_INDICATORS = (
+    Indicator("EECO01", "Totalt antal deltagare", phrase="deltagare"),
+    Indicator("EECO02", "Arbetslösa, inklusive långtidsarbetslösa", "labour_status", ("Arbetslös", "Långtidsarbetslös"),
+              phrase="arbetslösa (inklusive långtidsarbetslösa)"),
+    Indicator("EECO03", "Långtidsarbetslösa", "labour_status", ("Långtidsarbetslös",), phrase="långtidsarbetslösa"),
+    Indicator("EECO04", "Inaktiva", "labour_status", ("Inaktiv",), phrase="inaktiva"),
+    Indicator("EECO05", "Sysselsatta, inklusive egenföretagare", "labour_status", ("Sysselsatt",),
+              phrase="sysselsatta (inklusive egenföretagare)"),
+    Indicator("EECO06", "Barn under 18 år", ages=(0, 17), phrase="under 18 år"),
+    Indicator("EECO07", "Unga 18-29 år", ages=(18, 29), phrase="18-29 år"),
+    Indicator("EECO08", "Deltagare 55 år och äldre", ages=(55, 200), phrase="55 år eller äldre"),
+    Indicator("EECO09", "Högst grundskoleutbildning (ISCED 0-2)", "education", ("ISCED 0-2",),
+              phrase="högst grundskoleutbildning"),
+    Indicator("EECO10", "Gymnasial eller eftergymnasial utbildning (ISCED 3-4)", "education", ("ISCED 3-4",),
+              phrase="gymnasial eller kortare eftergymnasial utbildning"),
+    Indicator("EECO11", "Högskoleutbildning (ISCED 5-8)", "education", ("ISCED 5-8",), phrase="högskoleutbildning"),
+    Indicator("EECO12", "Deltagare med funktionsnedsättning", "disability", ("Ja",),
+              phrase="med funktionsnedsättning"),
+    Indicator("EECO13", "Tredjelandsmedborgare", "citizenship", ("Tredjeland", "Statslös"),
+              phrase="tredjelandsmedborgare"),
+    Indicator("EECO14", "Deltagare med utländsk bakgrund", "foreign_background", ("Ja",),
+              phrase="med utländsk bakgrund"),
+    Indicator("EECO15", "Minoriteter (inklusive marginaliserade grupper som romer)", "minority", ("Ja",),
+              phrase="tillhör en minoritet"),
+    Indicator("EECO16", "Hemlösa eller utestängda från bostadsmarknaden", "homeless", ("Ja",),
+              phrase="hemlösa eller utestängda från bostadsmarknaden"),
+    Indicator("EECO17", "Deltagare från landsbygdsområden", "rural", ("Ja",), phrase="från landsbygdsområden"),
+)
+RESULT_INDICATORS = (
+    Indicator("EECR01", "Deltagare som söker arbete när de lämnar insatsen", "exit_situation", ("Arbetssökande",),
+              phrase="sökte arbete"),
+    Indicator("EECR02", "Deltagare i utbildning när de lämnar insatsen", "exit_situation", ("Studier",),
+              phrase="var i utbildning"),
+    Indicator("EECR03", "Deltagare som fått en kvalifikation när de lämnar insatsen", "qualification", ("Ja",),
+              phrase="hade fått en kvalifikation"),
+    Indicator("EECR04", "Deltagare i arbete, inklusive egenföretagare, när de lämnar insatsen", "exit_situation",
+              ("Arbete",), phrase="var i arbete"),
+    Indicator("EECR05", "Deltagare i arbete, inklusive egenföretagare, sex månader efter att de lämnat insatsen",
+              "situation_6m", ("Arbete",), six_months=True, phrase="i arbete"),
+    Indicator("EECR06", "Deltagare med förbättrad situation på arbetsmarknaden sex månader efter att de lämnat "
+              "insatsen", "improved_6m", ("Ja",), six_months=True, phrase="med förbättrad situation"),
+)
+ALL_INDICATORS = OUTPUT_INDICATORS + RESULT_INDICATORS
+assert tuple(i.code for i in ALL_INDICATORS) == PLUS_INDICATOR_CODES
+BY_CODE = {i.code: i for i in ALL_INDICATORS}
+
+# the figures beside the indicators (Siffror: Tabell Indikatorer, Rad the label)
+DECLINED_DISABILITY = "Vill ej svara: funktionsnedsättning"
+DECLINED_MINORITY = "Vill ej svara: minoritet"
+LEFT = "Deltagare som lämnat insatsen"
+LEFT_UNKNOWN = "Avslutade utan känd situation vid avslut"
+SIX_MONTHS_PASSED = "Sex månader efter avslut har passerats"
+MISSING_6M = "Uppföljning 6 månader saknas"
+MORE_THAN_ONCE = "Personer med mer än en inskrivning"
+TRUST_ROWS = (DECLINED_DISABILITY, DECLINED_MINORITY, LEFT, LEFT_UNKNOWN, SIX_MONTHS_PASSED, MISSING_6M,
+              MORE_THAN_ONCE)
+TRUST_NOTES = {
+    DECLINED_DISABILITY: "räknas inte som Ja i EECO12",
+    DECLINED_MINORITY: "räknas inte som Ja i EECO15",
+    LEFT: "alla inskrivningar avslutade; Perioden = sista utskrivningen i perioden",
+    LEFT_UNKNOWN: "Situation vid avslut tom eller Okänd",
+    SIX_MONTHS_PASSED: "de som EECR05 och EECR06 räknas bland",
+    MISSING_6M: "sexmånaderspunkten passerad, Situation 6 månader tom",
+    MORE_THAN_ONCE: "Perioden = återinskriven under perioden",
+}
+
+# Resultat: goals (`Mål EECO01` ...) against Sedan starten
+OUTCOME, GOAL, SHARE_OF_GOAL = "Utfall", "Mål", "Andel av mål"
+
+# Sammanfattning's headline figures: (label, Rad, Kolumn), all of Indikatorer's totals
+HEADLINE = (
+    ("Nya deltagare under perioden", "EECO01", PERIOD_COLUMN),
+    ("Deltagare sedan starten", "EECO01", SINCE_START),
+    ("Lämnade insatsen under perioden", LEFT, PERIOD_COLUMN),
+    ("Lämnat insatsen sedan starten", LEFT, SINCE_START),
+    ("I arbete när de lämnade, sedan starten", "EECR04", SINCE_START),
+    ("Uppföljningar 6 månader som saknas", MISSING_6M, SINCE_START),
+)
+
+COUNTING_RULES = (
+    CountingRule(
+        "Varje indikator räknar personer (olika Deltagar-ID), en gång per projekt, hur många gånger de än har "
+        "skrivits in.",
+        "Every indicator counts **persons** (distinct `Deltagar-ID`), each once per project, however many times "
+        "enrolled."),
+    CountingRule(
+        "Inträdet är personens första inskrivning; ålder (hela år på inträdesdagen), arbetsmarknadsstatus, "
+        "utbildning och de andra uppgifterna vid inträdet tas från den raden.",
+        "**Entry** is the person's first enrolment; age (whole years on the entry date), status, education and "
+        "the other entry columns come from its row."),
+    CountingRule(
+        "En person har lämnat insatsen när alla hens inskrivningar har ett Utskriven senast vid periodens slut; "
+        "resultatet tas från den sista utskrivningen. Den som skrivs in igen har inte lämnat.",
+        "A person has **left** when every enrolment has an `Utskriven` on or before the period end; the results "
+        "of that final exit row count. A person who re-enrols has not left."),
+    CountingRule(
+        "Sexmånaderspunkten är Utskriven plus sex kalendermånader (samma dag, eller månadens sista dag). EECR05 "
+        "och EECR06 räknar den som passerat den senast vid periodens slut.",
+        "The **six-month point** is `Utskriven` plus six calendar months (the same day, or the month's last day). "
+        "EECR05 and EECR06 count persons whose point is on or before the period end."),
+    CountingRule(
+        "Perioden räknar inträden (EECO), avslut (EECR01-04) och sexmånaderspunkter (EECR05-06) under perioden; "
+        "Sedan starten räknar alla till periodens slut.",
+        "**Perioden** counts entries (EECO), leavings (EECR01-04) and six-month points (EECR05-06) in the period; "
+        "**Sedan starten** counts all up to the period end."),
+    CountingRule(
+        "Rapporten för en period bortser från inskrivningar efter periodens slut och räknar en utskrivning efter "
+        "periodens slut som ännu inte gjord.",
+        "A report for a period ignores enrolments after its end and treats an exit after its end as not yet made."),
+    CountingRule(
+        "Varje siffra delas upp på kvinnor, män och ickebinära; Totalt är summan av de tre.",
+        "Each figure is broken down into `kv`, `m` and `ickebinär`; the total is their sum."),
+)
+
+
+def counting_rules_markdown() -> str:
+    """The README's counting rules of the ESF+ profile, the English twins of those `Om rapporten` states."""
+    return "".join(f"- {rule.en}\n" for rule in COUNTING_RULES)
