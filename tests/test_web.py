@@ -17,7 +17,7 @@ import httpx
 import openpyxl
 import pytest
 
-from conftest import SAMPLE, Server, person, write_register
+from conftest import ROOT, SAMPLE, Server, person, write_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,6 +64,22 @@ def test_a_valid_register_gives_its_figures_and_the_report_to_download(web):
         assert [sheet.cell(r, c).value for c in range(2, 14)] == shown[label]
     assert [sheet.cell(9, c).value for c in range(2, 14, 2)] == shown["Summa"]
     assert {n["namn"]: n["värde"] for n in answer["nyckeltal"]}["Inskrivna sedan starten"] == 68
+
+
+def test_an_esf_plus_register_gives_its_indicators_and_the_report_to_download(web):
+    answer = upload(web, ROOT / "input_samples" / "vagen_vidare_register.xlsx").json()
+    assert answer["status"] == "skriven" and answer["projekt"] == "Vägen vidare"
+    table = answer["tabell1"]
+    assert table["titel"] == "Indikatorer" and table["par"] == ["Kvinnor", "Män", "Ickebinära", "Totalt"]
+    assert [row["etikett"][:6] for row in table["rader"]][:2] == ["EECO01", "EECO02"]
+    report, worklist = answer["filer"]
+    assert "_indikatorer_" in report["namn"] and not report["internt"] and worklist["internt"]
+    sheet = openpyxl.load_workbook(io.BytesIO(httpx.get(web.url + report["adress"]).content))["Indikatorer"]
+    shown = {row["etikett"][:6]: row["värden"] for row in table["rader"]}
+    first = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "EECO01")
+    assert [sheet.cell(first, c).value for c in (3, 4, 5, 7, 8, 9)] == [shown["EECO01"][i] for i in (0, 1, 2, 4, 5, 6)]
+    headline = {n["namn"]: n["värde"] for n in answer["nyckeltal"]}
+    assert headline["Deltagare sedan starten"] == shown["EECO01"][7]
 
 
 def test_another_period_of_the_register_can_be_chosen(web):

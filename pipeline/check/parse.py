@@ -206,7 +206,8 @@ def parse_project(raw: RawSheet, problems: list[Problem], items=PROJECT_ITEMS) -
         row = rows[item.key][0]
         text = raw.frame.at[row, "value"]
         values[item.key] = parse_project_value(item.kind, text)
-        if values[item.key] is None:
+        left_empty = pd.isna(text) or str(text).strip() == ""
+        if values[item.key] is None and not (left_empty and not item.required):  # an optional goal may be empty
             problems.append(Problem(ERROR, raw.sheet.name, raw.cell("value", row), "" if pd.isna(text) else text,
                                     f"{item.label} måste vara {_ITEM_EXPECTED[item.kind]}, t.ex. {item.example}."))
     return ProjectValues(rows, values)

@@ -165,7 +165,7 @@ def generate_plus(n_enrolments: int, seed: int = 2021, last_day: str = PLUS_LAST
     rng = np.random.default_rng(seed)
     start, last = pd.Timestamp(PLUS_START), pd.Timestamp(last_day)
     span = (last - start).days
-    n_persons = max(1, int(round(n_enrolments / 1.15)))
+    n_persons = max(1, int(np.ceil(n_enrolments / 1.05)))  # re-enrolments make up the rest; the latest are cut
     first_in = pd.Series(start + pd.to_timedelta(rng.integers(0, max(span - 20, 1), n_persons), unit="D"))
     band = rng.choice(len(AGE_BANDS), n_persons, p=[share for _, share in AGE_BANDS])
     low, high = (np.array([AGE_BANDS[b][0][i] for b in band]) for i in (0, 1))

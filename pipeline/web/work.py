@@ -19,6 +19,9 @@ MAX_UPLOAD_BYTES = 50_000_000  # a register of several hundred thousand enrolmen
 FILE_TEXTS = {  # what each output file is, by the kind in its name
     "lagesrapport": ("Lägesrapporten att skicka till ESF-samordnaren.", False),
     "INTERNT_uppfoljning": ("Internt underlag: uppföljningar 90 dagar som ska göras. Skickas inte till ESF.", True),
+    "indikatorer": ("Indikatorerna (ESF+ 2021-2027) att rapportera till ESF-rådet.", False),
+    "INTERNT_att_fylla_i": ("Internt underlag: situationer vid avslut och uppföljningar 6 månader som ska fyllas i. "
+                            "Skickas inte till ESF.", True),
     "INTERNT_fel": ("Registret med varje fel markerat, och en flik Fel med länkar till cellerna. Internt.", True),
 }
 
@@ -88,15 +91,31 @@ def _written(outcome: run.Outcome, files: list[dict]) -> dict:
     from pipeline.count.figures import pair_columns
     from schemas import form
 
+    from schemas import form_plus as fp
+    from schemas.register import ESF_2007
+
     report = outcome.report
     figs, project = report.lookup, report.register.project
-    months = pair_columns(report.figures, form.TABLE_1)
-    rows = [{"etikett": group, "värden": [figs(form.T1, group, m, kon) for m in months for kon in form.GENDERS]}
-            for group in form.GROUP_LABELS]
-    rows.append({"etikett": form.T1_SUM_GENDER, "fet": True,
-                 "värden": [figs(form.T1, form.T1_SUM_GENDER, m, kon) for m in months for kon in form.GENDERS]})
-    rows.append({"etikett": form.T1_SUM, "fet": True, "summa": True,
-                 "värden": [figs(form.T1, form.T1_SUM, m) for m in months]})
+    if report.register.profile is ESF_2007:
+        months = pair_columns(report.figures, form.TABLE_1)
+        rows = [{"etikett": group, "värden": [figs(form.T1, group, m, kon) for m in months for kon in form.GENDERS]}
+                for group in form.GROUP_LABELS]
+        rows.append({"etikett": form.T1_SUM_GENDER, "fet": True,
+                     "värden": [figs(form.T1, form.T1_SUM_GENDER, m, kon) for m in months for kon in form.GENDERS]})
+        rows.append({"etikett": form.T1_SUM, "fet": True, "summa": True,
+                     "värden": [figs(form.T1, form.T1_SUM, m) for m in months]})
+        table = {"titel": form.T1, "rubrik": list(form.TABLE_1.title), "kolumner": months, "par": list(form.GENDERS),
+                 "rader": rows}
+        headline = [{"namn": label, "värde": figs(t, row, column)} for label, t, row, column in form.HEADLINE]
+    else:
+        genders = [*fp.GENDERS, ""]
+        rows = [{"etikett": f"{i.code} {i.label}", "värden": [figs(fp.INDICATORS, i.code, column, g)
+                                                              for column in fp.COLUMNS for g in genders]}
+                for i in fp.ALL_INDICATORS]
+        table = {"titel": fp.INDICATORS, "rubrik": ["Indikator", ""],
+                 "kolumner": [f"{form.PERIOD_COLUMN} {report.period.label}", form.SINCE_START],
+                 "par": [fp.GENDER_HEADERS[g] for g in genders], "rader": rows}
+        headline = [{"namn": label, "värde": figs(fp.INDICATORS, row, column)} for label, row, column in fp.HEADLINE]
     periods = [{"värde": f"{s:%Y-%m-%d}..{e:%Y-%m-%d}", "etikett": f"{s:%Y-%m-%d} – {e:%Y-%m-%d}",
                 "vald": f"{s:%y%m%d}-{e:%y%m%d}" == report.period.label}
                for s, e in zip(report.register.periods["start"], report.register.periods["end"])]
@@ -108,8 +127,8 @@ def _written(outcome: run.Outcome, files: list[dict]) -> dict:
         "projekt": project.name, "diarienummer": project.case_number,
         "period": f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d} ({report.period.label})",
         "perioder": periods,
-        "nyckeltal": [{"namn": label, "värde": figs(table, row, column)} for label, table, row, column in form.HEADLINE],
-        "tabell1": {"rubrik": list(form.TABLE_1.title), "kolumner": months, "rader": rows},
+        "nyckeltal": headline,
+        "tabell1": table,
         "notiser": [_problem(p) for p in outcome.problems],
         "rader": [line for line in outcome.lines if line.startswith("Rader lästa")],
         "filer": files,

@@ -87,9 +87,9 @@ function tabell1(t) {
   r2.append(el("th", t.rubrik[1]));
   for (const m of t.kolumner) {
     const th = el("th", m);
-    th.colSpan = 2;
+    th.colSpan = t.par.length;
     r1.append(th);
-    r2.append(el("th", "kv"), el("th", "m"));
+    for (const kon of t.par) r2.append(el("th", kon));
   }
   table.append(r1, r2);
   for (const rad of t.rader) {
@@ -97,7 +97,7 @@ function tabell1(t) {
     tr.append(el("td", rad.etikett));
     for (const v of rad.värden) {
       const td = el("td", tal(v), "tal");
-      if (rad.summa) td.colSpan = 2;
+      if (rad.summa) td.colSpan = t.par.length;
       tr.append(td);
     }
     table.append(tr);
@@ -136,7 +136,7 @@ function visa(svar) {
       periodval.append(option);
     }
     periodrad.hidden = false;
-    const t = ruta("", "Tabell 1");
+    const t = ruta("", svar.tabell1.titel);
     t.append(tabell1(svar.tabell1));
     resultat.append(t);
     if (svar.notiser.length) {

@@ -1,0 +1,166 @@
+"""ESF+ 2021-2027 validation: registers on disk that break one rule of the profile, run through the library;
+each problem's cell, value and Swedish message are checked, and the profile's choice itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import PLUS_HEADERS, person, plus_person, plus_project_rows, project_rows, write_plus_register, write_register
+from pipeline import run
+from pipeline.problems import ERROR, NOTICE, WARNING, UsageError
+
+TODAY = dt.date(2026, 11, 25)
+PERIOD = "2024-01-01..2024-06-30"
+
+
+def outcome_of(path: Path, period: str | None = PERIOD, today: dt.date = TODAY) -> run.Outcome:
+    return run.report(path, period, path.parent / "out", today)
+
+
+def texts(outcome: run.Outcome, severity: str = ERROR) -> list[str]:
+    return [p.text().split(": ", 1)[1] for p in outcome.problems if p.severity == severity]
+
+
+def test_a_register_without_programperiod_is_2007_2013_and_ickebinar_is_no_gender_there(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person(kon="Ickebinär")])
+    outcome = outcome_of(path, None)
+    assert outcome.status == run.INVALID
+    assert any(t.startswith("Deltagare!B2 (värde: 'Ickebinär'): Kön har ett värde") for t in texts(outcome))
+
+
+def test_an_unknown_programperiod_is_named_by_its_cell(tmp_path: Path):
+    path = write_register(tmp_path / "r.xlsx", [person()], projekt=project_rows() + [["Programperiod", "2014-2020"]])
+    outcome = outcome_of(path, None)
+    assert outcome.status == run.INVALID
+    assert "Projekt!B15 (värde: '2014-2020'): Programperiod måste vara 2007-2013 eller 2021-2027." in texts(outcome)
+
+
+def test_the_profiles_columns_are_required_and_the_other_profiles_are_a_notice(tmp_path: Path):
+    headers = [h for h in PLUS_HEADERS if h != "Utbildningsnivå"] + ["Utskrivningsorsak"]
+    row = plus_person()
+    row = row[:6] + row[7:] + ["1"]
+    path = write_plus_register(tmp_path / "r.xlsx", [row], headers=headers)
+    outcome = outcome_of(path)
+    assert outcome.status == run.INVALID
+    assert "Deltagare!1:1: Kolumnen Utbildningsnivå saknas i rubrikraden (rad 1)." in texts(outcome)
+    assert "Deltagare!R1 (värde: 'Utskrivningsorsak'): Kolumnen Utskrivningsorsak används inte i programperiod " \
+           "2021-2027 och läses inte." in texts(outcome, NOTICE)
+
+
+def test_entry_columns_are_required_on_the_first_enrolment_only(tmp_path: Path):
+    rows = [plus_person("P1", inskriven="2024-01-10", utskriven="2024-02-01", situation="Arbete", status=None),
+            plus_person("P1", inskriven="2024-03-01", entry=False)]
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows))
+    assert texts(outcome) == ["Deltagare!F2: Arbetsmarknadsstatus saknas. Fyll i Arbetslös, Långtidsarbetslös, "
+                              "Inaktiv eller Sysselsatt på personens första inskrivning."]
+
+
+def test_an_entry_value_that_differs_on_a_later_enrolment_names_both_cells(tmp_path: Path):
+    rows = [plus_person("P1", inskriven="2024-03-01", utskriven="2024-04-01", situation="Arbete"),
+            plus_person("P1", inskriven="2024-01-10", utskriven="2024-02-01", situation="Studier", status="Inaktiv")]
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows))
+    # the enrolment of 10 January (row 3) is the entry, so row 2 is the later one
+    assert texts(outcome) == ["Deltagare!F2 (värde: 'Arbetslös'): Deltagar-ID P1 har Arbetsmarknadsstatus Inaktiv på "
+                              "sin första inskrivning (F3). Uppgifterna vid inträdet hör till den första inskrivningen: "
+                              "en senare inskrivning upprepar dem eller lämnar cellen tom."]
+
+
+@pytest.mark.parametrize("row, place, message", [
+    (plus_person(situation="Arbete"), "Deltagare!N2 (värde: 'Arbete')",
+     "Situation vid avslut är ifylld men Utskriven saknas (E2). Fyll i utskrivningsdatum eller töm cellen."),
+    (plus_person(utskriven="2024-03-01", situation="Arbete", kvalifikation="Ja", sex_man="Arbete",
+                 forbattrad="Ja"), "Deltagare!Q2 (värde: 'Ja')",
+     "Förbättrad situation 6 månader gäller bara den som var sysselsatt vid inträdet; Deltagar-ID P1 var "
+     "Arbetslös (F2). Töm cellen."),
+    (plus_person(status="Sysselsatt", utskriven="2024-03-01", situation="Arbete", forbattrad="Ja"),
+     "Deltagare!Q2 (värde: 'Ja')",
+     "Förbättrad situation 6 månader är ifylld men Situation 6 månader saknas (P2). Fyll i uppföljningen eller "
+     "töm cellen."),
+    (plus_person(utskriven="2024-03-01", kvalifikation="Ja", situation=None), "Deltagare!O2 (värde: 'Ja')",
+     "Kvalifikation vid avslut är ifylld men Situation vid avslut saknas (N2). Fyll i båda eller töm "
+     "kvalifikationen."),
+    (plus_person(utskriven="2026-09-01", inskriven="2024-03-01", situation="Arbete", sex_man="Arbete"),
+     "Deltagare!P2 (värde: 'Arbete')",
+     "Situation 6 månader är ifylld, men sex månader efter utskrivningen (E2: 2026-09-01) är först 2027-03-01. "
+     "Uppföljningen görs tidigast den dagen."),
+    (plus_person(born_on="2009-03-02", inskriven="2024-03-01"), "Deltagare!C2 (värde: '2009-03-02')",
+     "Åldern vid inträdet (D2: 2024-03-01) är 14 år; ESF+ tar emot deltagare 15-74 år. Kontrollera Födelsedatum."),
+    (plus_person(utskriven="2024-05-01"), "Deltagare!N2",
+     "Situation vid avslut saknas. Utskriven 2024-05-01 (E2) ligger minst 28 dagar före periodens slut "
+     "(2024-06-30); fyll i situationen när deltagaren lämnade."),
+    (plus_person(kon="X"), "Deltagare!B2 (värde: 'X')", None),  # X is Ickebinär: no error
+])
+def test_each_esf_plus_rule_names_its_cell(row, place, message, tmp_path: Path):
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", [row]))
+    if message is None:
+        assert outcome.status == run.WRITTEN, outcome.lines
+        return
+    assert outcome.status == run.INVALID
+    assert f"{place}: {message}" in texts(outcome), texts(outcome)
+
+
+def test_an_age_of_15_or_over_64_is_a_warning_and_the_report_is_written(tmp_path: Path):
+    rows = [plus_person("P1", born_on="2009-02-01", inskriven="2024-03-01"),
+            plus_person("P2", born_on="1955-01-01", inskriven="2024-03-01")]
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == run.WRITTEN
+    assert [t.split(":")[0] for t in texts(outcome, WARNING)] == ["Deltagare!C2 (värde", "Deltagare!C3 (värde"]
+
+
+def test_a_situation_not_yet_due_is_no_error_but_is_on_the_worklist(tmp_path: Path):
+    rows = [plus_person("P1", inskriven="2024-02-01", utskriven="2024-06-20"),  # due 2024-07-18
+            plus_person("P2", inskriven="2024-02-01", utskriven="2024-02-15", situation="Arbete")]  # six-month point 2024-08-15: not yet passed at the period end
+    path = write_plus_register(tmp_path / "r.xlsx", rows)
+    outcome = outcome_of(path)
+    assert outcome.status == run.WRITTEN, outcome.lines
+    ws = openpyxl.load_workbook(outcome.written[1])["INTERNT uppföljning"]
+    cells = list(ws.iter_rows(min_row=3, values_only=True))
+    assert cells[0] == ("Rad i registret", "Deltagar-ID", "Coach", "Utskriven", "Att fylla i", "Datum")
+    assert [(r[0], r[1], r[4]) for r in cells[1:]] == [
+        (2, "P1", "Situation vid avslut (senast 28 dagar efter utskrivningen)")]
+    assert cells[1][5] == dt.datetime(2024, 7, 18)
+    # a period later, the six-month follow-up of P2 is due (2024-08-15) and not made; P1's situation is an error
+    later = outcome_of(path, "2024-07-01..2024-12-31")
+    assert later.status == run.INVALID and any(t.startswith("Deltagare!N2: Situation vid avslut saknas")
+                                               for t in texts(later))
+
+
+def test_make_template_for_esf_plus_has_the_profiles_lists_and_items(tmp_path: Path):
+    path = run.template(tmp_path, "2021-2027")
+    assert path.name == "registermall_2021-2027.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder"]
+    headers = [c.value for c in wb["Deltagare"][1]]
+    assert headers == PLUS_HEADERS
+    lists = {dv.promptTitle: dv.formula1 for dv in wb["Deltagare"].data_validations.dataValidation if dv.type == "list"}
+    assert lists["Kön"] == '"K,M,Ickebinär"'
+    assert lists["Arbetsmarknadsstatus"] == '"Arbetslös,Långtidsarbetslös,Inaktiv,Sysselsatt,Egenföretagare"'
+    assert all(dv.showInputMessage for dv in wb["Deltagare"].data_validations.dataValidation)
+    items = {row[0]: row[1] for row in wb["Projekt"].iter_rows(min_row=2, values_only=True)}
+    assert items["Programperiod"] == "2021-2027" and "Mål EECR06" in items
+    with pytest.raises(UsageError, match="Programperioden '2014-2020' finns inte"):
+        run.template(tmp_path, "2014-2020")
+
+
+def test_a_template_filled_in_is_reported(tmp_path: Path):
+    path = run.template(tmp_path / "mall.xlsx", "2021-2027")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Deltagare"]
+    for c, value in enumerate(plus_person(), start=1):
+        ws.cell(2, c, value)
+    projekt = wb["Projekt"]
+    values = {"Projektnamn": "Vägen", "Diarienummer": "2024/1", "Projektägare": "Kommunen",
+              "Projektstart": dt.datetime(2024, 1, 1), "Projektslut": dt.datetime(2026, 12, 31)}
+    for r in range(2, projekt.max_row + 1):
+        if projekt.cell(r, 1).value in values:
+            projekt.cell(r, 2, values[projekt.cell(r, 1).value])
+    perioder = wb["Perioder"]
+    perioder.append([dt.datetime(2024, 1, 1), dt.datetime(2024, 6, 30)])
+    wb.save(tmp_path / "ifylld.xlsx")
+    outcome = outcome_of(tmp_path / "ifylld.xlsx")
+    assert outcome.status == run.WRITTEN, outcome.lines
+    assert outcome.report.value("Indikatorer", "EECO01", "Sedan starten") == 1
