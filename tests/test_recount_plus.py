@@ -2,7 +2,7 @@
 properties.
 
 The recount reads the register file with openpyxl and counts person by person in plain
-Python, from the spec's words alone (`../shared/ESF_PLUS_SPEC.md`), sharing no code with the
+Python, from the words of the ESF+ specification alone, sharing no code with the
 pipeline. It is compared figure by figure with the workbook's `Siffror`, for every period.
 """
 

@@ -172,6 +172,12 @@ def test_the_template_link(web):
     response = httpx.get(web.url + "/mall")
     assert response.status_code == 200 and 'filename="registermall.xlsx"' in response.headers["content-disposition"]
     assert openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames[1] == "Deltagare"
+    plus = httpx.get(web.url + "/mall/esf-plus")
+    assert plus.status_code == 200 and 'filename="registermall_2021-2027.xlsx"' in plus.headers["content-disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(plus.content))
+    assert workbook.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder"]
+    assert "Arbetsmarknadsstatus" in [c.value for c in workbook["Deltagare"][1]]
+    assert 'href="/mall/esf-plus"' in httpx.get(web.url + "/").text
 
 
 def test_nothing_of_an_upload_stays_on_disk(web, tmp_path: Path):

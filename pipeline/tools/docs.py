@@ -1,20 +1,23 @@
 """Keeping the README's generated parts in step with the declarations (`make readme`).
 
-Two parts of the README are written from `schemas/`: the register's columns (from
-`schemas.register`) and the counting rules (from `schemas.form`, whose Swedish twins
-`Om rapporten` states), each between its own begin and end markers.
+Three parts of the README are written from `schemas/`: the register's columns of both
+profiles (from `schemas.register`) and the counting rules of each profile (from
+`schemas.form` and `schemas.form_plus`, whose Swedish twins `Om rapporten` states), each
+between its own begin and end markers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from schemas import form_plus
 from schemas.form import counting_rules_markdown
 from schemas.register import column_reference_markdown
 
 BLOCKS = {  # name -> (the declaration it comes from, what it writes)
     "register-columns": ("schemas/register.py", column_reference_markdown),
     "counting-rules": ("schemas/form.py", counting_rules_markdown),
+    "counting-rules-plus": ("schemas/form_plus.py", form_plus.counting_rules_markdown),
 }
 
 

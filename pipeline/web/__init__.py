@@ -136,8 +136,11 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
         return Response(found.content, media_type=CONTENT_TYPES.get(Path(found.name).suffix, XLSX), headers=headers)
 
     async def template(request: Request) -> Response:
-        headers = {"Content-Disposition": 'attachment; filename="registermall.xlsx"'}
-        content = await asyncio.get_running_loop().run_in_executor(pool["reports"], template_bytes)
+        plus = request.url.path.endswith("esf-plus")
+        name = "registermall_2021-2027.xlsx" if plus else "registermall.xlsx"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        content = await asyncio.get_running_loop().run_in_executor(
+            pool["reports"], template_bytes, "2021-2027" if plus else None)
         return Response(content, media_type=XLSX, headers=headers)
 
     return Starlette(routes=[
@@ -145,6 +148,7 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
         Route("/rapport", report, methods=["POST"]),
         Route("/hamta/{token}/{index:int}", download),
         Route("/mall", template),
+        Route("/mall/esf-plus", template),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ], middleware=[Middleware(SecurityHeaders)], lifespan=lifespan, max_body_size=max_upload + 1_000_000)
 

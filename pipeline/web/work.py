@@ -51,9 +51,10 @@ def report_upload(content: bytes, name: str, period: str | None) -> tuple[dict, 
         return describe(outcome), files
 
 
-def template_bytes() -> bytes:
+def template_bytes(profile: str | None = None) -> bytes:
+    """The register template of the programme period (2007-2013 by default)."""
     with tempfile.TemporaryDirectory(prefix="esf-webb-") as folder:
-        return run.template(Path(folder)).read_bytes()
+        return run.template(Path(folder), profile).read_bytes()
 
 
 def describe(outcome: run.Outcome) -> dict:
