@@ -104,14 +104,20 @@ MISSING_6M = "Uppföljning 6 månader saknas"
 MORE_THAN_ONCE = "Personer med mer än en inskrivning"
 TRUST_ROWS = (DECLINED_DISABILITY, DECLINED_MINORITY, LEFT, LEFT_UNKNOWN, SIX_MONTHS_PASSED, MISSING_6M,
               MORE_THAN_ONCE)
-TRUST_NOTES = {
-    DECLINED_DISABILITY: "räknas inte som Ja i EECO12",
-    DECLINED_MINORITY: "räknas inte som Ja i EECO15",
-    LEFT: "alla inskrivningar avslutade; Perioden = sista utskrivningen i perioden",
-    LEFT_UNKNOWN: "Situation vid avslut tom eller Okänd",
-    SIX_MONTHS_PASSED: "de som EECR05 och EECR06 räknas bland",
-    MISSING_6M: "sexmånaderspunkten passerad, Situation 6 månader tom",
-    MORE_THAN_ONCE: "Perioden = återinskriven under perioden",
+TRUST_NOTES = {  # whole sentences under the table of Indikatorer
+    DECLINED_DISABILITY: "Vill ej svara: funktionsnedsättning räknar dem som inte ville svara; de räknas inte som "
+                         "Ja i EECO12.",
+    DECLINED_MINORITY: "Vill ej svara: minoritet räknar dem som inte ville svara; de räknas inte som Ja i EECO15.",
+    LEFT: "Deltagare som lämnat insatsen har avslutat alla sina inskrivningar; Perioden räknar dem vars sista "
+          "utskrivning ligger i perioden.",
+    LEFT_UNKNOWN: "Avslutade utan känd situation vid avslut har lämnat insatsen med Situation vid avslut tom eller "
+                  "Okänd.",
+    SIX_MONTHS_PASSED: "Sex månader efter avslut har passerats för dem som EECR05 och EECR06 räknas bland; Perioden "
+                       "räknar dem vars sexmånaderspunkt ligger i perioden.",
+    MISSING_6M: "Uppföljning 6 månader saknas för dem vars sexmånaderspunkt har passerats men vars Situation 6 "
+                "månader är tom.",
+    MORE_THAN_ONCE: "Personer med mer än en inskrivning räknas en gång i varje indikator; Perioden räknar dem som "
+                    "skrevs in igen under perioden.",
 }
 
 # Resultat: goals (`Mål EECO01` ...) against Sedan starten

@@ -233,9 +233,15 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
     return frame
 
 
+_WARM: list[bool] = []  # whether this process has warmed Pandera up
+
+
 def warm_up() -> None:
-    """Validate each schema once on an empty sheet: Pandera sets itself up on its first validation,
-    a third of a second that a run spends while fastexcel still loads the register."""
+    """Validate each schema once on an empty sheet, once per process: Pandera sets itself up on its first
+    validation, a third of a second that a run spends while fastexcel still loads the register."""
+    if _WARM:
+        return
+    _WARM.append(True)
     for _, schema in all_schemas():
         empty = pd.DataFrame({name: pd.Series([], dtype=column.dtype.type) for name, column in schema.columns.items()})
         schema.validate(empty, lazy=True)

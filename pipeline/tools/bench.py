@@ -38,18 +38,19 @@ _BARE_READ = ("import fastexcel, sys; r = fastexcel.read_excel(sys.argv[1]); "
 _PANDAS_READ = "import pandas, sys; pandas.read_excel(sys.argv[1], sheet_name=None)"
 
 
-def register_path(rows: int, bad: int = 0) -> Path:
+def register_path(rows: int, bad: int = 0, plus: bool = False) -> Path:
     suffix = f"_bad{bad}" if bad else ""
-    return CACHE / f"register_{rows}{suffix}_g{GENERATOR_VERSION}.xlsx"
+    return CACHE / f"register_{'plus_' if plus else ''}{rows}{suffix}_g{GENERATOR_VERSION}.xlsx"
 
 
-def ensure_register(rows: int, bad: int = 0) -> Path:
-    from pipeline.tools.sample import corrupt, generate, write_register
+def ensure_register(rows: int, bad: int = 0, plus: bool = False) -> Path:
+    """A cached generated register: 2007-2013, or with `plus` an ESF+ 2021-2027 one."""
+    from pipeline.tools.sample import corrupt, generate, generate_plus, write_register
 
-    path = register_path(rows, bad)
+    path = register_path(rows, bad, plus)
     if not path.exists():
         print(f"  genererar {path} ...", flush=True)
-        register = generate(rows, seed=rows, last_day="2011-04-30")
+        register = generate_plus(rows, seed=rows) if plus else generate(rows, seed=rows, last_day="2011-04-30")
         if bad:
             register = corrupt(register, bad)
         temporary = path.with_suffix(".tmp.xlsx")
@@ -83,12 +84,14 @@ def medians(runs: int, commands: dict) -> dict[str, tuple[float, float, str]]:
             for name, got in results.items()}
 
 
-def bench(sizes: list[int], runs: int, bad_size: int | None) -> list[dict]:
+def bench(sizes: list[int], runs: int, bad_size: int | None, plus_size: int | None = None) -> list[dict]:
     rows = []
-    cases = [(n, 0) for n in sizes] + ([(bad_size, BAD_CELLS)] if bad_size else [])
-    for n, bad in cases:
-        path = ensure_register(n, bad)
-        label = f"{n:,}".replace(",", " ") + (f" ({bad:,} felaktiga celler)".replace(",", " ") if bad else "")
+    cases = [(n, 0, False) for n in sizes] + ([(bad_size, BAD_CELLS, False)] if bad_size else []) + (
+        [(plus_size, 0, True)] if plus_size else [])
+    for n, bad, plus in cases:
+        path = ensure_register(n, bad, plus)
+        label = f"{n:,}".replace(",", " ") + (f" ({bad:,} felaktiga celler)".replace(",", " ") if bad else "") + (
+            " ESF+" if plus else "")
         print(f"{label}: rapport och läsning, {runs} gånger var ...", flush=True)
         commands = {
             "report": lambda out: [sys.executable, "-m", "pipeline", "report", str(path), "--out", out, "--timings"],
@@ -146,6 +149,59 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, {platform.system()}"
 
 
+# the floor of a batch: each register read by fastexcel and two small workbooks written, in one process
+_BATCH_FLOOR = """
+import sys, tempfile, fastexcel, xlsxwriter
+from pathlib import Path
+with tempfile.TemporaryDirectory() as out:
+    for i, path in enumerate(sorted(Path(sys.argv[1]).glob("*.xlsx"))):
+        reader = fastexcel.read_excel(str(path))
+        sheets = [reader.load_sheet(name).to_arrow() for name in reader.sheet_names]
+        for kind in ("a", "b"):
+            wb = xlsxwriter.Workbook(f"{out}/{i}{kind}.xlsx")
+            ws = wb.add_worksheet()
+            for r, row in enumerate(sheets[0].slice(0, 10).to_pylist()):
+                ws.write_row(r, 0, [str(v) for v in row.values()])
+            wb.close()
+"""
+
+
+def ensure_batch(copies: int) -> Path:
+    """`copies` registers, each the sample's register as its own project (its own name and case number)."""
+    from pipeline.tools.sample import generate, write_register
+
+    folder = CACHE / f"batch_{copies}_g{GENERATOR_VERSION}"
+    if not folder.exists():
+        print(f"  genererar {copies} register i {folder} ...", flush=True)
+        temporary = folder.with_suffix(".tmp")
+        temporary.mkdir(parents=True, exist_ok=True)
+        register = generate(72)
+        for i in range(copies):
+            register.projekt.loc[register.projekt["item"] == "Projektnamn", "value"] = f"Projekt {i + 1:03d}"
+            register.projekt.loc[register.projekt["item"] == "Diarienummer", "value"] = f"2008-{i + 1:07d}"
+            write_register(register, temporary / f"projekt_{i + 1:03d}.xlsx")
+        temporary.rename(folder)
+    return folder
+
+
+def batch_case(copies: int, runs: int) -> dict:
+    """One `pipeline batch` run over `copies` sample registers against the floor, taking turns."""
+    folder = ensure_batch(copies)
+    print(f"{copies} register i en körning: batch och golv, {runs} gånger var ...", flush=True)
+    measured = medians(runs, {
+        "batch": lambda out: [sys.executable, "-m", "pipeline", "batch", "--input", str(folder), "--samples",
+                              str(folder), "--out", out, "--today", "2026-11-28"],
+        "floor": [sys.executable, "-c", _BATCH_FLOOR, str(folder)],
+    })
+    wall, peak, output = measured["batch"]
+    if output.count("skriven") < copies:
+        raise SystemExit(f"Batchen skrev inte alla rapporter:\n{output[-2000:]}")
+    floor = measured["floor"][0]
+    result = {"registers": copies, "batch_s": wall, "peak_mb": peak, "floor_s": floor, "ratio": wall / floor}
+    print(f"  batch {wall:.2f} s, golv {floor:.2f} s, {wall / floor:.1f} gånger golvet", flush=True)
+    return result
+
+
 def web_latency(requests: int = 20) -> dict:
     """The web page's answer to the sample register (68 enrolments), once its server is warm: the
     median and the slowest of `requests` uploads, each the whole HTTP request from another process."""
@@ -167,8 +223,14 @@ def web_latency(requests: int = 20) -> dict:
     return {"median_ms": statistics.median(seconds) * 1000, "max_ms": max(seconds) * 1000, "requests": requests}
 
 
-def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = None) -> str:
+def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = None,
+                  batched: dict | None = None) -> str:
     table = "\n".join([HEADER, *(format_row(r) for r in rows)])
+    if batched is not None:
+        table += (f"\n\n**Batch** of {batched['registers']} copies of the sample register (each its own project) in "
+                  f"one `pipeline batch` run: {batched['batch_s']:.2f} s (peak RSS {batched['peak_mb']:.0f} MB), against "
+                  f"a floor of {batched['floor_s']:.2f} s for reading each with fastexcel and writing two small "
+                  f"xlsxwriter workbooks in one process: {batched['ratio']:.1f} times the floor.")
     web_text = "" if web is None else (
         f"\n\n**Web page** (`make serve`), warm: the sample register (68 enrolments) uploaded and answered with "
         f"its report in {web['median_ms']:.0f} ms (median of {web['requests']} requests; slowest "
@@ -195,15 +257,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bad-size", type=int, default=1_000_000, help="0 to skip the register with bad cells")
+    parser.add_argument("--plus-size", type=int, default=1_000_000, help="an ESF+ 2021-2027 register (0 to skip)")
+    parser.add_argument("--batch", type=int, default=200, help="copies of the sample in one batch run (0 to skip)")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--web-requests", type=int, default=20, help="uploads to time on the web page (0 to skip)")
     args = parser.parse_args(argv)
     CACHE.mkdir(exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
-    rows = bench(sizes, args.runs, args.bad_size or None)
+    rows = bench(sizes, args.runs, args.bad_size or None, args.plus_size or None)
+    batched = batch_case(args.batch, args.runs) if args.batch else None
     web = web_latency(args.web_requests) if args.web_requests else None
-    table = write_results(rows, args.runs, args.results, web)
+    table = write_results(rows, args.runs, args.results, web, batched)
     print(f"\n{table}\n\nSkrivet till {args.results} ({time.perf_counter() - started:.0f} s).")
     return 0
 

@@ -4,6 +4,7 @@
 - `docs/mall.png`: the `Deltagare` sheet of the coaches' template, with three rows filled in.
 - `docs/felbok.png`: the `Fel` sheet of the error workbook of a register with three mistakes.
 - `docs/webbsida.png`: the web page with the sample's report, as headless Chromium shows it.
+- `docs/indikatorer.png`: the `Indikatorer` sheet of the ESF+ sample's report as LibreOffice prints it.
 
 Needs LibreOffice (`libreoffice-calc-nogui`), poppler (`pdftoppm`) and Chromium with its driver
 (`chromium`, `chromium-driver`), all Debian packages.
@@ -21,6 +22,7 @@ from pipeline.tools.browsing import chromium, served
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "input_samples" / "navigator_register.xlsx"
+PLUS_SAMPLE = ROOT / "input_samples" / "vagen_vidare_register.xlsx"
 DOCS = ROOT / "docs"
 RESOLUTION, PAD_X, PAD_Y = 110, 30, 6  # pixels per inch of a printed sheet; points of margin around its text
 
@@ -117,7 +119,9 @@ def main() -> int:
         errors = run.report(invalid_register(folder), "2009-05-01..2009-06-30", folder / "fel")
         sheet_picture(next(p for p in errors.written if p.suffix == ".xlsx"), "Fel", DOCS / "felbok.png", folder)
         page_picture(DOCS / "webbsida.png", folder)
-    print("Bilderna i docs/ är ritade: tabell1.png, mall.png, felbok.png och webbsida.png.")
+        plus = run.report(PLUS_SAMPLE, "2026-01-01..2026-06-30", folder / "plus")
+        sheet_picture(plus.written[0], "Indikatorer", DOCS / "indikatorer.png", folder)
+    print("Bilderna i docs/ är ritade: tabell1.png, mall.png, felbok.png, webbsida.png och indikatorer.png.")
     return 0
 
 

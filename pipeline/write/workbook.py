@@ -551,8 +551,7 @@ def write_indicators(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     r += 1
     ws.write_string(r, 1, "Så läses underlaget", fmt.heading)
     for r, row in enumerate(fp.TRUST_ROWS, start=r + 1):
-        note = f"{row}: {fp.TRUST_NOTES[row]}."
-        ws.merge_range(r, 1, r, last_col, note, fmt.note)
+        ws.merge_range(r, 1, r, last_col, fp.TRUST_NOTES[row], fmt.note)
     ws.set_column(0, 0, INDICATOR_WIDTHS[0])
     ws.set_column(1, 1, INDICATOR_WIDTHS[1])
     ws.set_column(2, last_col, INDICATOR_WIDTHS[2])
