@@ -8,7 +8,6 @@ A failed check is a bug in the pipeline, never in the register.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipeline.count.text import allowed_numbers, numbers_in
@@ -21,39 +20,69 @@ CHECK_COLUMNS = ["Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat
 OK, FAILED = "OK", "FEL"
 
 
-def _by_table(figs: pd.DataFrame) -> dict[str, pd.Series]:
-    """Each table's values indexed by (Rad, Kolumn, Kön), made once for all the checks."""
-    keyed = figs.astype({c: object for c in ("Tabell", "Rad", "Kolumn", "Kön")})
-    return {table: part.set_index(["Rad", "Kolumn", "Kön"])["Värde"] for table, part in keyed.groupby("Tabell")}
+Key = tuple  # a figure's key within its table: (Rad, Kolumn, Kön), or the levels a check keeps of it
+Values = dict  # Key -> value
 
 
-def _series(tables: dict[str, pd.Series], table: str, rows=None, columns=None, gender=None) -> pd.Series:
-    """Values of one table indexed by (Rad, Kolumn, Kön), filtered."""
-    part = tables[table]
-    keep = np.ones(len(part), dtype=bool)
-    for level, wanted in (("Rad", rows), ("Kolumn", columns), ("Kön", gender)):
-        if wanted is not None:
-            keep &= part.index.get_level_values(level).isin(wanted)
-    return part[keep]
+def _by_table(figs: pd.DataFrame) -> dict[str, Values]:
+    """Each table's values by (Rad, Kolumn, Kön), made once for all the checks: plain dicts, since a
+    report has the same few hundred figures whatever the register's size (the first of a key written
+    twice; the key check says so)."""
+    tables: dict[str, Values] = {}
+    for table, row, column, gender, value in zip(figs["Tabell"], figs["Rad"], figs["Kolumn"], figs["Kön"],
+                                                 figs["Värde"]):
+        tables.setdefault(table, {}).setdefault((row, column, gender), float(value))
+    return tables
 
 
-def _row(name: str, left: pd.Series, right: pd.Series, relation: str = "==") -> dict:
-    left, right = left.align(right, join="outer")
-    missing = left.isna() | right.isna()
-    if relation == "==":
-        bad = missing | ((left - right).abs() > 1e-9)
-    else:
-        bad = missing | (left > right + 1e-9)
+def _series(tables: dict[str, Values], table: str, rows=None, columns=None, gender=None) -> Values:
+    """Values of one table by (Rad, Kolumn, Kön), filtered."""
+    return {key: v for key, v in tables.get(table, {}).items()
+            if (rows is None or key[0] in rows) and (columns is None or key[1] in columns)
+            and (gender is None or key[2] in gender)}
+
+
+def _keep(values: Values, levels: list[int]) -> Values:
+    """The values keyed by some of their key's levels (each kept key must stay unique)."""
+    return {tuple(key[i] for i in levels): v for key, v in values.items()}
+
+
+def _by(values: Values, levels: list[int], how=sum) -> Values:
+    """The values grouped by some of their key's levels, summed (or `how`)."""
+    grouped: dict[Key, list[float]] = {}
+    for key, v in values.items():
+        grouped.setdefault(tuple(key[i] for i in levels), []).append(v)
+    return {key: how(vs) for key, vs in grouped.items()}
+
+
+def _one(value: float | None) -> Values:
+    return {("",): value}
+
+
+def _row(name: str, left: Values, right: Values, relation: str = "==") -> dict:
+    keys = list(dict.fromkeys([*left, *right]))
+    bad = []
+    for key in keys:
+        a, b = left.get(key), right.get(key)
+        missing = a is None or b is None or a != a or b != b  # absent, or NaN
+        if missing or (abs(a - b) > 1e-9 if relation == "==" else a > b + 1e-9):
+            bad.append(key)
     example = ""
-    if bad.any():
-        key = bad[bad].index[0]
-        example = f"{key}: {left.get(key)} {relation} {right.get(key)}"
-    return {"Kontroll": name, "Jämförelser": int(len(bad)), "Avvikelser": int(bad.sum()),
-            "Exempel": example, "Resultat": FAILED if bad.any() else OK}
+    if bad:
+        key = bad[0]
+        shown = key[0] if len(key) == 1 else key
+        example = f"{shown}: {left.get(key)} {relation} {right.get(key)}"
+    return {"Kontroll": name, "Jämförelser": len(keys), "Avvikelser": len(bad), "Exempel": example,
+            "Resultat": FAILED if bad else OK}
 
 
-def _by(series: pd.Series, levels: list[str]) -> pd.Series:
-    return series.groupby(level=levels).sum()
+def _plus(*parts: Values) -> Values:
+    """Values added key by key (a key missing in one part is missing in the sum)."""
+    keys = [k for k in parts[0] if all(k in p for p in parts[1:])]
+    return {k: sum(p[k] for p in parts) for k in keys}
+
+
+RAD, KOLUMN, KON = 0, 1, 2
 
 
 def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = (),
@@ -71,84 +100,72 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     tables = _by_table(figs)
 
     t1_groups = _series(tables, form.T1, groups, gender=gender)
-    t1_gender = _series(tables, form.T1, [form.T1_SUM_GENDER]).droplevel("Rad")
-    t1_total = _series(tables, form.T1, [form.T1_SUM]).droplevel(["Rad", "Kön"])
-    rows.append(_row("Tabell 1: Summa (kvinnor/män) = summan av målgrupperna",
-                     _by(t1_groups, ["Kolumn", "Kön"]), t1_gender))
-    rows.append(_row("Tabell 1: Summa = kvinnor + män", _by(t1_gender, ["Kolumn"]), t1_total))
+    t1_gender = _keep(_series(tables, form.T1, [form.T1_SUM_GENDER]), [KOLUMN, KON])
+    t1_total = _keep(_series(tables, form.T1, [form.T1_SUM]), [KOLUMN])
+    rows.append(_row("Tabell 1: Summa (kvinnor/män) = summan av målgrupperna", _by(t1_groups, [KOLUMN, KON]),
+                     t1_gender))
+    rows.append(_row("Tabell 1: Summa = kvinnor + män", _by(t1_gender, [0]), t1_total))
 
     t2_groups = _series(tables, form.T2, groups, gender=gender)
-    t2_gender = _series(tables, form.T2, [form.T2_SUM_GENDER]).droplevel("Rad")
-    t2_month = _series(tables, form.T2, [form.T2_SUM_MONTH]).droplevel(["Rad", "Kön"])
-    t2_period_gender = _series(tables, form.T2, [form.T2_PERIOD_GENDER]).droplevel(["Rad", "Kolumn"])
-    t2_period = _series(tables, form.T2, [form.T2_PERIOD])
-    rows.append(_row("Tabell 2: Summa / kön = summan av målgrupperna",
-                     _by(t2_groups, ["Kolumn", "Kön"]), t2_gender))
-    rows.append(_row("Tabell 2: Summa / månad = kvinnor + män", _by(t2_gender, ["Kolumn"]), t2_month))
-    rows.append(_row("Tabell 2: Summa / period kvinnor/män = summan av månaderna",
-                     _by(t2_gender, ["Kön"]), t2_period_gender))
-    rows.append(_row("Tabell 2: Summa / period = kvinnor + män", pd.Series({"": t2_period_gender.sum()}),
-                     pd.Series({"": t2_period.sum()})))
+    t2_gender = _keep(_series(tables, form.T2, [form.T2_SUM_GENDER]), [KOLUMN, KON])
+    t2_month = _keep(_series(tables, form.T2, [form.T2_SUM_MONTH]), [KOLUMN])
+    t2_period_gender = _keep(_series(tables, form.T2, [form.T2_PERIOD_GENDER]), [KON])
+    t2_period = sum(_series(tables, form.T2, [form.T2_PERIOD]).values())
+    rows.append(_row("Tabell 2: Summa / kön = summan av målgrupperna", _by(t2_groups, [KOLUMN, KON]), t2_gender))
+    rows.append(_row("Tabell 2: Summa / månad = kvinnor + män", _by(t2_gender, [0]), t2_month))
+    rows.append(_row("Tabell 2: Summa / period kvinnor/män = summan av månaderna", _by(t2_gender, [1]),
+                     t2_period_gender))
+    rows.append(_row("Tabell 2: Summa / period = kvinnor + män", _one(sum(t2_period_gender.values())),
+                     _one(t2_period)))
 
-    reasons = _series(tables, form.REASONS)
+    reasons = tables.get(form.REASONS, {})
     for column in (form.PERIOD_COLUMN, form.SINCE_START):
-        parts = reasons[(reasons.index.get_level_values("Rad") != form.REASONS_SUM)
-                        & (reasons.index.get_level_values("Kolumn") == column)]
-        total = reasons.loc[(form.REASONS_SUM, column, "")]
+        parts = sum(v for (rad, kolumn, _), v in reasons.items() if rad != form.REASONS_SUM and kolumn == column)
         rows.append(_row(f"Utskrivningsorsak {column.lower()}: Summa = summan av orsakerna 1-5",
-                         pd.Series({column: parts.sum()}), pd.Series({column: total})))
-    period_exits = _series(tables, form.RESULTS, [form.EXITS_IN_PERIOD])
+                         {(column,): parts}, {(column,): reasons.get((form.REASONS_SUM, column, ""))}))
+    period_exits = _series(tables, form.RESULTS, [form.EXITS_IN_PERIOD], groups)
     rows.append(_row("Resultat: Utskrivna under perioden = Tabell 2 per målgrupp och kön",
-                     period_exits[period_exits.index.get_level_values("Kolumn").isin(groups)].droplevel("Rad"),
-                     _by(t2_groups, ["Rad", "Kön"]).rename_axis(["Kolumn", "Kön"])))
-    rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden",
-                     pd.Series({"": t2_period.sum()}),
-                     pd.Series({"": reasons.loc[(form.REASONS_SUM, form.PERIOD_COLUMN, "")]})))
+                     _keep(period_exits, [KOLUMN, KON]), _by(t2_groups, [RAD, KON])))
+    rows.append(_row("Tabell 2: Summa / period = Utskrivningsorsak för perioden", _one(t2_period),
+                     _one(reasons.get((form.REASONS_SUM, form.PERIOD_COLUMN, "")))))
 
-    t4 = _series(tables, form.T4)
-    t4_columns = t4.index.get_level_values("Kolumn")
+    t4 = tables.get(form.T4, {})
     since = [form.ENROLLED_SINCE_START, form.UNIQUE_SINCE_START]
-    t4_periods = t4[~t4_columns.isin(since)]
-    t4_groups = t4_periods[t4_periods.index.get_level_values("Rad").isin(groups)]
-    enrolled_since = _series(tables, form.T4, groups, [form.ENROLLED_SINCE_START]).droplevel("Kolumn")
-    unique_since = _series(tables, form.T4, groups, [form.UNIQUE_SINCE_START]).droplevel("Kolumn")
-    rows.append(_row("Tabell 4: perioderna summerar till Inskrivna sedan starten",
-                     _by(t4_groups, ["Rad", "Kön"]), enrolled_since))
-    t4_all_groups = t4[t4.index.get_level_values("Rad").isin(groups)]
+    t4_groups = {k: v for k, v in t4.items() if k[KOLUMN] not in since and k[RAD] in groups}
+    enrolled_since = _keep(_series(tables, form.T4, groups, [form.ENROLLED_SINCE_START]), [RAD, KON])
+    unique_since = _keep(_series(tables, form.T4, groups, [form.UNIQUE_SINCE_START]), [RAD, KON])
+    rows.append(_row("Tabell 4: perioderna summerar till Inskrivna sedan starten", _by(t4_groups, [RAD, KON]),
+                     enrolled_since))
+    t4_sum_gender = _keep(_series(tables, form.T4, [form.T4_SUM_GENDER]), [KOLUMN, KON])
     rows.append(_row("Tabell 4: Summa nya deltagare / kön = summan av målgrupperna",
-                     _by(t4_all_groups, ["Kolumn", "Kön"]),
-                     _series(tables, form.T4, [form.T4_SUM_GENDER]).droplevel("Rad")))
-    rows.append(_row("Tabell 4: Summa / respektive period = kvinnor + män",
-                     _by(_series(tables, form.T4, [form.T4_SUM_GENDER]).droplevel("Rad"), ["Kolumn"]),
-                     _series(tables, form.T4, [form.T4_SUM]).droplevel(["Rad", "Kön"])))
-    rows.append(_row("Tabell 4: Unika sedan starten ≤ Inskrivna sedan starten", unique_since,
-                     enrolled_since, "<="))
+                     _by(_series(tables, form.T4, groups), [KOLUMN, KON]), t4_sum_gender))
+    rows.append(_row("Tabell 4: Summa / respektive period = kvinnor + män", _by(t4_sum_gender, [0]),
+                     _keep(_series(tables, form.T4, [form.T4_SUM]), [KOLUMN])))
+    rows.append(_row("Tabell 4: Unika sedan starten ≤ Inskrivna sedan starten", unique_since, enrolled_since, "<="))
 
-    result = _series(tables, form.RESULTS)
-    r = lambda rad, kolumn=form.OUTCOME, kon="": pd.Series({"": result.loc[(rad, kolumn, kon)]})  # noqa: E731
-    t4_total = pd.Series({"": figs.loc[(figs["Tabell"] == form.T4) & (figs["Rad"] == form.T4_SUM)
-                                       & (figs["Kolumn"] == form.ENROLLED_SINCE_START), "Värde"].sum()})
-    rows.append(_row("Resultat: Nyinskrivna deltagare = Tabell 4 Inskrivna sedan starten",
-                     r(form.ENROLLED), t4_total))
-    rows.append(_row("Resultat: Kvinnor + Män = Nyinskrivna deltagare",
-                     r(form.WOMEN) + r(form.MEN), r(form.ENROLLED)))
+    result = tables.get(form.RESULTS, {})
+
+    def r(rad: str, kolumn: str = form.OUTCOME, kon: str = "") -> Values:
+        return _one(result.get((rad, kolumn, kon)))
+
+    t4_total = _one(t4.get((form.T4_SUM, form.ENROLLED_SINCE_START, ""), 0.0))
+    rows.append(_row("Resultat: Nyinskrivna deltagare = Tabell 4 Inskrivna sedan starten", r(form.ENROLLED), t4_total))
+    rows.append(_row("Resultat: Kvinnor + Män = Nyinskrivna deltagare", _plus(r(form.WOMEN), r(form.MEN)),
+                     r(form.ENROLLED)))
     rows.append(_row("Resultat: Utskrivna = Utskrivningsorsak sedan starten", r(form.EXITED),
-                     pd.Series({"": reasons.loc[(form.REASONS_SUM, form.SINCE_START, "")]})))
-
-    participants = result.xs(form.PARTICIPANTS, level="Rad")
-    by_group = participants[participants.index.get_level_values("Kolumn").isin(groups)]
-    rows.append(_row("Deltagare under perioden = summan av målgrupper och kön",
-                     pd.Series({"": by_group.sum()}), r(form.PARTICIPANTS)))
-    in_table_1 = [m for m in period_months if m in set(t1_total.index)]
+                     _one(reasons.get((form.REASONS_SUM, form.SINCE_START, "")))))
+    by_group = _series(tables, form.RESULTS, [form.PARTICIPANTS], groups)
+    rows.append(_row("Deltagare under perioden = summan av målgrupper och kön", _one(sum(by_group.values())),
+                     r(form.PARTICIPANTS)))
+    in_table_1 = [m for (m,) in t1_total if m in set(period_months)]
     if in_table_1:
-        monthly = t1_groups[t1_groups.index.get_level_values("Kolumn").isin(in_table_1)]
-        most = monthly.groupby(level=["Rad", "Kön"]).max()
-        summed = monthly.groupby(level=["Rad", "Kön"]).sum()
-        counted = by_group.rename_axis(["Rad", "Kön"])
-        rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", most, counted, "<="))
+        monthly = {k: v for k, v in t1_groups.items() if k[KOLUMN] in in_table_1}
+        counted = _keep(by_group, [KOLUMN, KON])  # the group stands in Kolumn there: as Table 1's Rad
+        rows.append(_row("Deltagare under perioden ≥ Tabell 1:s största månad i perioden", _by(monthly, [RAD, KON], max),
+                         counted, "<="))
         if period_in_table_1:
-            rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted, summed,
-                             "<="))
+            rows.append(_row("Deltagare under perioden ≤ summan av Tabell 1:s månader i perioden", counted,
+                             _by(monthly, [RAD, KON]), "<="))
     rows.append(_row("Personer under perioden ≤ Deltagare under perioden",
                      r(form.PERSONS_IN_PERIOD), r(form.PARTICIPANTS), "<="))
     rows.append(_row("Nyinskrivna under perioden ≤ Deltagare under perioden",
@@ -156,12 +173,10 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     rows.append(_row("Återinskrivna bland deltagarna ≤ Deltagare under perioden",
                      r(form.RE_ENROLLED), r(form.PARTICIPANTS), "<="))
     rows.append(_row("I arbete 90 dagar + Ej uppföljda ≤ Utskrivna mer än 90 dagar",
-                     r(form.IN_WORK_90) + r(form.NOT_FOLLOWED_UP),
-                     r(form.DUE_90), "<="))
+                     _plus(r(form.IN_WORK_90), r(form.NOT_FOLLOWED_UP)), r(form.DUE_90), "<="))
     rows.append(_row("Utskrivna mer än 90 dagar ≤ Utskrivna", r(form.DUE_90), r(form.EXITED), "<="))
     rows.append(_row("Arbetsgivarkontakter: typerna summerar till antalet organisationer",
-                     pd.Series({"": sum(result.loc[(c, form.OUTCOME, "")] for c in CONTACT_TYPES)}),
-                     r(form.CONTACTS)))
+                     _plus(*(r(c) for c in CONTACT_TYPES)), r(form.CONTACTS)))
     rows.append(_row("Nya arbetsgivarkontakter under perioden ≤ Arbetsgivarkontakter",
                      r(form.NEW_CONTACTS), r(form.CONTACTS), "<="))
     rows += _common_checks(figs, text)
@@ -177,37 +192,36 @@ def _common_checks(figs: pd.DataFrame, text: list[tuple[str, str]]) -> list[dict
     return [{"Kontroll": "Textförslag: varje tal i texten är en siffra i rapporten",
              "Jämförelser": len(stated), "Avvikelser": len(strays), "Exempel": strays[0] if strays else "",
              "Resultat": FAILED if strays else OK},
-            _row("Siffror: ingen nyckel två gånger", pd.Series({"": float(keys.duplicated().sum())}),
-                 pd.Series({"": 0.0}))]
+            _row("Siffror: ingen nyckel två gånger", _one(float(keys.duplicated().sum())), _one(0.0))]
 
 
 def run_indicator_checks(figs: pd.DataFrame, text: list[tuple[str, str]] = ()) -> pd.DataFrame:
     """ESF+: the identities between the common indicators, for both columns and every gender, the totals
     against the genders, the period against the start, and the goals against the indicators."""
     tables = _by_table(figs)
-    indicators = tables[fp.INDICATORS]
+    indicators = tables.get(fp.INDICATORS, {})
 
-    def row(name: str) -> pd.Series:
-        """One row of Indikatorer, indexed by (Kolumn, Kön)."""
-        return indicators.xs(name, level="Rad")
+    def row(name: str) -> Values:
+        """One row of Indikatorer, by (Kolumn, Kön)."""
+        return _keep(_series(tables, fp.INDICATORS, [name]), [KOLUMN, KON])
 
-    def since(name: str) -> pd.Series:
-        return row(name).xs(form.SINCE_START, level="Kolumn", drop_level=False)
+    def since(name: str) -> Values:
+        return _keep(_series(tables, fp.INDICATORS, [name], [form.SINCE_START]), [KOLUMN, KON])
 
     rows = [
-        _row("EECO01 = EECO02 + EECO04 + EECO05", row("EECO01"), row("EECO02") + row("EECO04") + row("EECO05")),
+        _row("EECO01 = EECO02 + EECO04 + EECO05", row("EECO01"), _plus(row("EECO02"), row("EECO04"), row("EECO05"))),
         _row("EECO03 ≤ EECO02", row("EECO03"), row("EECO02"), "<="),
-        _row("EECO09 + EECO10 + EECO11 = EECO01", row("EECO09") + row("EECO10") + row("EECO11"), row("EECO01")),
-        _row("EECO06 + EECO07 + EECO08 ≤ EECO01", row("EECO06") + row("EECO07") + row("EECO08"), row("EECO01"),
+        _row("EECO09 + EECO10 + EECO11 = EECO01", _plus(row("EECO09"), row("EECO10"), row("EECO11")), row("EECO01")),
+        _row("EECO06 + EECO07 + EECO08 ≤ EECO01", _plus(row("EECO06"), row("EECO07"), row("EECO08")), row("EECO01"),
              "<="),
-        _row("EECO12 + Vill ej svara: funktionsnedsättning ≤ EECO01", row("EECO12") + row(fp.DECLINED_DISABILITY),
+        _row("EECO12 + Vill ej svara: funktionsnedsättning ≤ EECO01", _plus(row("EECO12"), row(fp.DECLINED_DISABILITY)),
              row("EECO01"), "<="),
-        _row("EECO15 + Vill ej svara: minoritet ≤ EECO01", row("EECO15") + row(fp.DECLINED_MINORITY), row("EECO01"),
-             "<="),
+        _row("EECO15 + Vill ej svara: minoritet ≤ EECO01", _plus(row("EECO15"), row(fp.DECLINED_MINORITY)),
+             row("EECO01"), "<="),
         _row("EECR01 + EECR02 + EECR04 ≤ Deltagare som lämnat insatsen",
-             row("EECR01") + row("EECR02") + row("EECR04"), row(fp.LEFT), "<="),
+             _plus(row("EECR01"), row("EECR02"), row("EECR04")), row(fp.LEFT), "<="),
         _row("EECR01 + EECR02 + EECR04 + Avslutade utan känd situation ≤ Deltagare som lämnat insatsen",
-             row("EECR01") + row("EECR02") + row("EECR04") + row(fp.LEFT_UNKNOWN), row(fp.LEFT), "<="),
+             _plus(row("EECR01"), row("EECR02"), row("EECR04"), row(fp.LEFT_UNKNOWN)), row(fp.LEFT), "<="),
         _row("EECR03 ≤ Deltagare som lämnat insatsen", row("EECR03"), row(fp.LEFT), "<="),
         _row("EECR05 ≤ sex månader efter avslut har passerats", row("EECR05"), row(fp.SIX_MONTHS_PASSED), "<="),
         _row("EECR06 ≤ sex månader efter avslut har passerats", row("EECR06"), row(fp.SIX_MONTHS_PASSED), "<="),
@@ -219,16 +233,15 @@ def run_indicator_checks(figs: pd.DataFrame, text: list[tuple[str, str]] = ()) -
         _row("Sedan starten: personer med mer än en inskrivning ≤ EECO01", since(fp.MORE_THAN_ONCE), since("EECO01"),
              "<="),
     ]
-    genders = indicators[indicators.index.get_level_values("Kön") != ""]
-    totals = indicators[indicators.index.get_level_values("Kön") == ""].droplevel("Kön")
-    rows.append(_row("Indikatorer: Totalt = kvinnor + män + ickebinära", _by(genders, ["Rad", "Kolumn"]), totals))
-    period = indicators.xs(form.PERIOD_COLUMN, level="Kolumn")
-    rows.append(_row("Indikatorer: Perioden ≤ Sedan starten", period, indicators.xs(form.SINCE_START, level="Kolumn"),
-                     "<="))
-    results = tables.get(fp.RESULTS)
-    if results is not None:
-        outcome = results.xs(fp.OUTCOME, level="Kolumn").droplevel("Kön")
+    genders = {k: v for k, v in indicators.items() if k[KON] != ""}
+    totals = _keep({k: v for k, v in indicators.items() if k[KON] == ""}, [RAD, KOLUMN])
+    rows.append(_row("Indikatorer: Totalt = kvinnor + män + ickebinära", _by(genders, [RAD, KOLUMN]), totals))
+    rows.append(_row("Indikatorer: Perioden ≤ Sedan starten",
+                     _keep(_series(tables, fp.INDICATORS, columns=[form.PERIOD_COLUMN]), [RAD, KON]),
+                     _keep(_series(tables, fp.INDICATORS, columns=[form.SINCE_START]), [RAD, KON]), "<="))
+    outcome = _keep(_series(tables, fp.RESULTS, columns=[fp.OUTCOME]), [RAD])
+    if outcome:
         rows.append(_row("Resultat: Utfall = Indikatorer sedan starten", outcome,
-                         totals.xs(form.SINCE_START, level="Kolumn")[outcome.index]))
+                         {(code,): totals.get((code, form.SINCE_START)) for (code,) in outcome}))
     rows += _common_checks(figs, text)
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

@@ -52,15 +52,15 @@ def persons(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     re_enrolled = (number > 0) & (enrolments["enrolled"] >= period.start).to_numpy()
     gender = enrolments["gender"]
     gender_code = pd.Index(GENDER_CODES).get_indexer(gender.cat.categories)[gender.cat.codes.to_numpy()[entry_pos]]
-    entry, final = enrolments.iloc[entry_pos], enrolments.iloc[last_pos]
+    # each column taken at the entry or final row as it is (a Categorical stays one: no text per person)
     return pd.DataFrame({
         "gender": gender_code,
-        "entered": entry["enrolled"].to_numpy(),
-        "age": entry["age"].to_numpy(dtype="float64", na_value=np.nan),
-        **{key: entry[key].to_numpy() for key in ENTRY_COLUMNS},
+        "entered": enrolments["enrolled"].to_numpy()[entry_pos],
+        "age": enrolments["age"].to_numpy(dtype="float64", na_value=np.nan)[entry_pos],
+        **{key: enrolments[key].array.take(entry_pos) for key in ENTRY_COLUMNS},
         "left": left,
         "leaving": leaving,
-        **{key: final[key].to_numpy() for key in RESULT_COLUMNS},
+        **{key: enrolments[key].array.take(last_pos) for key in RESULT_COLUMNS},
         "enrolments": count,
         "last_row": enrolments.index.to_numpy()[last_pos],  # the Excel row of the final enrolment (the worklist's)
         "re_enrolled_in_period": np.bincount(person, weights=re_enrolled, minlength=len(count)) > 0,
