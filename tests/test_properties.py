@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,3 +96,38 @@ def test_every_check_passes_and_the_tables_agree_on_any_valid_register(case):
     as_of = register.enrolments[register.enrolments["enrolled"] <= period.end]
     assert figure(report, form.T4, form.T4_SUM, form.ENROLLED_SINCE_START) == len(as_of)
     assert figure(report, form.T4, form.T4_SUM, form.UNIQUE_SINCE_START) == as_of["person_id"].nunique()
+
+
+date_like = st.one_of(
+    st.dates(min_value=dt.date(1600, 1, 1), max_value=dt.date(2300, 12, 31)).map(lambda d: d.isoformat()),
+    st.from_regex(r"\A\d{6}\Z"), st.from_regex(r"\A\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?\Z"),
+    st.text(max_size=12))
+code_like = st.one_of(st.sampled_from(["K", " kvinna ", "MAN", "m", "Ickebinär", "icke-binär", "1.0", "x"]),
+                      st.text(max_size=8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(date_like, min_size=1, max_size=30, unique=True),
+       codes=st.lists(code_like, min_size=1, max_size=20, unique=True))
+def test_few_and_many_distinct_values_are_typed_alike(texts, codes):
+    """A column with few distinct texts is typed one by one, one with many by pyarrow: the same texts get
+    the same dates and codes either way."""
+    from pipeline.check import parse
+    from schemas.register import GENDER_PLUS
+
+    uniques = pd.Series(texts, dtype="string")
+    one_by_one = parse._date_forms(uniques)
+    saved = parse.FEW
+    parse.FEW = -1
+    try:
+        vectorised = parse._date_forms(uniques)
+        many = parse.normalise_codes(pd.Series(codes, dtype="string"), GENDER_PLUS)
+    finally:
+        parse.FEW = saved
+    for a, b in zip(one_by_one, vectorised):  # NaT where either has no date, the same date elsewhere
+        if a.dtype.kind == "M":
+            assert np.array_equal(np.isnat(a), np.isnat(b)) and (a[~np.isnat(a)] == b[~np.isnat(b)]).all(), texts
+        else:
+            assert np.array_equal(a, b), texts
+    few = parse.normalise_codes(pd.Series(codes, dtype="string"), GENDER_PLUS)
+    assert few.fillna("-").tolist() == many.fillna("-").tolist()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,9 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
 
 def normalise_codes(values: pd.Series, column: Column) -> pd.Series:
     lookup = column.code_lookup()
+    if len(values) <= FEW:  # the usual case: a handful of distinct spellings, folded one by one
+        folded = [lookup.get(_WHOLE.sub(r"\1", normalise_label(v))) if isinstance(v, str) else None for v in values]
+        return pd.Series(folded, index=values.index, dtype="string")
     return whole_numbers(normalise_labels(values)).map(lookup).astype("string")
 
 
@@ -88,15 +92,11 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     """
     text = raw.frame[column.key]
     codes, uniques = distinct(text)
-    iso_text, short = _extract(uniques, ISO_DATE), _extract(uniques, SHORT_DATE)
-    iso = _dates(iso_text)
-    is_short = short.notna().to_numpy()
-    in_2000s = _dates("20" + short)
-    by_unique = iso.where(~is_short, in_2000s)
+    by_unique, in_1900s_unique, is_short, has_form = _date_forms(uniques)
     nat = np.datetime64("NaT", "ns")
-    parsed = spread(codes, by_unique.to_numpy(dtype="datetime64[ns]"), nat)
+    parsed = spread(codes, by_unique, nat)
     if century_before is not None and is_short.any():
-        in_1900s = spread(codes, _dates("19" + short).to_numpy(dtype="datetime64[ns]"), nat)
+        in_1900s = spread(codes, in_1900s_unique, nat)
         before = century_before.reindex(text.index).to_numpy(dtype="datetime64[ns]")
         row_short = spread(codes, is_short, False).astype(bool)
         too_late = row_short & ~np.isnat(parsed) & ~np.isnat(before) & (parsed >= before)
@@ -104,7 +104,7 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     parsed = pd.Series(parsed, index=text.index, dtype="datetime64[ns]")
     bad = (codes >= 0) & np.isnat(parsed.to_numpy())
     if bad.any():
-        wrong_form = ~spread(codes, (iso_text.notna() | short.notna()).to_numpy(), False).astype(bool)
+        wrong_form = ~spread(codes, has_form, False).astype(bool)
         for row, value, form in zip(text.index[bad], text[bad].astype(str), wrong_form[bad]):
             if form:
                 hint = _date_hint(value)
@@ -113,6 +113,55 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
                 message = f"{column.header}: datumet finns inte i kalendern. Kontrollera dag och månad."
             problems.append(Problem(ERROR, raw.sheet.name, raw.cell(column.key, row), value, message))
     return parsed
+
+
+def _date_forms(uniques: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each distinct text: its date (YYMMDD as 20YY), the date with YYMMDD as 19YY, whether it is
+    YYMMDD, and whether it has a date's form at all (NaT where the form's date is not in the calendar)."""
+    if len(uniques) <= FEW:  # one by one, by the same patterns and calendar
+        found = [_date_form(v) for v in uniques]
+        if not found:
+            empty = np.array([], dtype="datetime64[ns]")
+            return empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+        dates, in_1900s, is_short, has_form = zip(*found)
+        return (np.array(dates, dtype="datetime64[ns]"), np.array(in_1900s, dtype="datetime64[ns]"),
+                np.array(is_short, dtype=bool), np.array(has_form, dtype=bool))
+    iso_text, short = _extract(uniques, ISO_DATE), _extract(uniques, SHORT_DATE)
+    is_short = short.notna().to_numpy()
+    by_unique = _dates(iso_text).where(~is_short, _dates("20" + short))
+    return (by_unique.to_numpy(dtype="datetime64[ns]"), _dates("19" + short).to_numpy(dtype="datetime64[ns]"),
+            is_short, (iso_text.notna() | short.notna()).to_numpy())
+
+
+FEW = 256  # up to this many distinct texts, a column's values are typed one by one (pandas costs more per call)
+_ISO, _SHORT = re.compile(ISO_DATE, re.ASCII), re.compile(SHORT_DATE, re.ASCII)
+_WHOLE = re.compile(WHOLE_NUMBER_AS_DECIMAL, re.ASCII)
+# the dates a pandas Timestamp holds (nanoseconds since 1970 in 64 bits)
+_FIRST_DAY, _LAST_DAY = date(1677, 9, 22), date(2262, 4, 11)
+_NAT = np.datetime64("NaT", "ns")
+
+
+def _calendar_date(year: int, month: int, day: int):
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return _NAT
+    return np.datetime64(found, "ns") if _FIRST_DAY <= found <= _LAST_DAY else _NAT
+
+
+def _date_form(text) -> tuple:
+    """(date, date in the 1900s, is YYMMDD, has a date's form) of one text, as `_date_forms` says."""
+    if not isinstance(text, str):
+        return _NAT, _NAT, False, False
+    short = _SHORT.match(text)
+    if short:
+        yy, mm, dd = (int(short.group(g)) for g in ("year", "month", "day"))
+        return _calendar_date(2000 + yy, mm, dd), _calendar_date(1900 + yy, mm, dd), True, True
+    iso = _ISO.match(text)
+    if iso:
+        year, month, day = (int(part) for part in iso.group("date").split("-"))
+        return _calendar_date(year, month, day), _NAT, False, True
+    return _NAT, _NAT, False, False
 
 
 def _extract(texts: pd.Series, pattern: str) -> pd.Series:
@@ -128,14 +177,16 @@ def parse_date_value(text) -> pd.Timestamp | None:
     patterns and calendar check as a column's dates; None if it is none."""
     if text is None or pd.isna(text):
         return None
-    texts = pd.Series([str(text).strip()], dtype="string")
-    short = _extract(texts, SHORT_DATE)
-    value = _dates(_extract(texts, ISO_DATE)).where(short.isna(), _dates("20" + short)).iloc[0]
-    return None if pd.isna(value) else value
+    value = _date_form(str(text).strip())[0]
+    return None if np.isnat(value) else pd.Timestamp(value)
 
 
 def _dates(texts: pd.Series) -> pd.Series:
-    return pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
+    """Dates of `YYYY-MM-DD` texts, NaT where there is none or it lies outside what a Timestamp holds (pandas
+    would read 2263-01-01 in seconds, and nanoseconds would wrap it to 1678)."""
+    dates = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
+    inside = (dates >= pd.Timestamp(_FIRST_DAY)) & (dates <= pd.Timestamp(_LAST_DAY))
+    return dates.where(inside).astype("datetime64[ns]")
 
 
 def _date_hint(value: str) -> str:
