@@ -54,9 +54,25 @@ def read_about(path: Path) -> EarlierReport | None:
                          str(about.get(form.ABOUT_CREATED) or ""), version, str(about.get(form.ABOUT_SHA256) or ""))
 
 
+_KNOWN: dict[tuple, EarlierReport | None] = {}  # what each file of an output folder is, by its identity
+
+
+def known_about(path: Path) -> EarlierReport | None:
+    """`read_about`, once per file as it stands (its inode, size and time of change): a batch searches its
+    output folder once per register, and the folder fills with the batch's own reports."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    identity = (str(path), status.st_ino, status.st_size, status.st_mtime_ns)
+    if identity not in _KNOWN:
+        _KNOWN[identity] = read_about(path)
+    return _KNOWN[identity]
+
+
 def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierReport | None:
     """The newest report of the same period if there is one, else the newest of an earlier period."""
-    reports = [r for r in (read_about(p) for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith((".", "~$")))
+    reports = [r for r in (known_about(p) for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith((".", "~$")))
                if r is not None and r.case_number == case_number.strip()]
     same = [r for r in reports if r.period == period]
     earlier = [r for r in reports if r.period.end < period.start]
