@@ -61,7 +61,8 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     if register.profile is not ESF_2007:
         return build_indicator_report(register, period, enrolments)
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
-    enrolments = (period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS]
+    # the counted columns, as codes once: no Deltagar-ID, coach or birth date reaches the tables
+    enrolments = t.coded((period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS])
     months = t.table_1_months(register.project.start, period)
     passed, total = t.project_months(register.project.start, register.project.end, period)
     figs = pd.concat([

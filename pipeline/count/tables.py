@@ -9,6 +9,8 @@ from the enrolments directly, not added up from the group rows, so that
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -58,34 +60,65 @@ def _codes(values: pd.Series, categories: list) -> np.ndarray:
     return pd.Index(categories).get_indexer(values)
 
 
-def _grid(frame: pd.DataFrame, by: list[str], categories: dict[str, list], weights=None) -> np.ndarray:
-    """Counts by `by` as an array of one axis per key (every combination, zeros too).
+@dataclass
+class Coded:
+    """The enrolments a report counts, as integer codes and dates in numpy arrays, made once per report:
+    every table counts with a few numpy calls on them, whatever the register's size (a small register
+    pays no pandas call per figure). No Deltagar-ID, coach or birth date is among them."""
 
-    One np.bincount over the combined category codes: a 1,000,000-row frame costs milliseconds,
-    and a small one no pandas call beyond reading its columns.
-    """
-    sizes = [len(categories[k]) for k in by]
+    group: np.ndarray  # position in GROUP_LABELS, -1 for none
+    kon: np.ndarray  # position in GENDERS (kv, m), -1 for none
+    reason: np.ndarray  # position in REASON_LABELS (1..5), -1 for none
+    follow_up_work: np.ndarray  # the 90-day follow-up says Arbete
+    followed_up: np.ndarray  # the 90-day follow-up is filled in
+    foreign: np.ndarray  # Född Utrikes
+    person: np.ndarray  # a number per person
+    number: np.ndarray  # the enrolment's number for its person (0 = first)
+    enrolled: np.ndarray  # datetime64[ns]
+    exited: np.ndarray  # datetime64[ns], NaT while enrolled
+    enrolled_month: np.ndarray
+    exited_month: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def where(self, mask: np.ndarray) -> "Coded":
+        return Coded(**{name: values[mask] for name, values in vars(self).items()})
+
+
+def coded(enrolments: "pd.DataFrame | Coded") -> Coded:
+    """The prepared enrolments (`prepare`) as `Coded`; a `Coded` as it is."""
+    if isinstance(enrolments, Coded):
+        return enrolments
+    return Coded(
+        group=_codes(enrolments["group"], list(GROUP_LABELS)), kon=_codes(enrolments["kon"], list(GENDERS)),
+        reason=_codes(enrolments["reason"], list(REASON_LABELS)),
+        follow_up_work=_codes(enrolments["follow_up"], ["Arbete"]) == 0,
+        followed_up=enrolments["follow_up"].notna().to_numpy(),
+        foreign=_codes(enrolments["born"], ["Utrikes"]) == 0,
+        person=enrolments["person"].to_numpy(), number=enrolments["enrolment_number"].to_numpy(),
+        enrolled=enrolments["enrolled"].to_numpy(dtype="datetime64[ns]"),
+        exited=enrolments["exited"].to_numpy(dtype="datetime64[ns]"),
+        enrolled_month=enrolments["enrolled_month"].to_numpy(), exited_month=enrolments["exited_month"].to_numpy())
+
+
+def _grid(*axes: tuple[np.ndarray, int], weights=None) -> np.ndarray:
+    """Counts by some codes as an array of one axis per (codes, size), every combination (zeros too);
+    a code outside its axis (-1, or beyond) is not counted. One np.bincount, however many rows."""
+    sizes = [size for _, size in axes]
     cells = int(np.prod(sizes)) if sizes else 1
-    flat = np.zeros(len(frame), dtype=np.int64)
-    outside = np.zeros(len(frame), dtype=bool)
-    for key, size in zip(by, sizes):
-        codes = _codes(frame[key], categories[key])
+    length = len(axes[0][0]) if axes else 0
+    flat = np.zeros(length, dtype=np.int64)
+    outside = np.zeros(length, dtype=bool)
+    for codes, size in axes:
         flat = flat * size + codes
-        outside |= codes < 0
-    # rows outside the categories are counted in one extra cell, which is dropped
+        outside |= (codes < 0) | (codes >= size)
+    # rows outside the axes are counted in one extra cell, which is dropped
     counts = np.bincount(np.where(outside, cells, flat), weights=weights, minlength=cells + 1)[:cells]
     return counts.reshape(sizes)
 
 
-def _count(frame: pd.DataFrame, by: list[str], categories: dict[str, list]) -> pd.Series:
-    """Counts by `by` as a Series indexed by the categories' product (zeros too)."""
-    counts = _grid(frame, by, categories).reshape(-1)
-    if len(by) == 1:
-        index = pd.CategoricalIndex(categories[by[0]], categories=categories[by[0]], name=by[0])
-    else:
-        index = pd.MultiIndex.from_product([pd.CategoricalIndex(categories[k], categories=categories[k])
-                                            for k in by], names=by)
-    return pd.Series(counts, index=index)
+G, K = len(GROUP_LABELS), len(GENDERS)
 
 
 def _distinct(codes: np.ndarray) -> int:
@@ -96,7 +129,7 @@ def _distinct(codes: np.ndarray) -> int:
 Block = dict[str, np.ndarray]  # a table's figures as columns Rad, Kolumn, Kön, Värde
 
 
-def _block(counts: np.ndarray, axes: list[tuple[str, list]], fixed: dict[str, str] | None = None) -> Block:
+def _block(counts, axes: list[tuple[str, list]], fixed: dict[str, str] | None = None) -> Block:
     """An array of counts (one axis per entry of `axes`: the column each axis fills, and its labels) as
     long rows, in the array's order (the first axis slowest), with `fixed` columns set throughout."""
     counts = np.asarray(counts, dtype="float64")
@@ -119,6 +152,13 @@ def _table(table: str, blocks: list[Block]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=form.FIGURE_COLUMNS)
 
 
+def _rows(table: str, rows: list[tuple]) -> pd.DataFrame:
+    """Figures given one by one, (Rad, Kolumn, Kön, Värde), as one table's frame."""
+    rad, kolumn, kon, value = zip(*rows)
+    return _table(table, [{"Rad": np.array(rad, dtype=object), "Kolumn": np.array(kolumn, dtype=object),
+                           "Kön": np.array(kon, dtype=object), "Värde": np.array(value, dtype="float64")}])
+
+
 # --- Table 1 -----------------------------------------------------------------------------
 
 def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodIndex:
@@ -126,48 +166,49 @@ def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodInde
     return pd.period_range(first, period.end, freq="M")
 
 
-def monthly_participants(enrolments: pd.DataFrame, months: pd.PeriodIndex, by: list[str]) -> np.ndarray:
-    """Enrolments active at least one day of each month, as an array of one axis per key of `by` and a
-    last axis of the months (0..n-1).
+def monthly_participants(enrolments, months: pd.PeriodIndex, by: list[str]) -> np.ndarray:
+    """Enrolments active at least one day of each month, as an array of one axis per key of `by` (`group`,
+    `kon`) and a last axis of the months (0..n-1).
 
     Each enrolment adds one from its first active month and removes one after its last, so a
     running sum over the months gives every month's count in one pass, however many rows.
     """
+    c = coded(enrolments)
     base, n = months[0].ordinal, len(months)
-    enrolled_m = enrolments["enrolled_month"].to_numpy() - base
-    exited = enrolments["exited_month"].to_numpy()
-    exited_m = np.where(exited == NO_MONTH, n - 1 + base, exited) - base
-    first, last = np.clip(enrolled_m, 0, None), np.clip(exited_m, None, n - 1)
+    exited_m = np.where(c.exited_month == NO_MONTH, n - 1 + base, c.exited_month) - base
+    first, last = np.clip(c.enrolled_month - base, 0, None), np.clip(exited_m, None, n - 1)
     active = first <= last
-    rows = enrolments.loc[active, by] if by else pd.DataFrame(index=enrolments.index[active])
-    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "m": list(range(n + 1))}
-    starts = _grid(rows.assign(m=first[active]), by + ["m"], cats)
-    stops = _grid(rows.assign(m=last[active] + 1), by + ["m"], cats)
+    axes = [(getattr(c, key)[active], {"group": G, "kon": K}[key]) for key in by]
+    starts = _grid(*axes, (first[active], n + 1))
+    stops = _grid(*axes, (last[active] + 1, n + 1))
     return np.cumsum(starts - stops, axis=-1)[..., :n]
 
 
-def table_1(enrolments: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+def table_1(enrolments, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
+    c = coded(enrolments)
     labels = [form.month_label(m, months) for m in months]
     return _table(form.T1, [
-        _block(monthly_participants(enrolments, months, ["group", "kon"]), [("Rad", GROUP_LABELS), ("Kön", GENDERS), ("Kolumn", labels)]),
-        _block(monthly_participants(enrolments, months, ["kon"]), [("Kön", GENDERS), ("Kolumn", labels)],
+        _block(monthly_participants(c, months, ["group", "kon"]), [("Rad", GROUP_LABELS), ("Kön", GENDERS),
+                                                                   ("Kolumn", labels)]),
+        _block(monthly_participants(c, months, ["kon"]), [("Kön", GENDERS), ("Kolumn", labels)],
                {"Rad": form.T1_SUM_GENDER}),
-        _block(monthly_participants(enrolments, months, []), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
+        _block(monthly_participants(c, months, []), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
     ])
 
 
-def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: Period) -> pd.DataFrame:
+def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> pd.DataFrame:
     """The figures the status report's text needs that no table has (filed under Resultat).
 
     The mean number of participants per month over the months from the project start to
     the period end (Table 1's monthly count, exact), and the persons enrolled more than once.
     """
+    c = coded(enrolments)
     months = pd.period_range(project_start, period.end, freq="M")
-    by_gender = monthly_participants(enrolments, months, ["kon"]).mean(axis=-1)
-    total = monthly_participants(enrolments, months, []).mean()
+    by_gender = monthly_participants(c, months, ["kon"]).mean(axis=-1)
+    total = monthly_participants(c, months, []).mean()
     average = form.AVERAGE_PER_MONTH
-    repeated = int((enrolments["enrolment_number"].to_numpy() == 1).sum())  # each has exactly one second enrolment
+    repeated = int((c.number == 1).sum())  # each such person has exactly one second enrolment
     return _table(form.RESULTS, [
         _block(by_gender, [("Kön", GENDERS)], {"Rad": average, "Kolumn": OUTCOME}),
         _block([total, repeated], [("Rad", [average, form.MORE_THAN_ONCE])], {"Kolumn": OUTCOME, "Kön": ""}),
@@ -176,68 +217,66 @@ def text_figures(enrolments: pd.DataFrame, project_start: pd.Timestamp, period: 
 
 # --- Table 2 -----------------------------------------------------------------------------
 
-def table_2(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _between(dates: np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    return (dates >= start.to_datetime64()) & (dates <= end.to_datetime64())
+
+
+def table_2(enrolments, period: Period) -> pd.DataFrame:
     """Exits from the period's first to its last day, by calendar month, group and gender."""
+    c = coded(enrolments)
     months = period.months
     labels = [form.month_label(m, months) for m in months]
-    exited = enrolments["exited"]
-    exits = enrolments[((exited >= period.start) & (exited <= period.end)).to_numpy()]
-    exits = exits.assign(month=exits["exited_month"] - months[0].ordinal)
-    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "month": list(range(len(labels)))}
+    exits = c.where(_between(c.exited, period.start, period.end))
+    month = (exits.exited_month - months[0].ordinal, len(labels))
+    group, kon = (exits.group, G), (exits.kon, K)
     return _table(form.T2, [
-        _block(_grid(exits, ["group", "month", "kon"], cats), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
-        _block(_grid(exits, ["month", "kon"], cats), [("Kolumn", labels), ("Kön", GENDERS)],
-               {"Rad": form.T2_SUM_GENDER}),
-        _block(_grid(exits, ["month"], cats), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
-        _block(_grid(exits, ["kon"], cats), [("Kön", GENDERS)],
-               {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
+        _block(_grid(group, month, kon), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
+        _block(_grid(month, kon), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
+        _block(_grid(month), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
+        _block(_grid(kon), [("Kön", GENDERS)], {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
         _block([len(exits)], [("Rad", [form.T2_PERIOD])], {"Kolumn": form.PERIOD_COLUMN, "Kön": ""}),
     ])
 
 
 # --- Table 4 -----------------------------------------------------------------------------
 
-def table_4(enrolments: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
+def table_4(enrolments, periods: list[Period]) -> pd.DataFrame:
     """New enrolments per reporting period so far; enrolments and unique persons since the start."""
+    c = coded(enrolments)
     labels = [p.label for p in periods]
-    starts = pd.DatetimeIndex([p.start for p in periods])
-    position = starts.searchsorted(enrolments["enrolled"].to_numpy(), side="right") - 1
-    inside = (position >= 0) & (enrolments["enrolled"] <= periods[-1].end).to_numpy()
-    within = enrolments.loc[inside, ["group", "kon", "enrolment_number"]].assign(period=position[inside])
-    first = within[within["enrolment_number"].to_numpy() == 0]
-    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS), "period": list(range(len(labels)))}
+    starts = np.array([p.start.to_datetime64() for p in periods], dtype="datetime64[ns]")
+    position = np.searchsorted(starts, c.enrolled, side="right") - 1
+    inside = (position >= 0) & (c.enrolled <= periods[-1].end.to_datetime64())
+    within = c.where(inside)
+    first = within.where(within.number == 0)
     blocks = []
     # the periods, then all enrolments since the start, then the persons (first enrolments) since the start;
     # each with its group rows, its per-gender sum and its total, counted on their own
-    for frame, columns, by_period in ((within, labels, True), (within, [form.ENROLLED_SINCE_START], False),
-                                      (first, [form.UNIQUE_SINCE_START], False)):
-        axis = ["period"] if by_period else []
-        groups = _grid(frame, ["group"] + axis + ["kon"], cats)
-        groups = groups if axis else groups[:, np.newaxis, :]
-        genders = _grid(frame, axis + ["kon"], cats)
-        genders = genders if axis else genders[np.newaxis, :]
-        totals = _grid(frame, axis, cats) if axis else np.array([len(frame)])
-        blocks += [_block(groups, [("Rad", GROUP_LABELS), ("Kolumn", columns), ("Kön", GENDERS)]),
-                   _block(genders, [("Kolumn", columns), ("Kön", GENDERS)], {"Rad": form.T4_SUM_GENDER}),
-                   _block(totals, [("Kolumn", columns)], {"Rad": form.T4_SUM, "Kön": ""})]
+    for part, columns, period in ((within, labels, (position[inside], len(labels))),
+                                  (within, [form.ENROLLED_SINCE_START], None),
+                                  (first, [form.UNIQUE_SINCE_START], None)):
+        axis = [period] if period else [(np.zeros(len(part), dtype=np.int64), 1)]
+        blocks += [_block(_grid((part.group, G), *axis, (part.kon, K)),
+                          [("Rad", GROUP_LABELS), ("Kolumn", columns), ("Kön", GENDERS)]),
+                   _block(_grid(*axis, (part.kon, K)), [("Kolumn", columns), ("Kön", GENDERS)],
+                          {"Rad": form.T4_SUM_GENDER}),
+                   _block(_grid(*axis) if period else [len(part)], [("Kolumn", columns)],
+                          {"Rad": form.T4_SUM, "Kön": ""})]
     return _table(form.T4, blocks)
 
 
 # --- Exit reasons ------------------------------------------------------------------------
 
-def exit_reasons(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+def exit_reasons(enrolments, period: Period) -> pd.DataFrame:
     """Exits by reason for the period and since the start, counts and shares (0..1)."""
-    exited = enrolments["exited"].to_numpy()
-    codes = _codes(enrolments["reason"], list(REASON_LABELS))
-    has_exit = ~np.isnat(exited)
+    c = coded(enrolments)
+    has_exit = ~np.isnat(c.exited)
     rows = [*form.REASON_ROWS, form.REASONS_SUM]
     blocks = []
-    for chosen, column, share_column in ((has_exit & (exited >= period.start.to_datetime64()), form.PERIOD_COLUMN,
+    for chosen, column, share_column in ((has_exit & (c.exited >= period.start.to_datetime64()), form.PERIOD_COLUMN,
                                           form.PERIOD_SHARE), (has_exit, form.SINCE_START, form.SINCE_START_SHARE)):
-        picked = codes[chosen]
-        counts = np.bincount(picked[picked >= 0], minlength=len(REASON_LABELS)).astype("float64")
-        total = float(chosen.sum())
-        counts = np.append(counts, total)
+        counts = np.append(_grid((c.reason[chosen], len(REASON_LABELS))), float(chosen.sum()))
+        total = counts[-1]
         shares = counts / total if total else counts * 0.0
         blocks += [_block(counts, [("Rad", rows)], {"Kolumn": column, "Kön": ""}),
                    _block(shares, [("Rad", rows)], {"Kolumn": share_column, "Kön": ""})]
@@ -252,9 +291,10 @@ def project_months(project_start: pd.Timestamp, project_end: pd.Timestamp, perio
     return period.end.to_period("M").ordinal - start + 1, project_end.to_period("M").ordinal - start + 1
 
 
-def results(enrolments: pd.DataFrame, contacts: pd.DataFrame, period: Period, goals: dict[str, float],
+def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str, float],
             months_passed: int, months_total: int) -> pd.DataFrame:
     """Goals with outcome, participants of the period, 90-day follow-up and employer contacts."""
+    c = coded(enrolments)
     rows: list[tuple[str, str, str, float]] = []
 
     def count_goal(row: str, outcome: float, goal: float | None):
@@ -267,77 +307,71 @@ def results(enrolments: pd.DataFrame, contacts: pd.DataFrame, period: Period, go
         rows.extend([(row, OUTCOME, "", outcome), (row, SHARE, "", share), (row, GOAL, "", goal),
                      (row, SHARE_OF_GOAL, "", share / goal if goal else 0.0)])
 
-    group = _codes(enrolments["group"], list(GROUP_LABELS))
-    kon = _codes(enrolments["kon"], list(GENDERS))
-    total = float(len(enrolments))
+    total = float(len(c))
     young = [GROUP_LABELS.index(g) for g in form.YOUNG_GROUPS]
     count_goal(form.ENROLLED, total, goals["goal_enrolled"])
-    count_goal(form.YOUNG, float(np.isin(group, young).sum()), goals["goal_young"])
-    count_goal(form.DOMESTIC_ADULTS, float((group == GROUP_LABELS.index(form.ADULT_DOMESTIC.label)).sum()),
+    count_goal(form.YOUNG, float(np.isin(c.group, young).sum()), goals["goal_young"])
+    count_goal(form.DOMESTIC_ADULTS, float((c.group == GROUP_LABELS.index(form.ADULT_DOMESTIC.label)).sum()),
                goals["goal_domestic_adults"])
-    count_goal(form.FOREIGN, float((_codes(enrolments["born"], ["Utrikes"]) == 0).sum()), goals["goal_foreign"])
-    women = float((kon == 0).sum())
+    count_goal(form.FOREIGN, float(c.foreign.sum()), goals["goal_foreign"])
+    women = float((c.kon == 0).sum())
     share_goal(form.WOMEN, women, total, goals["goal_women_share"])
-    men = float((kon == 1).sum())
+    men = float((c.kon == 1).sum())
     rows.extend([(form.MEN, OUTCOME, "", men), (form.MEN, SHARE, "", men / total if total else 0.0)])
-    has_exit = enrolments["exited"].notna().to_numpy()
-    reason = _codes(enrolments["reason"], list(REASON_LABELS))
+    has_exit = ~np.isnat(c.exited)
     rows.append((form.EXITED, OUTCOME, "", float(has_exit.sum())))
-    share_goal(form.TO_WORK_OR_STUDIES, float((has_exit & np.isin(reason, [0, 1])).sum()),
+    share_goal(form.TO_WORK_OR_STUDIES, float((has_exit & np.isin(c.reason, [0, 1])).sum()),
                float(has_exit.sum()), goals["goal_work_or_studies_share"])
     count_goal(form.PROJECT_TIME, float(months_passed), float(months_total))
-    rows += participant_rows(enrolments, period)
-    rows += period_exit_rows(enrolments, period)
-    rows += follow_up_rows(enrolments, period, goals["goal_work_90_share"])
+    rows += participant_rows(c, period)
+    rows += period_exit_rows(c, period)
+    rows += follow_up_rows(c, period, goals["goal_work_90_share"])
     rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
-    rad, kolumn, kön, värde = zip(*rows)
-    return _table(form.RESULTS, [{"Rad": np.array(rad, dtype=object), "Kolumn": np.array(kolumn, dtype=object),
-                                  "Kön": np.array(kön, dtype=object), "Värde": np.array(värde, dtype="float64")}])
+    return _rows(form.RESULTS, rows)
 
 
-def _by_group_and_gender(frame: pd.DataFrame, row: str) -> list[tuple]:
+def _by_group_and_gender(c: Coded, row: str) -> list[tuple]:
     """A row's figures in all, by gender, and by group and gender (the form's order)."""
-    cats = {"group": list(GROUP_LABELS), "kon": list(GENDERS)}
-    by_group = _grid(frame, ["group", "kon"], cats)
-    by_gender = _grid(frame, ["kon"], cats)
-    return ([(row, OUTCOME, "", float(len(frame)))] + [(row, OUTCOME, kon, float(n)) for kon, n in zip(GENDERS, by_gender)]
+    by_group = _grid((c.group, G), (c.kon, K))
+    by_gender = _grid((c.kon, K))
+    return ([(row, OUTCOME, "", float(len(c)))] + [(row, OUTCOME, kon, float(n)) for kon, n in zip(GENDERS, by_gender)]
             + [(row, g, kon, float(by_group[i, j])) for i, g in enumerate(GROUP_LABELS) for j, kon in enumerate(GENDERS)])
 
 
-def participants_in_period(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
-    exited = enrolments["exited"]
-    return enrolments[((enrolments["enrolled"] <= period.end) & (exited.isna() | (exited >= period.start))).to_numpy()]
+def participants_in_period(enrolments, period: Period) -> Coded:
+    c = coded(enrolments)
+    return c.where((c.enrolled <= period.end.to_datetime64())
+                   & (np.isnat(c.exited) | (c.exited >= period.start.to_datetime64())))
 
 
-def participant_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
+def participant_rows(enrolments, period: Period) -> list[tuple]:
     active = participants_in_period(enrolments, period)
-    new = (active["enrolled"] >= period.start).to_numpy()
-    again = active["enrolment_number"].to_numpy() > 0
+    new = active.enrolled >= period.start.to_datetime64()
+    again = active.number > 0
     return _by_group_and_gender(active, form.PARTICIPANTS) + [
-        (form.PERSONS_IN_PERIOD, OUTCOME, "", float(_distinct(active["person"].to_numpy()))),
+        (form.PERSONS_IN_PERIOD, OUTCOME, "", float(_distinct(active.person))),
         (form.NEW_IN_PERIOD, OUTCOME, "", float(new.sum())),
         (form.RE_ENROLLED, OUTCOME, "", float(again.sum())),
         (form.RE_ENROLLED_NEW, OUTCOME, "", float((new & again).sum()))]
 
 
-def period_exit_rows(enrolments: pd.DataFrame, period: Period) -> list[tuple]:
+def period_exit_rows(enrolments, period: Period) -> list[tuple]:
     """Exits of the period by group and gender (Table 2 without its months), for the text."""
-    exited = enrolments["exited"]
-    exits = enrolments[((exited >= period.start) & (exited <= period.end)).to_numpy()]
-    return _by_group_and_gender(exits, form.EXITS_IN_PERIOD)
+    c = coded(enrolments)
+    return _by_group_and_gender(c.where(_between(c.exited, period.start, period.end)), form.EXITS_IN_PERIOD)
 
 
-def follow_up_rows(enrolments: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
-    due = follow_up_due(enrolments["exited"], period.end).to_numpy()
-    follow_up = _codes(enrolments["follow_up"], ["Arbete"])
-    in_work = float((due & (follow_up == 0)).sum())
+def follow_up_rows(enrolments, period: Period, goal: float) -> list[tuple]:
+    c = coded(enrolments)
+    due = follow_up_due(pd.Series(c.exited), period.end).to_numpy()
+    in_work = float((due & c.follow_up_work).sum())
     share = in_work / due.sum() if due.sum() else 0.0
     return [(form.DUE_90, OUTCOME, "", float(due.sum())),
             (form.IN_WORK_90, OUTCOME, "", in_work),
             (form.IN_WORK_90, SHARE, "", share),
             (form.IN_WORK_90, GOAL, "", goal),
             (form.IN_WORK_90, SHARE_OF_GOAL, "", share / goal if goal else 0.0),
-            (form.NOT_FOLLOWED_UP, OUTCOME, "", float((due & enrolments["follow_up"].isna().to_numpy()).sum()))]
+            (form.NOT_FOLLOWED_UP, OUTCOME, "", float((due & ~c.followed_up).sum()))]
 
 
 def organisation_key(names: pd.Series) -> pd.Series:
