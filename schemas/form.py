@@ -261,7 +261,7 @@ COUNTING_RULES = (
         "An enrolment's target group comes from its own row: age at the enrolment date in whole years (16-24 "
         "young, 25-64 adult; a birthday on the enrolment day counts), `Född` and `Ersättning`. It does not change "
         "during that enrolment."),
-    CountingRule(
+    AS_OF_PERIOD_END := CountingRule(
         "Rapporten för en period bortser från inskrivningar efter periodens slut och räknar en utskrivning efter "
         "periodens slut som ännu inte gjord.",
         "A report for a period ignores enrolments after its end and treats an exit after its end as not yet made."),
@@ -300,6 +300,6 @@ COUNTING_RULES = (
 )
 
 
-def counting_rules_markdown() -> str:
+def counting_rules_markdown(rules: tuple[CountingRule, ...] = COUNTING_RULES) -> str:
     """The README's counting rules, the English twins of those `Om rapporten` states."""
-    return "".join(f"- {rule.en}\n" for rule in COUNTING_RULES)
+    return "".join(f"- {rule.en}\n" for rule in rules)

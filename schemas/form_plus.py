@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.form import ABOUT, CHECKS, FIGURES, PERIOD_COLUMN, SINCE_START, SUMMARY, TEXT, CountingRule
+from schemas import form
+from schemas.form import (
+    ABOUT, AS_OF_PERIOD_END, CHECKS, FIGURES, PERIOD_COLUMN, SINCE_START, SUMMARY, TEXT, CountingRule,
+)
 from schemas.register import PLUS_INDICATOR_CODES
 
 INDICATORS = "Indikatorer"  # the sheet, and `Tabell` in Siffror
@@ -159,10 +162,7 @@ COUNTING_RULES = (
         "Sedan starten räknar alla till periodens slut.",
         "**Perioden** counts entries (EECO), leavings (EECR01-04) and six-month points (EECR05-06) in the period; "
         "**Sedan starten** counts all up to the period end."),
-    CountingRule(
-        "Rapporten för en period bortser från inskrivningar efter periodens slut och räknar en utskrivning efter "
-        "periodens slut som ännu inte gjord.",
-        "A report for a period ignores enrolments after its end and treats an exit after its end as not yet made."),
+    AS_OF_PERIOD_END,
     CountingRule(
         "Varje siffra delas upp på kvinnor, män och ickebinära; Totalt är summan av de tre.",
         "Each figure is broken down into `kv`, `m` and `ickebinär`; the total is their sum."),
@@ -171,4 +171,4 @@ COUNTING_RULES = (
 
 def counting_rules_markdown() -> str:
     """The README's counting rules of the ESF+ profile, the English twins of those `Om rapporten` states."""
-    return "".join(f"- {rule.en}\n" for rule in COUNTING_RULES)
+    return form.counting_rules_markdown(COUNTING_RULES)

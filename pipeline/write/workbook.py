@@ -443,17 +443,20 @@ def write_changes(ws, fmt: Formats, changes) -> None:
 SUMMARY_WIDTHS = (34, 10, 10, 10)  # the labels, then the month table's Kvinnor, Män and Summa
 
 
-def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],
-                  reasons: dict[str, list], changes=None) -> None:
-    """`reasons` says where the exit-reason sheet put its chart data (`write_exit_reasons`)."""
+def write_summary_head(ws, fmt: Formats, report: Report, run: RunInfo, changes, headline: list[tuple[str, float]],
+                       pointer: tuple[str, str], widths: tuple[float, ...]) -> int:
+    """The top of Sammanfattning in either profile: the title, the project, the headline figures and the
+    status of the checks, warnings and changes, with values merged over the columns of `widths`; returns
+    the last row written."""
     project = report.register.project
-    ws.write_string(0, 0, f"ESF lägesrapport: {project.name}", fmt.title)
+    last = len(widths)
+    title = "ESF lägesrapport" if report.register.profile is ESF_2007 else report.register.profile.title
+    ws.write_string(0, 0, f"{title}: {project.name}", fmt.title)
     info = ((form.ABOUT_CASE_NUMBER, project.case_number), (form.ABOUT_OWNER, project.owner),
             (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
     for r, (key, value) in enumerate(info, start=2):
         ws.write_string(r, 0, key, fmt.label_bold)
-        ws.merge_range(r, 1, r, 3, value, fmt.label)  # over the narrow columns of the month table below
-    headline = [(label, figs(table, row, column)) for label, table, row, column in form.HEADLINE]
+        ws.merge_range(r, 1, r, last, value, fmt.label)  # over the narrow columns of the table below
     ws.write_string(6, 0, "Nyckeltal", fmt.heading)
     for r, (key, value) in enumerate(headline, start=7):
         ws.write_string(r, 0, key, fmt.label)
@@ -463,15 +466,24 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     status = [("Kontroller", "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
                fmt.ok if not failed else fmt.failed),
               ("Varningar", f"{warnings} (se Om rapporten)", fmt.label),
-              ("Textförslag", "Se bladet Textförslag.", fmt.label)]
+              (*pointer, fmt.label)]
     if changes is not None:
         status.append((f"Ändringar mot {changes.earlier.period.label}", changes.summary + " (se Ändringar)",
                        fmt.ok if not changes.note and changes.table.empty else fmt.failed))
     r = 7 + len(headline)
     for r, (key, value, cell_format) in enumerate(status, start=r):
         ws.write_string(r, 0, key, fmt.label)
-        ws.merge_range(r, 1, r, 3, value, cell_format)
-        ws.set_row(r, wrapped_height(value, sum(SUMMARY_WIDTHS[1:])))
+        ws.merge_range(r, 1, r, last, value, cell_format)
+        ws.set_row(r, wrapped_height(value, sum(widths)))
+    return r
+
+
+def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, months: list[str],
+                  reasons: dict[str, list], changes=None) -> None:
+    """`reasons` says where the exit-reason sheet put its chart data (`write_exit_reasons`)."""
+    headline = [(label, figs(table, row, column)) for label, table, row, column in form.HEADLINE]
+    r = write_summary_head(ws, fmt, report, run, changes, headline, ("Textförslag", "Se bladet Textförslag."),
+                           SUMMARY_WIDTHS[1:])
 
     # chart data: participants per month (Table 1) and exit reasons
     data_row = r + 4
@@ -582,6 +594,7 @@ def write_goals(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     print_setup(ws, 3, 2)
 
 
+PLUS_SUMMARY_WIDTHS = (40, 12, 14)  # the labels, then the chart tables' Perioden and Sedan starten
 SUMMARY_CHARTS = (
     ("Arbetsmarknadsstatus vid inträdet", (("Arbetslösa", "EECO02"), ("Inaktiva", "EECO04"),
                                            ("Sysselsatta", "EECO05"))),
@@ -593,31 +606,9 @@ SUMMARY_CHARTS = (
 def write_indicator_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunInfo, changes=None) -> None:
     """Sammanfattning under ESF+: the project, the headline figures, the checks, and two charts from small
     tables of Indikatorer's figures on the sheet itself."""
-    project = report.register.project
-    ws.write_string(0, 0, f"{report.register.profile.title}: {project.name}", fmt.title)
-    info = ((form.ABOUT_CASE_NUMBER, project.case_number), (form.ABOUT_OWNER, project.owner),
-            (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
-    for r, (key, value) in enumerate(info, start=2):
-        ws.write_string(r, 0, key, fmt.label_bold)
-        ws.merge_range(r, 1, r, 2, value, fmt.label)
-    ws.write_string(6, 0, "Nyckeltal", fmt.heading)
-    for r, (label, row, column) in enumerate(fp.HEADLINE, start=7):
-        ws.write_string(r, 0, label, fmt.label)
-        ws.write_number(r, 1, figs(fp.INDICATORS, row, column), fmt.count)
-    failed = len(report.failed_checks)
-    warnings = sum(n.startswith("Varning") for n in run.notes)
-    status = [("Kontroller", "Alla stämmer" if not failed else f"{failed} stämmer inte (se Kontroller)",
-               fmt.ok if not failed else fmt.failed),
-              ("Varningar", f"{warnings} (se Om rapporten)", fmt.label),
-              ("Indikatorer", "Se bladet Indikatorer.", fmt.label)]
-    if changes is not None:
-        status.append((f"Ändringar mot {changes.earlier.period.label}", changes.summary + " (se Ändringar)",
-                       fmt.ok if not changes.note and changes.table.empty else fmt.failed))
-    r = 7 + len(fp.HEADLINE)
-    for r, (key, value, cell_format) in enumerate(status, start=r):
-        ws.write_string(r, 0, key, fmt.label)
-        ws.merge_range(r, 1, r, 2, value, cell_format)
-        ws.set_row(r, wrapped_height(value, 20))
+    headline = [(label, figs(fp.INDICATORS, row, column)) for label, row, column in fp.HEADLINE]
+    r = write_summary_head(ws, fmt, report, run, changes, headline, ("Indikatorer", "Se bladet Indikatorer."),
+                           PLUS_SUMMARY_WIDTHS[1:])
     r += 2
     for c, (title, rows) in enumerate(SUMMARY_CHARTS):
         ws.write_string(r, 0, title, fmt.heading)
@@ -639,7 +630,7 @@ def write_indicator_summary(wb, ws, fmt: Formats, figs: Figures, report: Report,
         chart.set_size({"width": 560, "height": 280})
         ws.insert_chart(2 + 15 * c, 4, chart)
         r = last + 2
-    for col, width in enumerate((40, 12, 14)):
+    for col, width in enumerate(PLUS_SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     ws.set_landscape()
     ws.set_paper(A4)
