@@ -11,7 +11,7 @@ def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
     results = tmp_path / "results.md"
     assert bench.main(["--sizes", "1500", "--runs", "1", "--bad-size", "1500", "--results", str(results),
-                       "--web-requests", "2", "--plus-size", "1500", "--batch", "3"]) == 0
+                       "--web-requests", "2", "--plus-size", "1500", "--batch", "3", "--warm-runs", "2"]) == 0
     text = results.read_text(encoding="utf-8")
     assert "| 1 500 |" in text and "| 1 500 (10 000 felaktiga celler) |" in text
     assert "läsa" in text and "validera" in text
@@ -22,3 +22,5 @@ def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
     assert "**Web page** (`make serve`), warm: the sample register (68 enrolments)" in text
     assert "| 1 500 ESF+ |" in text
     assert "**Batch** of 3 copies of the sample register" in text and "times the floor" in text
+    assert "**Warm, in-process**: `navigator_register.xlsx` reported in" in text and "validera" in text
+    assert "**Warm, in-process**: `vagen_vidare_register.xlsx`" in text

@@ -224,11 +224,14 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
     body = as_shown(body, shown or {}, header_row, first_col)
     body, spread_merges = fill_merged(body, merged, header_row, first_col)
     empty_column = pa.nulls(body.num_rows, pa.string())
-    # pyarrow releases the GIL while it hashes, so the columns are encoded on both cores
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        encoded = pool.map(text_column, [body.column(chosen[c.key]) if c.key in chosen else empty_column
-                                         for c in sheet.columns])
-        columns = dict(zip([c.key for c in sheet.columns], encoded))
+    cells = [body.column(chosen[c.key]) if c.key in chosen else empty_column for c in sheet.columns]
+    if body.num_rows > PARALLEL_ROWS:
+        # pyarrow releases the GIL while it hashes, so the columns of a large sheet are encoded on both cores
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            encoded = list(pool.map(text_column, cells))
+    else:  # a small one costs less than starting the threads
+        encoded = [text_column(column) for column in cells]
+    columns = dict(zip([c.key for c in sheet.columns], encoded))
     data = pd.DataFrame(columns, index=index)
     # A row with none of the declared columns filled is blank, even if it has extra columns.
     filled = np.logical_or.reduce([c.codes >= 0 for c in columns.values()])
@@ -249,6 +252,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
 
 
 HEADER_SEARCH_ROWS = 30
+PARALLEL_ROWS = 20_000  # a sheet of more rows has its columns encoded on two threads
 
 
 def _cell_position(reference: str) -> tuple[int, int]:
