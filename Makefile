@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help: ## visa kommandona
 	@echo "Kommandon:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  PERIOD=2009-05-01..2009-06-30 make report   väljer rapportperiod"
+	@echo "  PERIOD=2009-05-01..2009-06-30 make report   väljer rapportperiod (för register som har den perioden)"
 
 # The dependencies pinned in pyproject.toml (runtime and test), with every transitive one pinned
 # by constraints.txt. The code itself runs from this folder (`python -m pipeline`), uninstalled.

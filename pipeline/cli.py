@@ -83,7 +83,7 @@ def run_batch(args, today: date) -> int:
     if plan.created:
         print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör make report igen.")
     if plan.used_samples:
-        print(f"Inga register i {args.input}/; använder exemplet i {args.samples}/.")
+        print(f"Inga register i {args.input}/; använder exemplen i {args.samples}/.")
     outcomes = run.batch(plan, args.period or None, args.out, today,
                          starting=lambda register: print(f"== {register.name}"),
                          done=lambda outcome: (print_lines(outcome), print()))

@@ -298,12 +298,18 @@ def test_make_report_path_uses_the_sample_when_input_is_empty(tmp_path: Path):
                            "--samples", str(ROOT / "input_samples"), "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "använder exemplet" in done.stdout
+    assert "använder exemplen" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     # a fresh clone has no input/: it is made, and the coach is told where the register goes
     assert f"Mappen {tmp_path / 'input'}/ fanns inte och är nu skapad. Lägg registret där" in done.stdout
     assert (tmp_path / "input").is_dir()
-    assert len(list(out.glob("*_lagesrapport_*.xlsx"))) == 1
+    # both profiles: the 2007-2013 lägesrapport and the ESF+ indicators, each with its internal worklist
+    assert len(list(out.glob("*_lagesrapport_*.xlsx"))) == 1 and len(list(out.glob("*_indikatorer_*.xlsx"))) == 1
+    assert len(list(out.glob("*_INTERNT_uppfoljning_90_dagar_*.xlsx"))) == 1
+    assert len(list(out.glob("*_INTERNT_att_fylla_i_*.xlsx"))) == 1
+    plus = openpyxl.load_workbook(next(out.glob("*_indikatorer_*.xlsx")))
+    assert "Indikatorer" in plus.sheetnames and "Tabell 1" not in plus.sheetnames
+    assert set(row[4] for row in plus["Kontroller"].iter_rows(min_row=2, values_only=True)) == {"OK"}
 
 
 def test_two_copies_of_one_register_in_a_batch_are_said_to_be_the_same(tmp_path: Path, sample_copy: Path, capsys):
