@@ -270,8 +270,10 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     if changes is not None:
         lines.append(f"Ändringar mot {changes.earlier.path.name}: {changes.summary}")
         if changes.earlier.sha256 == digest:
-            lines.append(f"Registret är detsamma som det som gav {changes.earlier.path.name} (samma SHA-256): "
-                         "den nya rapporten är en kopia av den förra.")
+            same_period = changes.earlier.period == period
+            lines.append(f"Registret är detsamma som det som gav {changes.earlier.path.name} (samma SHA-256)"
+                         + (": den nya rapporten är en kopia av den förra." if same_period else
+                            "; bara perioden är en annan."))
     outcome = Outcome(register, WRITTEN, "skriven", period.label, paths, reg.problems, lines, counted, changes)
     failed = counted.failed_checks
     if not failed.empty:

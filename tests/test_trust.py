@@ -61,6 +61,9 @@ def test_an_unchanged_register_says_no_changes_and_a_later_period_compares_with_
     assert code == 0
     assert "Ändringar mot Navigator_lagesrapport_090301-090430.xlsx: Inga ändringar." in printed
     assert changes_sheet(out / REPORT)[2][0] == "Inga ändringar."
+    # the same register, another period: the same bytes, but no copy of the earlier report
+    assert ("Registret är detsamma som det som gav Navigator_lagesrapport_090301-090430.xlsx (samma SHA-256); "
+            "bara perioden är en annan.") in printed and "kopia" not in printed
 
 
 def test_previous_names_the_report_to_compare_with(tmp_path: Path, capsys):

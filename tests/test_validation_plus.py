@@ -164,3 +164,16 @@ def test_a_template_filled_in_is_reported(tmp_path: Path):
     outcome = outcome_of(tmp_path / "ifylld.xlsx")
     assert outcome.status == run.WRITTEN, outcome.lines
     assert outcome.report.value("Indikatorer", "EECO01", "Sedan starten") == 1
+
+
+def test_an_invalid_esf_plus_register_gets_its_marked_copy_and_one_message_per_fault(tmp_path: Path):
+    rows = [plus_person("P1", status="Okänd status", utskriven="2024-02-01", situation="Arbete"),
+            plus_person("P1", inskriven="2024-03-01", utbildning="ISCED 5-8")]
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == run.INVALID
+    # the status outside the list is its own error, not also one of differing entry values
+    assert [t.split(":")[0] for t in texts(outcome)] == ["Deltagare!F2 (värde", "Deltagare!G3 (värde"]
+    marked = openpyxl.load_workbook(next(p for p in outcome.written if p.suffix == ".xlsx"))
+    assert marked.sheetnames[0] == "Fel"
+    cell = marked["Deltagare"]["G3"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "Utbildningsnivå ISCED 3-4" in cell.comment.text

@@ -381,6 +381,7 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
         flag(first & f[key].isna().to_numpy() & raw.frame[key].isna().to_numpy(), key,
              f"{header} saknas. Fyll i {column.expected_text()} på personens första inskrivning.")
         codes = f[key].cat.codes.to_numpy()
+        codes = np.where(codes < len(column.allowed), codes, -1)  # a value outside the list has its own error
         entry_codes = codes[entry]
         flag(~first & (codes >= 0) & (entry_codes >= 0) & (codes != entry_codes), key, lambda row, key=key, header=header:
              f"{who(row)} har {header} {f.at[entry_row[f.index.get_loc(row)], key]} på sin första inskrivning "
