@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import PLUS_HEADERS, person, plus_person, plus_project_rows, project_rows, write_plus_register, write_register
+from conftest import PLUS_HEADERS, person, plus_person, project_rows, write_plus_register, write_register
 from pipeline import run
 from pipeline.problems import ERROR, NOTICE, WARNING, UsageError
 

@@ -33,7 +33,7 @@ from schemas.models import all_schemas, sheet_schema
 from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROJECT_ITEMS, PROJEKT, Profile, Sheet,
+    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROJEKT, Profile, Sheet,
     normalise_label,
 )
 
@@ -401,7 +401,7 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
     employed = pd.Series(status_at_entry).eq("Sysselsatt").fillna(False).to_numpy(dtype=bool)
     known = pd.notna(status_at_entry)
     flag(improved & known & ~employed, "improved_6m", lambda row:
-         f"Förbättrad situation 6 månader gäller bara den som var sysselsatt vid inträdet; {who(row).lower() if who(row) == 'Personen' else who(row)} "
+         f"Förbättrad situation 6 månader gäller bara den som var sysselsatt vid inträdet; {who(row)} "
          f"var {status_at_entry[f.index.get_loc(row)]} "
          f"({raw.cell('labour_status', entry_row[f.index.get_loc(row)])}). Töm cellen.")
     flag(improved & f["situation_6m"].isna().to_numpy() & raw.frame["situation_6m"].isna().to_numpy(), "improved_6m",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.period import Period, enrolment_numbers, person_codes, six_months_after
 from schemas import form_plus as fp
-from schemas.form import FIGURE_COLUMNS, PERIOD_COLUMN, SINCE_START
+from schemas.form import FIGURE_COLUMNS, SINCE_START
 from schemas.register import DELTAGARE_PLUS
 
 ENTRY_COLUMNS = tuple(c.key for c in DELTAGARE_PLUS.columns if c.at_entry and c.key != "gender")
