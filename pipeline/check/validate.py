@@ -312,48 +312,61 @@ def _flagger(raw: RawSheet, f: pd.DataFrame, out: list[Problem]):
     return flag
 
 
+def _dates(f: pd.DataFrame, key: str) -> np.ndarray:
+    return f[key].to_numpy(dtype="datetime64[ns]")
+
+
+def _filled(values: pd.Series) -> np.ndarray:
+    return values.notna().to_numpy()
+
+
 def dates_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp, out: list[Problem]) -> None:
     """The dates of an enrolment, in every profile: exit after entry, entry after Projektstart; warnings for
-    dates after today and exits after Projektslut."""
+    dates after today and exits after Projektslut. (NaT compares false: an empty date breaks no rule here.)"""
     flag = _flagger(raw, f, out)
-    flag(f["exited"] < f["enrolled"], "exited", lambda row:
+    enrolled, exited = _dates(f, "enrolled"), _dates(f, "exited")
+    flag(exited < enrolled, "exited", lambda row:
          f"Utskriven ligger före Inskriven ({raw.cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}).")
     if project.start is not None:
-        flag(f["enrolled"] < project.start, "enrolled",
+        flag(enrolled < project.start.to_datetime64(), "enrolled",
              f"Inskriven ligger före Projektstart ({_d(project.start)}).")
     for key in ("enrolled", "exited", "birth_date"):
-        flag(f[key] > today, key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
+        flag(_dates(f, key) > today.to_datetime64(), key, f"Datumet ligger efter dagens datum ({_d(today)}).", WARNING)
     if project.end is not None:
-        flag(f["exited"] > project.end, "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).", WARNING)
+        flag(exited > project.end.to_datetime64(), "exited", f"Utskriven ligger efter Projektslut ({_d(project.end)}).",
+             WARNING)
 
 
 def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Timestamp) -> list[Problem]:
     out: list[Problem] = []
     flag = _flagger(raw, f, out)
-    exited, reason = f["exited"].notna(), f["reason"].notna()
+    exited, reason = _filled(f["exited"]), _filled(f["reason"])
+    # a cell the parser could not type is empty in `f` but not in the sheet: it has its own error already
+    exit_cell_empty, reason_cell_empty = ~_filled(raw.frame["exited"]), ~_filled(raw.frame["reason"])
     cell = lambda key, row: raw.cell(key, row)  # noqa: E731
     dates_rules(raw, f, project, today, out)
-    flag(exited & ~reason & raw.frame["reason"].isna(), "reason", lambda row:
+    flag(exited & ~reason & reason_cell_empty, "reason", lambda row:
          f"Utskrivningsorsak saknas trots att Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
-    flag(reason & ~exited & raw.frame["exited"].isna(), "reason", lambda row:
+    flag(reason & ~exited & exit_cell_empty, "reason", lambda row:
          f"Utskrivningsorsak är ifylld men Utskriven saknas ({cell('exited', row)}). Fyll i "
          "utskrivningsdatum eller töm orsaken.")
-    flag(f["follow_up"].notna() & ~exited & raw.frame["exited"].isna(), "follow_up", lambda row:
+    followed_up = _filled(f["follow_up"])
+    flag(followed_up & ~exited & exit_cell_empty, "follow_up", lambda row:
          f"Uppföljning 90 dagar är ifylld men personen är inte utskriven ({cell('exited', row)} är tom).")
     age = f["age"]
-    flag((age < MIN_AGE) | (age > MAX_AGE), "birth_date", lambda row:
+    ages = age.to_numpy(dtype="float64", na_value=np.nan)
+    flag((ages < MIN_AGE) | (ages > MAX_AGE), "birth_date", lambda row:
          f"Åldern vid inskrivningen ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) är {age.at[row]} år; "
          "projektet tar emot 16-64 år.")
-    groups = f["group"]
-    known = f["born"].isin(["Inrikes", "Utrikes"]) & f["benefit"].isin(
-        ["Försörjningsstöd", "Introduktionsersättning"]) & age.between(MIN_AGE, MAX_AGE).fillna(False)
-    flag(known & groups.isna(), "benefit", lambda row: (
+    known = f["born"].isin(["Inrikes", "Utrikes"]).to_numpy() & f["benefit"].isin(
+        ["Försörjningsstöd", "Introduktionsersättning"]).to_numpy() & (ages >= MIN_AGE) & (ages <= MAX_AGE)
+    flag(known & ~_filled(f["group"]), "benefit", lambda row: (
         f"{f.at[row, 'born']} född ({cell('born', row)}) med {f.at[row, 'benefit']} vid {age.at[row]} års ålder "
         f"är ingen målgrupp i ansökan. Födelsedatum {_d(f.at[row, 'birth_date'])} ({cell('birth_date', row)}), "
         f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
-    recent = f["follow_up"].notna() & (follow_up_from(f["exited"]) > today)
+    recent = followed_up & (follow_up_from(f["exited"]).to_numpy(dtype="datetime64[ns]") > today.to_datetime64())
     flag(recent, "follow_up", "Uppföljningen är ifylld trots att det har gått mindre än 90 dagar sedan "
          "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
     return out
@@ -440,45 +453,54 @@ def reported_period_problems(read: ReadRegister, register: Register, period: Per
     return out
 
 
+def _comparable(values: pd.Series) -> np.ndarray:
+    """A column as integers that are equal where its values are (-1 where empty): a Categorical's codes, a
+    date's nanoseconds."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64)
+    raw = values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return np.where(raw == np.iinfo(np.int64).min, -1, raw)
+
+
 def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_date", "born")) -> list[Problem]:
     """Enrolments of one Deltagar-ID: no overlap in time, one value of each of `same_keys` (Kön, Födelsedatum
-    and Född)."""
+    and Född). Worked out on integer codes, in the order of person, date and row."""
     name, out = raw.sheet.name, []
-    ok = f.loc[f["person_id"].notna() & f["enrolled"].notna(),
-               ["person_id", "enrolled", "exited", *same_keys]]
-    person = person_codes(ok["person_id"])
-    repeated_mask = np.bincount(person + 1)[person + 1] > 1 if len(person) else np.zeros(0, dtype=bool)
-    repeated = ok[repeated_mask].assign(person=person[repeated_mask])
-    if repeated.empty:
+    enrolled = f["enrolled"].to_numpy(dtype="datetime64[ns]")
+    person = person_codes(f["person_id"])
+    ok = (person >= 0) & ~np.isnat(enrolled)
+    counts = np.bincount(person[ok]) if ok.any() else np.zeros(0, dtype=np.int64)
+    repeated = np.flatnonzero(ok & (counts[np.clip(person, 0, None)] > 1 if len(counts) else False))
+    if not len(repeated):
         return out
     # sorted by person (as integer codes: sorting a million text IDs costs seconds), date, row
-    order = np.lexsort((repeated.index.to_numpy(), repeated["enrolled"].to_numpy(), repeated["person"].to_numpy()))
-    ordered = repeated.iloc[order].assign(row=lambda x: x.index).drop(columns="person_id") \
-        .rename(columns={"person": "person_id"})
-    same = ordered["person_id"].eq(ordered["person_id"].shift(1))
-    prev_exit = ordered["exited"].shift(1)
-    prev_row = ordered["row"].shift(1)
-    overlap = same & (prev_exit.isna() | (prev_exit >= ordered["enrolled"]))
-    for row in ordered.index[_true(overlap)]:
-        other = int(prev_row.at[row])
+    order = repeated[np.lexsort((repeated, enrolled[repeated], person[repeated]))]
+    rows = f.index.to_numpy()[order]
+    who = person[order]
+    exited = f["exited"].to_numpy(dtype="datetime64[ns]")[order]
+    same = np.r_[False, who[1:] == who[:-1]]
+    prev_exit = np.r_[np.datetime64("NaT", "ns"), exited[:-1]]
+    overlap = same & (np.isnat(prev_exit) | (prev_exit >= enrolled[order]))
+    for i in np.flatnonzero(overlap):
+        row, other = int(rows[i]), int(rows[i - 1])
         exit_text = f"utskriven {_d(f.at[other, 'exited'])}" if pd.notna(f.at[other, "exited"]) else "ännu inte utskriven"
         out.append(Problem(ERROR, name, raw.cell("enrolled", row), _d(f.at[row, "enrolled"]),
                            f"Deltagar-ID {f.at[row, 'person_id']} är redan inskriven på rad {other} (inskriven "
                            f"{_d(f.at[other, 'enrolled'])}, {exit_text}). En återinskrivning måste börja efter "
                            "föregående utskrivning."))
-    first_row = ordered.groupby("person_id")["row"].transform("first")
+    first = np.maximum.accumulate(np.where(~same, np.arange(len(order)), 0))  # each one's person's first, by position
     for key in same_keys:
         header = raw.sheet.column(key).header
-        first_value = ordered.groupby("person_id")[key].transform("first")
-        differs = ordered[key].ne(first_value) & ordered[key].notna() & first_value.notna()
-        for row in ordered.index[_true(differs)]:
-            first = int(first_row.at[row])
+        values = _comparable(f[key])[order]
+        differs = (values != values[first]) & (values >= 0) & (values[first] >= 0)
+        for i in np.flatnonzero(differs):
+            row, first_row = int(rows[i]), int(rows[first[i]])
             value = f.at[row, key]
             shown = _d(value) if key == "birth_date" else str(value)
-            first_shown = _d(f.at[first, key]) if key == "birth_date" else str(f.at[first, key])
+            first_shown = _d(f.at[first_row, key]) if key == "birth_date" else str(f.at[first_row, key])
             out.append(Problem(ERROR, name, raw.cell(key, row), shown,
                                f"Deltagar-ID {f.at[row, 'person_id']} har {header} {first_shown} på rad "
-                               f"{first}. Samma person ska ha samma {header} i alla inskrivningar."))
+                               f"{first_row}. Samma person ska ha samma {header} i alla inskrivningar."))
     return out
 
 
