@@ -185,7 +185,8 @@ def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int,
     from pipeline.write.files import ERRORS_KIND, safe_name, write_set
 
     errors = [p for p in problems if p.severity == ERROR]
-    bad_rows = {p.row for p in errors if p.sheet == "Deltagare" and p.row}
+    header_row = sheets["Deltagare"].header_row if sheets and "Deltagare" in sheets else 0
+    bad_rows = {p.row for p in errors if p.sheet == "Deltagare" and p.row > header_row}  # the header is no row read
     lines = [f"Registret {register.name} har {len(errors)} fel; ingen rapport skrevs.",
              f"Rader lästa i Deltagare: {rows_read}, rader med fel: {len(bad_rows)}, rader räknade: 0 "
              "(ingen rapport skrivs förrän alla fel är rättade).", ""]

@@ -359,3 +359,17 @@ def test_an_output_folder_inside_input_is_not_read_as_registers(tmp_path: Path, 
     assert "Hoppar över kopia.xlsx (en fil som verktyget självt har skrivit)." in printed
     assert "Hoppar över Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx (en fil som verktyget" in printed
     assert printed.count("== ") == 1  # only the register was reported
+
+
+def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path: Path):
+    """`… | head -1`: the command line stops as any tool does when its output is closed, quietly."""
+    # more problems than a pipe holds (64 KiB), so that the printing meets the closed pipe
+    register = write_register(tmp_path / "fel.xlsx", [person(f"P{i}", kon="X") for i in range(3000)])
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "report", str(register), "--out", str(tmp_path / "ut")],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = run.stdout.readline()
+    run.stdout.close()
+    errors = run.stderr.read()
+    run.wait(timeout=60)
+    assert first.startswith("Registret fel.xlsx har 3000 fel")
+    assert "Traceback" not in errors and "BrokenPipe" not in errors

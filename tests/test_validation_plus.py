@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import PLUS_HEADERS, person, plus_person, project_rows, write_plus_register, write_register
+from conftest import PLUS_HEADERS, person, plus_person, plus_project_rows, project_rows, write_plus_register, write_register
 from pipeline import run
 from pipeline.problems import ERROR, NOTICE, WARNING, UsageError
 
@@ -177,3 +177,17 @@ def test_an_invalid_esf_plus_register_gets_its_marked_copy_and_one_message_per_f
     assert marked.sheetnames[0] == "Fel"
     cell = marked["Deltagare"]["G3"]
     assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "Utbildningsnivå ISCED 3-4" in cell.comment.text
+
+
+def test_a_register_of_the_other_profile_is_said_to_be_one(tmp_path: Path):
+    """The usual slip: the ESF+ register without its Programperiod (or the reverse) names the missing columns
+    and says which programme period the header row fits."""
+    path = write_plus_register(tmp_path / "r.xlsx", [plus_person()], projekt=plus_project_rows()[:5])
+    outcome = outcome_of(path)
+    assert outcome.status == run.INVALID
+    notice = [t for t in texts(outcome, NOTICE) if t.startswith("Deltagare!1:1")]
+    assert notice == ["Deltagare!1:1: Rubrikraden har kolumnerna för programperiod 2021-2027, men registret gäller "
+                      "programperiod 2007-2013 (Programperiod saknas i bladet Projekt). Skriv Programperiod 2021-2027 "
+                      "i bladet Projekt om registret gäller den, eller använd registermallen för 2007-2013."]
+    # the row under the header was read, and a header row is no row with errors
+    assert "Rader lästa i Deltagare: 1, rader med fel: 0" in outcome.lines[1]

@@ -33,7 +33,7 @@ from schemas.models import all_schemas, sheet_schema
 from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROJEKT, Profile, Sheet,
+    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
     normalise_label,
 )
 
@@ -70,7 +70,8 @@ def validate_register(read: ReadRegister, today: date | None = None) -> Register
     problems = structure_problems(read, profile) + [p for raw in sheets.values() for p in raw.problems] + chosen
     if read.twice or any(p.severity == ERROR for p in problems if p.row <= _header_row(sheets, p.sheet)):
         # without its sheets and columns the register cannot be typed; the cells are judged once they are there
-        raise RegisterInvalid(problems, sheets=sheets)
+        rows = sheets[DELTAGARE.name].rows_read if DELTAGARE.name in sheets else 0
+        raise RegisterInvalid(problems, rows, sheets=sheets)
     project = project_rules(sheets[PROJEKT.name], parse_project(sheets[PROJEKT.name], problems, profile.items),
                             problems, profile)
     periods = period_rules(sheets[PERIODER.name], parse_periods(sheets[PERIODER.name], problems), project,
@@ -138,9 +139,17 @@ def structure_problems(read: ReadRegister, profile: Profile = DEFAULT_PROFILE) -
                              f"finns två gånger (även i {first}). Ta bort eller byt namn på den ena.")
                      for cell, text, first in headers.repeated]
         keys = {c.key for c in declared.columns}
+        missing = [column for column in declared.columns if column.required and column.key not in raw.letters]
         problems += [Problem(ERROR, name, f"{row}:{row}", "", f"Kolumnen {column.header} saknas i rubrikraden "
-                             f"(rad {row}).") for column in declared.columns
-                     if column.required and column.key not in raw.letters]
+                             f"(rad {row}).") for column in missing]
+        other = next((p for p in PROFILES.values() if p is not profile and p.sheet(name) is not None), None)
+        if missing and other is not None and all(c.key in raw.letters for c in other.sheet(name).columns if c.required):
+            # the usual slip: the register of one programme period, the Programperiod of the other
+            unstated = f" ({PROFILE_ITEM} saknas i bladet Projekt)" if profile is DEFAULT_PROFILE else ""
+            problems.append(Problem(NOTICE, name, f"{row}:{row}", "", f"Rubrikraden har kolumnerna för "
+                                    f"programperiod {other.name}, men registret gäller programperiod "
+                                    f"{profile.name}{unstated}. Skriv {PROFILE_ITEM} {other.name} i bladet Projekt "
+                                    f"om registret gäller den, eller använd registermallen för {profile.name}."))
         problems += [Problem(NOTICE, name, f"{raw.letters[column.key]}{row}", column.header,
                              f"Kolumnen {column.header} används inte i programperiod {profile.name} och läses inte.")
                      for column in raw.sheet.columns if column.key in raw.letters and column.key not in keys]
