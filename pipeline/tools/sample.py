@@ -8,6 +8,7 @@ and it writes the register as the coaches keep it, with xlsxwriter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from schemas.register import (
 
 REFERENCE_PERIODS = [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
                      ("2009-01-01", "2009-02-28"), ("2009-03-01", "2009-04-30"), ("2009-05-01", "2009-06-30")]
+SAMPLE_CREATED = datetime(2026, 1, 1)
 COACHES = ("Coach Alfa", "Coach Beta", "Coach Gamma", "Coach Delta")
 # target groups as (young, born, benefit) with their share of first enrolments
 GROUP_MIX = [((True, "Inrikes", "Försörjningsstöd"), 0.30), ((True, "Utrikes", "Introduktionsersättning"), 0.15),
@@ -257,6 +259,8 @@ def write_register(register: SampleRegister, path: Path, constant_memory: bool =
 
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory})
+    # a fixed time in the document properties: `make sample` writes the same bytes every time
+    workbook.set_properties({"created": SAMPLE_CREATED})
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     d = register.deltagare
