@@ -66,6 +66,16 @@ def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     """Canonical codes as a Categorical; a value no spelling matches is kept as written (the model flags it)."""
     values = raw.frame[column.key]
+    written = values.cat.categories
+    if len(written) <= FEW:  # the usual case: a handful of distinct spellings, folded one by one
+        lookup = column.code_lookup()
+        labels = [lookup.get(_WHOLE.sub(r"\1", normalise_label(text)), text) for text in written]
+        categories = list(dict.fromkeys([*column.allowed, *labels]))
+        position = {label: i for i, label in enumerate(categories)}
+        positions = np.array([position[label] for label in labels] + [-1], dtype=np.int64)
+        codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
+        dtype = pd.CategoricalDtype(categories)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index)
     codes, uniques = distinct(values)
     labels = normalise_codes(uniques, column).fillna(uniques)
     categories = list(dict.fromkeys([*column.allowed, *labels.dropna().tolist()]))
@@ -247,15 +257,18 @@ def parse_profile(raw: RawSheet | None, problems: list[Problem]) -> Profile:
 
 
 def parse_project(raw: RawSheet, problems: list[Problem], items=PROJECT_ITEMS) -> ProjectValues:
-    labels = project_labels(raw)
+    by_label: dict[str, list[int]] = {}  # a sheet of a few dozen rows: one pass in Python
+    for row, label in zip(raw.frame.index, project_labels(raw)):
+        by_label.setdefault(label, []).append(int(row))
+    written = dict(zip(raw.frame.index, raw.frame["value"].astype(object)))
     rows: dict[str, list[int]] = {}
     values: dict[str, object] = {}
     for item in items:
-        rows[item.key] = list(labels.index[labels == normalise_label(item.label)])
+        rows[item.key] = by_label.get(normalise_label(item.label), [])
         if not rows[item.key]:
             continue
         row = rows[item.key][0]
-        text = raw.frame.at[row, "value"]
+        text = written[row]
         values[item.key] = parse_project_value(item.kind, text)
         left_empty = pd.isna(text) or str(text).strip() == ""
         if values[item.key] is None and not (left_empty and not item.required):  # an optional goal may be empty
