@@ -332,3 +332,15 @@ def test_two_sheets_whose_names_differ_only_by_case_or_spaces_are_an_error(tmp_p
     assert outcome.status == library.INVALID
     assert at(outcome, "Deltagare").message.startswith(
         "Registret har flera blad som heter Deltagare: 'Deltagare' och 'deltagare '.")
+
+
+def test_a_reason_without_the_utskriven_column_names_the_missing_column(tmp_path: Path):
+    """`Utskriven` is an optional column: a reason filled in without it is the coach's to fix, not an internal
+    error."""
+    headers = [h for h in DELTAGARE_HEADERS if h != "Utskriven"]
+    row = person(orsak="1")
+    path = write_register(tmp_path / "r.xlsx", [row[:6] + row[7:]], headers=headers)
+    outcome = run(path)
+    assert outcome.status == library.INVALID, outcome.lines
+    problem = at(outcome, "Deltagare!G2", saying="Utskrivningsorsak är ifylld men Utskriven saknas")
+    assert "(kolumnen Utskriven saknas)" in problem.message

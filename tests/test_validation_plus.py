@@ -191,3 +191,20 @@ def test_a_register_of_the_other_profile_is_said_to_be_one(tmp_path: Path):
                       "i bladet Projekt om registret gäller den, eller använd registermallen för 2007-2013."]
     # the row under the header was read, and a header row is no row with errors
     assert "Rader lästa i Deltagare: 1, rader med fel: 0" in outcome.lines[1]
+
+
+@pytest.mark.parametrize("dropped, row, expected", [
+    ("Situation vid avslut", plus_person(utskriven="2024-03-01"),
+     "Deltagare!1:1: Kolumnen Situation vid avslut saknas i rubrikraden (rad 1), men 1 utskrivning ligger minst 28 "
+     "dagar före periodens slut (2024-06-30) och behöver en situation vid avslut."),
+    ("Utskriven", plus_person(situation="Arbete"),
+     "Deltagare!M2 (värde: 'Arbete'): Situation vid avslut är ifylld men Utskriven saknas (kolumnen Utskriven "
+     "saknas). Fyll i utskrivningsdatum eller töm cellen."),
+])
+def test_an_optional_column_the_sheet_lacks_is_named_not_an_internal_error(dropped, row, expected, tmp_path: Path):
+    position = PLUS_HEADERS.index(dropped)
+    headers = PLUS_HEADERS[:position] + PLUS_HEADERS[position + 1:]
+    path = write_plus_register(tmp_path / "r.xlsx", [row[:position] + row[position + 1:]], headers=headers)
+    outcome = outcome_of(path)
+    assert outcome.status == run.INVALID, outcome.lines
+    assert texts(outcome) == [expected]

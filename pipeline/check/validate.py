@@ -309,6 +309,12 @@ def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
     return (years - before_birthday.astype("int64")).astype("Int64")
 
 
+def _at(raw: RawSheet, key: str, row: int) -> str:
+    """Where a message points: the cell of that column on the row, or, for an optional column the sheet lacks,
+    that it is missing."""
+    return raw.cell(key, row) if key in raw.letters else f"kolumnen {raw.sheet.column(key).header} saknas"
+
+
 def _flagger(raw: RawSheet, f: pd.DataFrame, out: list[Problem]):
     """`flag(mask, key, message, severity)`: a Problem at column `key` of every row where `mask` holds, with
     the cell's value; `message` is a text or a function of the row."""
@@ -352,7 +358,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     exited, reason = _filled(f["exited"]), _filled(f["reason"])
     # a cell the parser could not type is empty in `f` but not in the sheet: it has its own error already
     exit_cell_empty, reason_cell_empty = ~_filled(raw.frame["exited"]), ~_filled(raw.frame["reason"])
-    cell = lambda key, row: raw.cell(key, row)  # noqa: E731
+    cell = lambda key, row: _at(raw, key, row)  # noqa: E731
     dates_rules(raw, f, project, today, out)
     flag(exited & ~reason & reason_cell_empty, "reason", lambda row:
          f"Utskrivningsorsak saknas trots att Utskriven är ifylld ({cell('exited', row)}). Ange orsak 1-5.")
@@ -412,11 +418,11 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
     not_exited = (f["exited"].isna() & raw.frame["exited"].isna()).to_numpy()
     for key in ("exit_situation", "qualification", "situation_6m"):
         flag(f[key].notna().to_numpy() & not_exited, key, lambda row, key=key:
-             f"{sheet.column(key).header} är ifylld men Utskriven saknas ({raw.cell('exited', row)}). Fyll i "
+             f"{sheet.column(key).header} är ifylld men Utskriven saknas ({_at(raw, 'exited', row)}). Fyll i "
              "utskrivningsdatum eller töm cellen.")
     flag(f["qualification"].notna().to_numpy() & ~not_exited & f["exit_situation"].isna().to_numpy()
          & raw.frame["exit_situation"].isna().to_numpy(), "qualification", lambda row:
-         f"Kvalifikation vid avslut är ifylld men Situation vid avslut saknas ({raw.cell('exit_situation', row)}). "
+         f"Kvalifikation vid avslut är ifylld men Situation vid avslut saknas ({_at(raw, 'exit_situation', row)}). "
          "Fyll i båda eller töm kvalifikationen.")
     status_at_entry = f["labour_status"].to_numpy()[entry]
     improved = f["improved_6m"].notna().to_numpy()
@@ -428,10 +434,10 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
          f"({raw.cell('labour_status', entry_row[f.index.get_loc(row)])}). Töm cellen.")
     flag(improved & f["situation_6m"].isna().to_numpy() & raw.frame["situation_6m"].isna().to_numpy(), "improved_6m",
          lambda row: f"Förbättrad situation 6 månader är ifylld men Situation 6 månader saknas "
-                     f"({raw.cell('situation_6m', row)}). Fyll i uppföljningen eller töm cellen.")
+                     f"({_at(raw, 'situation_6m', row)}). Fyll i uppföljningen eller töm cellen.")
     six = six_months_after(f["exited"])
     flag(f["situation_6m"].notna() & (six > today), "situation_6m", lambda row:
-         f"Situation 6 månader är ifylld, men sex månader efter utskrivningen ({raw.cell('exited', row)}: "
+         f"Situation 6 månader är ifylld, men sex månader efter utskrivningen ({_at(raw, 'exited', row)}: "
          f"{_d(f.at[row, 'exited'])}) är först {_d(six.at[row])}. Uppföljningen görs tidigast den dagen.")
     age = f["age"]
     ages = age.to_numpy(dtype="float64", na_value=np.nan)
@@ -456,8 +462,17 @@ def reported_period_problems(read: ReadRegister, register: Register, period: Per
     out: list[Problem] = []
     flag = _flagger(raw, f, out)
     due = situation_due(f["exited"], period.end) & (f["exited"] <= period.end)
+    if "exit_situation" not in raw.letters:  # the column itself is missing: said once, at the header row
+        if due.any():
+            row = raw.header_row
+            n = int(due.sum())
+            exits = "1 utskrivning ligger" if n == 1 else f"{n} utskrivningar ligger"
+            out.append(Problem(ERROR, raw.sheet.name, f"{row}:{row}", "", f"Kolumnen Situation vid avslut saknas i "
+                               f"rubrikraden (rad {row}), men {exits} minst 28 dagar före periodens slut "
+                               f"({_d(period.end)}) och behöver en situation vid avslut."))
+        return out
     flag(due & f["exit_situation"].isna(), "exit_situation", lambda row:
-         f"Situation vid avslut saknas. Utskriven {_d(f.at[row, 'exited'])} ({raw.cell('exited', row)}) ligger "
+         f"Situation vid avslut saknas. Utskriven {_d(f.at[row, 'exited'])} ({_at(raw, 'exited', row)}) ligger "
          f"minst 28 dagar före periodens slut ({_d(period.end)}); fyll i situationen när deltagaren lämnade.")
     return out
 
