@@ -344,3 +344,13 @@ def test_a_reason_without_the_utskriven_column_names_the_missing_column(tmp_path
     assert outcome.status == library.INVALID, outcome.lines
     problem = at(outcome, "Deltagare!G2", saying="Utskrivningsorsak är ifylld men Utskriven saknas")
     assert "(kolumnen Utskriven saknas)" in problem.message
+
+
+def test_an_exit_without_the_reason_column_is_said_at_the_header_row(tmp_path: Path):
+    headers = [h for h in DELTAGARE_HEADERS if h != "Utskrivningsorsak"]
+    row = person(utskriven="2009-03-01")
+    path = write_register(tmp_path / "r.xlsx", [row[:7] + row[8:]], headers=headers)
+    outcome = run(path)
+    assert outcome.status == library.INVALID, outcome.lines
+    problem = at(outcome, "Deltagare!1:1", saying="Kolumnen Utskrivningsorsak saknas i rubrikraden (rad 1).")
+    assert problem.message.endswith("Utskrivningsorsak saknas trots att Utskriven är ifylld (G2). Ange orsak 1-5.")

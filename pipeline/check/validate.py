@@ -322,8 +322,13 @@ def _flagger(raw: RawSheet, f: pd.DataFrame, out: list[Problem]):
         for row in f.index[_true(mask) if isinstance(mask, pd.Series) else mask]:
             value = f.at[row, key]
             text = _d(value) if f[key].dtype.kind == "M" else ("" if pd.isna(value) else str(value))
-            out.append(Problem(severity, raw.sheet.name, raw.cell(key, row), text,
-                               message(row) if callable(message) else message))
+            said = message(row) if callable(message) else message
+            if key in raw.letters:
+                out.append(Problem(severity, raw.sheet.name, raw.cell(key, row), text, said))
+            else:  # an optional column the sheet lacks, which the row needs: said at the header row
+                header = raw.header_row
+                out.append(Problem(severity, raw.sheet.name, f"{header}:{header}", "", f"Kolumnen "
+                                   f"{raw.sheet.column(key).header} saknas i rubrikraden (rad {header}). {said}"))
     return flag
 
 
