@@ -9,7 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import PLUS_HEADERS, person, plus_person, plus_project_rows, project_rows, write_plus_register, write_register
+from conftest import (
+    DELTAGARE_HEADERS, PLUS_HEADERS, person, plus_person, plus_project_rows, project_rows, write_plus_register,
+    write_register,
+)
 from pipeline import run
 from pipeline.problems import ERROR, NOTICE, WARNING, UsageError
 
@@ -208,3 +211,27 @@ def test_an_optional_column_the_sheet_lacks_is_named_not_an_internal_error(dropp
     outcome = outcome_of(path)
     assert outcome.status == run.INVALID, outcome.lines
     assert texts(outcome) == [expected]
+
+
+@pytest.mark.parametrize("profile, dropped", [("2021-2027", h) for h in PLUS_HEADERS]
+                         + [("2007-2013", h) for h in DELTAGARE_HEADERS])
+def test_any_column_left_out_is_a_swedish_problem_never_an_internal_error(profile, dropped, tmp_path: Path):
+    """Every column of either profile dropped from a register whose rows fill every field: the run ends in
+    problems by cell (or a report), never in an internal error."""
+    if profile == "2021-2027":
+        headers, rows = PLUS_HEADERS, [
+            plus_person("P1", status="Sysselsatt", utskriven="2024-03-01", situation="Arbete", kvalifikation="Ja",
+                        sex_man="Arbete", forbattrad="Ja"),
+            plus_person("P2", kvalifikation="Ja", forbattrad="Ja", sex_man="Arbete"),
+            plus_person("P1", inskriven="2024-05-01", utskriven="2024-05-10", entry=False)]
+        write = write_plus_register
+    else:
+        headers, rows = DELTAGARE_HEADERS, [person("P1", utskriven="2009-03-01", orsak="1", uppfoljning="Arbete"),
+                                            person("P2", orsak="2", uppfoljning="Arbete"),
+                                            person("P1", inskriven="2009-02-01")]
+        write = write_register
+    i = headers.index(dropped)
+    path = write(tmp_path / "r.xlsx", [row[:i] + row[i + 1:] for row in rows], headers=headers[:i] + headers[i + 1:])
+    outcome = run.report(path, None if profile == "2007-2013" else "2024-01-01..2024-06-30", tmp_path / "out", TODAY)
+    assert outcome.status in (run.WRITTEN, run.INVALID), outcome.lines
+    assert all(p.message and p.message[0].isupper() for p in outcome.problems)
