@@ -373,3 +373,19 @@ def test_a_reader_that_goes_away_ends_the_run_without_a_traceback(tmp_path: Path
     run.wait(timeout=60)
     assert first.startswith("Registret fel.xlsx har 3000 fel")
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_the_worklists_print_one_page_wide_with_room_for_their_text(tmp_path: Path):
+    """Both profiles' worklists: A4 landscape, one page wide, the header row repeated, every column as wide as
+    its longest text (the ESF+ list's "Att fylla i" runs to some 60 characters)."""
+    out = tmp_path / "out"
+    assert main(["batch", "--input", str(tmp_path / "input"), "--samples", str(ROOT / "input_samples"),
+                 "--out", str(out), "--today", TODAY]) == 0
+    for path in sorted(out.glob("*_INTERNT_*.xlsx")):
+        ws = openpyxl.load_workbook(path).active
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$3:$3"
+        for column in ws.iter_cols(min_row=3):
+            longest = max(len(str(c.value)) for c in column if c.value is not None and not hasattr(c.value, "year"))
+            assert ws.column_dimensions[column[0].column_letter].width >= min(longest, 58), path.name

@@ -42,7 +42,9 @@ _CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </cp:coreProperties>"""
 _WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="INTERNT uppföljning" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+<sheets><sheet name="INTERNT uppföljning" sheetId="1" r:id="rId1"/></sheets>
+<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'INTERNT uppföljning'!$3:$3</definedName></definedNames>
+</workbook>"""
 _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
@@ -123,12 +125,29 @@ def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
         numbers = pc.cast(pa.array(np.arange(4, 4 + len(worklist))), pa.string())
         cells = [_cells(letter, name, worklist[name], numbers) for letter, name in zip(letters, worklist.columns)]
         body = _concatenated(pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", ""))
-    widths = "".join(f'<col min="{i}" max="{i}" width="20" customWidth="1"/>' for i in range(1, len(letters) + 1))
+    widths = "".join(f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
+                     for i, width in enumerate(column_widths(worklist), start=1))
     head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
             f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}')
-    return [head.encode("utf-8"), body, b'</sheetData><pageSetup orientation="landscape"/></worksheet>']
+    # printed as the other workbooks are (`style.print_setup`): A4 landscape, one page wide, header row repeated
+    tail = (f'</sheetData><pageSetup paperSize="{style.A4}" orientation="landscape" fitToWidth="1" '
+            'fitToHeight="0"/></worksheet>')
+    return [head.encode("utf-8"), body, tail.encode("utf-8")]
+
+
+def column_widths(worklist: pd.DataFrame) -> list[int]:
+    """Each column as wide as its header or its longest text (dates and numbers 12), within 10..60; the longest
+    text is found by pyarrow, not row by row."""
+    widths = []
+    for name in worklist.columns:
+        values = worklist[name]
+        longest = 12
+        if not (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values)) and len(values):
+            longest = pc.max(pc.utf8_length(pa.array(values.astype("string"), pa.string()))).as_py() or 0
+        widths.append(min(round(max(len(name), longest, 10) * 1.1) + 2, 60))  # bold headers run wider
+    return widths
 
 
 def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90) -> bytes:
