@@ -75,15 +75,20 @@ def _is(people: pd.DataFrame, key: str, values: tuple[str, ...]) -> np.ndarray:
     return pd.Series(people[key]).isin(values).to_numpy(dtype=bool)
 
 
+def six_months_passed(people: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
+    """Persons who have left and whose six-month point is on or before `end` (EECR05 and EECR06 count among
+    them; the worklist asks for their follow-up)."""
+    return people["left"].to_numpy(dtype=bool) & (six_months_after(people["leaving"]) <= end).to_numpy(dtype=bool)
+
+
 def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(Rad, who counts in Perioden, who counts Sedan starten) for every indicator and the figures beside them."""
     all_persons = np.ones(len(people), dtype=bool)
     entered_in = _within(people["entered"], period.start, period.end)
     left = people["left"].to_numpy(dtype=bool)
     left_in = left & _within(people["leaving"], period.start, period.end)
-    six = six_months_after(people["leaving"])
-    six_passed = left & (six <= period.end).to_numpy(dtype=bool)
-    six_in = six_passed & (six >= period.start).to_numpy(dtype=bool)
+    six_passed = six_months_passed(people, period.end)
+    six_in = six_passed & (six_months_after(people["leaving"]) >= period.start).to_numpy(dtype=bool)
     age = people["age"].to_numpy(dtype="float64")
     rows = []
     for indicator in fp.ALL_INDICATORS:

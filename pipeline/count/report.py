@@ -103,7 +103,7 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
     missing = enrolments.loc[enrolments["exited"].notna() & enrolments["exit_situation"].isna(),
                              ["person_id", "coach", "exited"]]
     people = ind.persons(enrolments, period)
-    passed = people["left"].to_numpy(dtype=bool) & (six_months_after(people["leaving"]) <= period.end).to_numpy(dtype=bool)
+    passed = ind.six_months_passed(people, period.end)
     final_rows = people.loc[passed & pd.isna(people["situation_6m"]).to_numpy(dtype=bool), "last_row"].to_numpy()
     six = enrolments.loc[final_rows, ["person_id", "coach", "exited"]]
     parts = [

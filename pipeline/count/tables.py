@@ -23,11 +23,6 @@ from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_labels
 
 # --- shared helpers ----------------------------------------------------------------------
 
-def figures(table: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with Rad, Kolumn, Kön, Värde as one table's figures."""
-    return rows.assign(Tabell=table)[form.FIGURE_COLUMNS].reset_index(drop=True)
-
-
 def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     """Add what every table counts by: the output gender label, the target group as a Categorical,
     each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
@@ -102,7 +97,7 @@ def coded(enrolments: "pd.DataFrame | Coded") -> Coded:
         enrolled_month=enrolments["enrolled_month"].to_numpy(), exited_month=enrolments["exited_month"].to_numpy())
 
 
-def _grid(*axes: tuple[np.ndarray, int], weights=None) -> np.ndarray:
+def _grid(*axes: tuple[np.ndarray, int]) -> np.ndarray:
     """Counts by some codes as an array of one axis per (codes, size), every combination (zeros too);
     a code outside its axis (-1, or beyond) is not counted. One np.bincount, however many rows."""
     sizes = [size for _, size in axes]
@@ -114,7 +109,7 @@ def _grid(*axes: tuple[np.ndarray, int], weights=None) -> np.ndarray:
         flat = flat * size + codes
         outside |= (codes < 0) | (codes >= size)
     # rows outside the axes are counted in one extra cell, which is dropped
-    counts = np.bincount(np.where(outside, cells, flat), weights=weights, minlength=cells + 1)[:cells]
+    counts = np.bincount(np.where(outside, cells, flat), minlength=cells + 1)[:cells]
     return counts.reshape(sizes)
 
 
