@@ -64,32 +64,28 @@ def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
 
 
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
-    """Canonical codes as a Categorical; a value no spelling matches is kept as written (the model flags it)."""
+    """Canonical codes as a Categorical; a value no spelling matches is kept as written (the model flags it).
+    Worked out on the column's distinct texts (the reader's categories), then given to the rows by their codes."""
     values = raw.frame[column.key]
-    written = values.cat.categories
-    if len(written) <= FEW:  # the usual case: a handful of distinct spellings, folded one by one
-        lookup = column.code_lookup()
-        labels = [lookup.get(_WHOLE.sub(r"\1", normalise_label(text)), text) for text in written]
-        categories = list(dict.fromkeys([*column.allowed, *labels]))
+    labels = code_labels(values.cat.categories, column)
+    categories = list(dict.fromkeys([*column.allowed, *labels]))
+    if len(labels) <= FEW:
         position = {label: i for i, label in enumerate(categories)}
         positions = np.array([position[label] for label in labels] + [-1], dtype=np.int64)
-        codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
-        dtype = pd.CategoricalDtype(categories)
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index)
-    codes, uniques = distinct(values)
-    labels = normalise_codes(uniques, column).fillna(uniques)
-    categories = list(dict.fromkeys([*column.allowed, *labels.dropna().tolist()]))
-    positions = pd.Index(categories).get_indexer(labels).astype(np.int64)
-    category_codes = spread(codes, positions, -1)
-    return pd.Series(pd.Categorical.from_codes(category_codes, categories=categories), index=values.index)
+    else:
+        positions = np.append(pd.Index(categories).get_indexer(labels), -1)
+    codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
+    dtype = pd.CategoricalDtype(categories)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index)
 
 
-def normalise_codes(values: pd.Series, column: Column) -> pd.Series:
+def code_labels(texts: pd.Index, column: Column) -> list[str]:
+    """Each distinct text as its canonical code, or as written where no accepted spelling matches."""
     lookup = column.code_lookup()
-    if len(values) <= FEW:  # the usual case: a handful of distinct spellings, folded one by one
-        folded = [lookup.get(_WHOLE.sub(r"\1", normalise_label(v))) if isinstance(v, str) else None for v in values]
-        return pd.Series(folded, index=values.index, dtype="string")
-    return whole_numbers(normalise_labels(values)).map(lookup).astype("string")
+    if len(texts) <= FEW:  # the usual case: a handful of distinct spellings, folded one by one
+        return [lookup.get(_WHOLE.sub(r"\1", normalise_label(text)), text) for text in texts]
+    written = pd.Series(texts, dtype="string")
+    return whole_numbers(normalise_labels(written)).map(lookup).astype("string").fillna(written).tolist()
 
 
 def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
