@@ -1,6 +1,7 @@
-"""The one lookup of a figure by its key (Tabell, Rad, Kolumn, Kön), for the checks, the text and the writer.
+"""The long form of the figures and the one lookup of a figure by its key (Tabell, Rad, Kolumn, Kön).
 
-Every table function returns its figures in long form (`schemas.form.FIGURE_COLUMNS`); the
+Every table function returns its figures in long form (`schemas.form.FIGURE_COLUMNS`), built from
+arrays of counts by `block` and `table_frame` (or given one by one to `rows_frame`); the
 report joins them into one frame (`Siffror`). `Figures` answers a single figure by the
 names `schemas.form` declares, so no sheet or sentence counts anything itself. A key that
 occurs twice is ambiguous and is never answered (Kontroller reports it).
@@ -10,7 +11,42 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
+
+from schemas.form import FIGURE_COLUMNS
+
+Block = dict[str, np.ndarray]  # a table's figures as columns Rad, Kolumn, Kön, Värde
+
+
+def block(counts, axes: list[tuple[str, list]], fixed: dict[str, str] | None = None) -> Block:
+    """An array of counts (one axis per entry of `axes`: the column each axis fills, and its labels) as
+    long rows, in the array's order (the first axis slowest), with `fixed` columns set throughout."""
+    counts = np.asarray(counts, dtype="float64")
+    n = counts.size
+    columns: Block = {}
+    repeat = n
+    for (column, labels), size in zip(axes, counts.shape):
+        repeat //= size
+        columns[column] = np.tile(np.repeat(np.asarray(labels, dtype=object), repeat), n // (size * repeat))
+    for column, value in (fixed or {}).items():
+        columns[column] = np.full(n, value, dtype=object)
+    columns["Värde"] = counts.reshape(-1)
+    return columns
+
+
+def table_frame(table: str, blocks: list[Block]) -> pd.DataFrame:
+    """One table's figures: its blocks joined into one frame, built once."""
+    data = {column: np.concatenate([b[column] for b in blocks]) for column in ("Rad", "Kolumn", "Kön", "Värde")}
+    data["Tabell"] = np.full(len(data["Värde"]), table, dtype=object)
+    return pd.DataFrame(data, columns=FIGURE_COLUMNS)
+
+
+def rows_frame(table: str, rows: list[tuple]) -> pd.DataFrame:
+    """Figures given one by one, (Rad, Kolumn, Kön, Värde), as one table's frame (none: an empty one)."""
+    rad, kolumn, kon, value = zip(*rows) if rows else ((), (), (), ())
+    return table_frame(table, [{"Rad": np.array(rad, dtype=object), "Kolumn": np.array(kolumn, dtype=object),
+                                "Kön": np.array(kon, dtype=object), "Värde": np.array(value, dtype="float64")}])
 
 Key = tuple[str, str, str, str]  # Tabell, Rad, Kolumn, Kön ("" for kv and m together)
 

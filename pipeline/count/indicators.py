@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.count.figures import block, rows_frame, table_frame
 from pipeline.period import Period, enrolment_numbers, person_codes, six_months_after
 from schemas import form_plus as fp
-from schemas.form import FIGURE_COLUMNS, SINCE_START
+from schemas.form import SINCE_START
 from schemas.register import DELTAGARE_PLUS
 
 ENTRY_COLUMNS = tuple(c.key for c in DELTAGARE_PLUS.columns if c.at_entry and c.key != "gender")
@@ -128,14 +129,10 @@ def indicators(people: pd.DataFrame, period: Period) -> pd.DataFrame:
         np.zeros((2 * len(rows), 0), dtype=bool)
     gender = people["gender"].to_numpy()
     by_gender = np.column_stack([masks[:, gender == g].sum(axis=1) for g in range(len(fp.GENDERS))])
-    counts = np.column_stack([by_gender, by_gender.sum(axis=1)]).reshape(len(rows), 2, len(fp.GENDERS) + 1)
-    names = [name for name, _, _ in rows]
-    genders = [*fp.GENDERS, ""]
-    index = pd.MultiIndex.from_product([names, fp.COLUMNS, genders], names=["Rad", "Kolumn", "Kön"])
-    frame = index.to_frame(index=False)
-    frame.insert(0, "Tabell", fp.INDICATORS)
-    frame["Värde"] = counts.reshape(-1).astype(float)
-    return frame[FIGURE_COLUMNS]
+    # the total counted on its own (every person has one of the genders), so Kontroller compares two counts
+    counts = np.column_stack([by_gender, masks.sum(axis=1)]).reshape(len(rows), 2, len(fp.GENDERS) + 1)
+    return table_frame(fp.INDICATORS, [block(counts, [("Rad", [name for name, _, _ in rows]), ("Kolumn", fp.COLUMNS),
+                                                      ("Kön", [*fp.GENDERS, ""])])])
 
 
 def goals(figures: pd.DataFrame, project_goals: dict[str, float | None]) -> pd.DataFrame:
@@ -148,10 +145,7 @@ def goals(figures: pd.DataFrame, project_goals: dict[str, float | None]) -> pd.D
         if goal is None:
             continue
         outcome = since[indicator.code]
-        rows += [(indicator.code, fp.OUTCOME, outcome), (indicator.code, fp.GOAL, goal)]
+        rows += [(indicator.code, fp.OUTCOME, "", outcome), (indicator.code, fp.GOAL, "", goal)]
         if goal > 0:
-            rows.append((indicator.code, fp.SHARE_OF_GOAL, outcome / goal))
-    frame = pd.DataFrame(rows, columns=["Rad", "Kolumn", "Värde"])
-    frame.insert(0, "Tabell", fp.RESULTS)
-    frame.insert(3, "Kön", "")
-    return frame.astype({"Värde": float})[FIGURE_COLUMNS]
+            rows.append((indicator.code, fp.SHARE_OF_GOAL, "", outcome / goal))
+    return rows_frame(fp.RESULTS, rows)

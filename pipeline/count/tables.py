@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
 )
+from pipeline.count.figures import block, rows_frame, table_frame
 from schemas import form
 from schemas.form import GENDERS, GOAL, GROUP_LABELS, OUTCOME, SHARE, SHARE_OF_GOAL
 from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_labels
@@ -121,39 +122,6 @@ def _distinct(codes: np.ndarray) -> int:
     return int(np.count_nonzero(np.bincount(codes[codes >= 0]))) if len(codes) else 0
 
 
-Block = dict[str, np.ndarray]  # a table's figures as columns Rad, Kolumn, Kön, Värde
-
-
-def _block(counts, axes: list[tuple[str, list]], fixed: dict[str, str] | None = None) -> Block:
-    """An array of counts (one axis per entry of `axes`: the column each axis fills, and its labels) as
-    long rows, in the array's order (the first axis slowest), with `fixed` columns set throughout."""
-    counts = np.asarray(counts, dtype="float64")
-    n = counts.size
-    columns: Block = {}
-    repeat = n
-    for (column, labels), size in zip(axes, counts.shape):
-        repeat //= size
-        columns[column] = np.tile(np.repeat(np.asarray(labels, dtype=object), repeat), n // (size * repeat))
-    for column, value in (fixed or {}).items():
-        columns[column] = np.full(n, value, dtype=object)
-    columns["Värde"] = counts.reshape(-1)
-    return columns
-
-
-def _table(table: str, blocks: list[Block]) -> pd.DataFrame:
-    """One table's figures: its blocks joined into one frame, built once."""
-    data = {column: np.concatenate([b[column] for b in blocks]) for column in ("Rad", "Kolumn", "Kön", "Värde")}
-    data["Tabell"] = np.full(len(data["Värde"]), table, dtype=object)
-    return pd.DataFrame(data, columns=form.FIGURE_COLUMNS)
-
-
-def _rows(table: str, rows: list[tuple]) -> pd.DataFrame:
-    """Figures given one by one, (Rad, Kolumn, Kön, Värde), as one table's frame."""
-    rad, kolumn, kon, value = zip(*rows)
-    return _table(table, [{"Rad": np.array(rad, dtype=object), "Kolumn": np.array(kolumn, dtype=object),
-                           "Kön": np.array(kon, dtype=object), "Värde": np.array(value, dtype="float64")}])
-
-
 # --- Table 1 -----------------------------------------------------------------------------
 
 def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodIndex:
@@ -183,12 +151,12 @@ def table_1(enrolments, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
     c = coded(enrolments)
     labels = [form.month_label(m, months) for m in months]
-    return _table(form.T1, [
-        _block(monthly_participants(c, months, ["group", "kon"]), [("Rad", GROUP_LABELS), ("Kön", GENDERS),
+    return table_frame(form.T1, [
+        block(monthly_participants(c, months, ["group", "kon"]), [("Rad", GROUP_LABELS), ("Kön", GENDERS),
                                                                    ("Kolumn", labels)]),
-        _block(monthly_participants(c, months, ["kon"]), [("Kön", GENDERS), ("Kolumn", labels)],
+        block(monthly_participants(c, months, ["kon"]), [("Kön", GENDERS), ("Kolumn", labels)],
                {"Rad": form.T1_SUM_GENDER}),
-        _block(monthly_participants(c, months, []), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
+        block(monthly_participants(c, months, []), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
     ])
 
 
@@ -204,9 +172,9 @@ def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> pd.
     total = monthly_participants(c, months, []).mean()
     average = form.AVERAGE_PER_MONTH
     repeated = int((c.number == 1).sum())  # each such person has exactly one second enrolment
-    return _table(form.RESULTS, [
-        _block(by_gender, [("Kön", GENDERS)], {"Rad": average, "Kolumn": OUTCOME}),
-        _block([total, repeated], [("Rad", [average, form.MORE_THAN_ONCE])], {"Kolumn": OUTCOME, "Kön": ""}),
+    return table_frame(form.RESULTS, [
+        block(by_gender, [("Kön", GENDERS)], {"Rad": average, "Kolumn": OUTCOME}),
+        block([total, repeated], [("Rad", [average, form.MORE_THAN_ONCE])], {"Kolumn": OUTCOME, "Kön": ""}),
     ])
 
 
@@ -224,12 +192,12 @@ def table_2(enrolments, period: Period) -> pd.DataFrame:
     exits = c.where(_between(c.exited, period.start, period.end))
     month = (exits.exited_month - months[0].ordinal, len(labels))
     group, kon = (exits.group, G), (exits.kon, K)
-    return _table(form.T2, [
-        _block(_grid(group, month, kon), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
-        _block(_grid(month, kon), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
-        _block(_grid(month), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
-        _block(_grid(kon), [("Kön", GENDERS)], {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
-        _block([len(exits)], [("Rad", [form.T2_PERIOD])], {"Kolumn": form.PERIOD_COLUMN, "Kön": ""}),
+    return table_frame(form.T2, [
+        block(_grid(group, month, kon), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
+        block(_grid(month, kon), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
+        block(_grid(month), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
+        block(_grid(kon), [("Kön", GENDERS)], {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
+        block([len(exits)], [("Rad", [form.T2_PERIOD])], {"Kolumn": form.PERIOD_COLUMN, "Kön": ""}),
     ])
 
 
@@ -251,13 +219,13 @@ def table_4(enrolments, periods: list[Period]) -> pd.DataFrame:
                                   (within, [form.ENROLLED_SINCE_START], None),
                                   (first, [form.UNIQUE_SINCE_START], None)):
         axis = [period] if period else [(np.zeros(len(part), dtype=np.int64), 1)]
-        blocks += [_block(_grid((part.group, G), *axis, (part.kon, K)),
+        blocks += [block(_grid((part.group, G), *axis, (part.kon, K)),
                           [("Rad", GROUP_LABELS), ("Kolumn", columns), ("Kön", GENDERS)]),
-                   _block(_grid(*axis, (part.kon, K)), [("Kolumn", columns), ("Kön", GENDERS)],
+                   block(_grid(*axis, (part.kon, K)), [("Kolumn", columns), ("Kön", GENDERS)],
                           {"Rad": form.T4_SUM_GENDER}),
-                   _block(_grid(*axis) if period else [len(part)], [("Kolumn", columns)],
+                   block(_grid(*axis) if period else [len(part)], [("Kolumn", columns)],
                           {"Rad": form.T4_SUM, "Kön": ""})]
-    return _table(form.T4, blocks)
+    return table_frame(form.T4, blocks)
 
 
 # --- Exit reasons ------------------------------------------------------------------------
@@ -273,9 +241,9 @@ def exit_reasons(enrolments, period: Period) -> pd.DataFrame:
         counts = np.append(_grid((c.reason[chosen], len(REASON_LABELS))), float(chosen.sum()))
         total = counts[-1]
         shares = counts / total if total else counts * 0.0
-        blocks += [_block(counts, [("Rad", rows)], {"Kolumn": column, "Kön": ""}),
-                   _block(shares, [("Rad", rows)], {"Kolumn": share_column, "Kön": ""})]
-    return _table(form.REASONS, blocks)
+        blocks += [block(counts, [("Rad", rows)], {"Kolumn": column, "Kön": ""}),
+                   block(shares, [("Rad", rows)], {"Kolumn": share_column, "Kön": ""})]
+    return table_frame(form.REASONS, blocks)
 
 
 # --- Resultat ----------------------------------------------------------------------------
@@ -322,7 +290,7 @@ def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str,
     rows += period_exit_rows(c, period)
     rows += follow_up_rows(c, period, goals["goal_work_90_share"])
     rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
-    return _rows(form.RESULTS, rows)
+    return rows_frame(form.RESULTS, rows)
 
 
 def _by_group_and_gender(c: Coded, row: str) -> list[tuple]:
