@@ -52,32 +52,27 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     plus = profile is not ESF_2007
     names = (fp.SHEET_ORDER if plus else form.SHEET_ORDER) + ((form.CHANGES,) if changes is not None else ())
     sheets = {name: wb.add_worksheet(name) for name in names}
-    if plus:
+    if plus:  # the profile's own sheets; the text, checks, figures, about and changes are the same in both
         write_indicators(sheets[fp.INDICATORS], fmt, figs, report)
         write_goals(sheets[fp.RESULTS], fmt, figs, report)
-        write_text(sheets[form.TEXT], fmt, report, "Textförslag till rapporteringen av indikatorerna")
-        write_checks(sheets[form.CHECKS], fmt, report.checks)
-        write_figures(sheets[form.FIGURES], fmt, report.figures)
-        write_about(sheets[form.ABOUT], fmt, report, run, fp.COUNTING_RULES)
-        if changes is not None:
-            write_changes(sheets[form.CHANGES], fmt, changes)
-        write_indicator_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, changes)
-        sheets[form.SUMMARY].activate()
-        wb.close()
-        return
-    months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
-    for table in form.PAIR_TABLES:
-        write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(report.figures, table),
-                         report.register.project.goals)
-    reasons = write_exit_reasons(sheets[form.REASONS], fmt, figs, report)
-    write_results(sheets[form.RESULTS], fmt, figs, report)
-    write_text(sheets[form.TEXT], fmt, report)
+    else:
+        for table in form.PAIR_TABLES:
+            write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(report.figures, table),
+                             report.register.project.goals)
+        reasons = write_exit_reasons(sheets[form.REASONS], fmt, figs, report)
+        write_results(sheets[form.RESULTS], fmt, figs, report)
+    write_text(sheets[form.TEXT], fmt, report,
+               "Textförslag till rapporteringen av indikatorerna" if plus else "Textförslag till lägesrapporten")
     write_checks(sheets[form.CHECKS], fmt, report.checks)
     write_figures(sheets[form.FIGURES], fmt, report.figures)
-    write_about(sheets[form.ABOUT], fmt, report, run)
+    write_about(sheets[form.ABOUT], fmt, report, run, fp.COUNTING_RULES if plus else form.COUNTING_RULES)
     if changes is not None:
         write_changes(sheets[form.CHANGES], fmt, changes)
-    write_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, months, reasons, changes)
+    if plus:
+        write_indicator_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, changes)
+    else:
+        months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
+        write_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, months, reasons, changes)
     sheets[form.SUMMARY].activate()
     wb.close()
 
@@ -311,7 +306,7 @@ def _number_or_blank(ws, r: int, c: int, value: float | None, cell_format, fmt: 
 TEXT_COLUMN_WIDTH = 105  # fits A4 landscape without scaling
 
 
-def write_text(ws, fmt: Formats, report: Report, title: str = "Textförslag till lägesrapporten") -> None:
+def write_text(ws, fmt: Formats, report: Report, title: str) -> None:
     ws.write_string(0, 0, f"{title} {report.period.label}", fmt.title)
     ws.write_string(1, 0, "Meningarna bygger på samma siffror som tabellerna. Kopiera en cell i taget till "
                           "rapportens avsnitt.", fmt.note)
@@ -371,7 +366,7 @@ ABOUT_TEXT_WIDTH = 100
 PROGRAMME = "Programperiod"
 
 
-def write_about(ws, fmt: Formats, report: Report, run: RunInfo, rules=form.COUNTING_RULES) -> None:
+def write_about(ws, fmt: Formats, report: Report, run: RunInfo, rules: tuple[form.CountingRule, ...]) -> None:
     project = report.register.project
     ws.write_string(0, 0, form.ABOUT, fmt.title)
     profile = report.register.profile
@@ -450,8 +445,7 @@ def write_summary_head(ws, fmt: Formats, report: Report, run: RunInfo, changes, 
     the last row written."""
     project = report.register.project
     last = len(widths)
-    title = "ESF lägesrapport" if report.register.profile is ESF_2007 else report.register.profile.title
-    ws.write_string(0, 0, f"{title}: {project.name}", fmt.title)
+    ws.write_string(0, 0, f"{report.register.profile.title}: {project.name}", fmt.title)
     info = ((form.ABOUT_CASE_NUMBER, project.case_number), (form.ABOUT_OWNER, project.owner),
             (form.ABOUT_PERIOD, f"{report.period.start:%Y-%m-%d} – {report.period.end:%Y-%m-%d}"))
     for r, (key, value) in enumerate(info, start=2):
