@@ -119,7 +119,7 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         period = choose_period(reg.periods, chosen, today)
         late = reported_period_problems(read, reg, period)
         if late:
-            raise RegisterInvalid(sorted(reg.problems + late, key=Problem.sort_key), reg.rows_read, read.sheets)
+            raise RegisterInvalid(reg.problems + late, reg.rows_read, read.sheets)  # which sorts them
     except RegisterUnreadable as exc:
         return _invalid(register, out, [Problem(ERROR, "", "", "", str(exc))], 0, readable=False)
     except RegisterInvalid as exc:

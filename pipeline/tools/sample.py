@@ -221,8 +221,7 @@ def generate_plus(n_enrolments: int, seed: int = 2021, last_day: str = PLUS_LAST
     values = {item.key: item.example for item in PLUS_PROJECT_ITEMS} | {
         "name": "Vägen vidare", "case_number": "2023/00417", "owner": "Exempelkommunen", "start": PLUS_START,
         "end": PLUS_END, "programme": "2021-2027"} | PLUS_GOALS
-    items = [i for i in PLUS_PROJECT_ITEMS if i.required or i.key in values and not i.key.startswith("goal_")
-             or i.key in PLUS_GOALS]
+    items = [i for i in PLUS_PROJECT_ITEMS if not i.key.startswith("goal_") or i.key in PLUS_GOALS]
     projekt = pd.DataFrame({"item": [i.label for i in items], "value": [values[i.key] for i in items]})
     periods = half_years(PLUS_START, last_day)
     perioder = pd.DataFrame({"start": pd.to_datetime([p[0] for p in periods]),
