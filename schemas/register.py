@@ -215,7 +215,8 @@ GENDER_PLUS = Column(
     codes={"K": ("kv", "kvinna", "kvinnor", "k"), "M": ("m", "man", "män"),
            "Ickebinär": ("X", "NB", "icke-binär", "icke binär")},
 )
-EXIT_SITUATIONS = {"Arbete": (), "Studier": (), "Arbetssökande": (), "Annat": (), "Okänd": ()}
+UNKNOWN_SITUATION = "Okänd"  # counted beside the indicators, with an empty one, as not known
+EXIT_SITUATIONS = {"Arbete": (), "Studier": (), "Arbetssökande": (), "Annat": (), UNKNOWN_SITUATION: ()}
 LABOUR_STATUS = Column(
     "labour_status", "Arbetsmarknadsstatus", "code", "Ställning på arbetsmarknaden vid inträdet.",
     required=True, at_entry=True,

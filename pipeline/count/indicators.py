@@ -18,7 +18,7 @@ from pipeline.count.figures import block, rows_frame, table_frame
 from pipeline.period import Period, enrolment_numbers, person_codes, six_months_after
 from schemas import form_plus as fp
 from schemas.form import SINCE_START
-from schemas.register import DELTAGARE_PLUS
+from schemas.register import DELTAGARE_PLUS, EXIT_SITUATIONS, UNKNOWN_SITUATION
 
 ENTRY_COLUMNS = tuple(c.key for c in DELTAGARE_PLUS.columns if c.at_entry and c.key != "gender")
 RESULT_COLUMNS = ("exit_situation", "qualification", "situation_6m", "improved_6m")
@@ -106,7 +106,7 @@ def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.
         else:
             since, within = left, left_in
         rows.append((indicator.code, chosen & within, chosen & since))
-    unknown = ~_is(people, "exit_situation", ("Arbete", "Studier", "Arbetssökande", "Annat"))
+    unknown = ~_is(people, "exit_situation", tuple(s for s in EXIT_SITUATIONS if s != UNKNOWN_SITUATION))
     missing_6m = pd.isna(people["situation_6m"]).to_numpy(dtype=bool)
     more_than_once = people["enrolments"].to_numpy() > 1
     rows += [

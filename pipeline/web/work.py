@@ -91,7 +91,6 @@ def _problem(problem) -> dict:
 def _written(outcome: run.Outcome, files: list[dict]) -> dict:
     from pipeline.count.figures import pair_columns
     from schemas import form
-
     from schemas import form_plus as fp
     from schemas.register import ESF_2007
 
