@@ -26,6 +26,7 @@ CACHE = Path(".bench")
 RESULTS = Path("docs/bench_results.md")
 GENERATOR_VERSION = 2  # bump when pipeline/tools/sample.py changes what it writes
 BAD_CELLS = 10_000
+BENCH_TODAY = date(2026, 11, 28)  # the samples' reports as of a fixed day: the same period, the same work, every run
 
 # each measured command runs under this wrapper, whose only child is the command: its
 # RUSAGE_CHILDREN peak is that command's peak RSS
@@ -201,7 +202,7 @@ def batch_case(copies: int, runs: int) -> dict:
     print(f"{copies} register i en körning: batch och golv, {runs} gånger var ...", flush=True)
     measured = medians(runs, {
         "batch": lambda out: [sys.executable, "-m", "pipeline", "batch", "--input", str(folder), "--samples",
-                              str(folder), "--out", out, "--today", "2026-11-28"],
+                              str(folder), "--out", out, "--today", BENCH_TODAY.isoformat()],
         "floor": [sys.executable, "-c", _BATCH_FLOOR, str(folder)],
     })
     wall, peak, output = measured["batch"]
@@ -223,7 +224,7 @@ def warm_latency(register: Path, runs: int = 20) -> dict:
     for i in range(runs + 3):  # the first three warm up
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
-            outcome = run.report(register, None, Path(out), date(2026, 11, 28))
+            outcome = run.report(register, None, Path(out), BENCH_TODAY)
             if i >= 3:
                 seconds.append(time.perf_counter() - started)
                 for name, spent in outcome.timings.items():
