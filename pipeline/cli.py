@@ -18,6 +18,8 @@ from pipeline.read import loading
 from pipeline.problems import UsageError, visible_controls
 from pipeline.run import USAGE_ERROR, WRITTEN
 
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl+C
+
 
 class SwedishParser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own messages are English
@@ -42,6 +44,8 @@ def build_parser() -> SwedishParser:
     batch.add_argument("--period")
     batch.add_argument("--out", type=Path, default=Path("output"))
     batch.add_argument("--today", help=argparse.SUPPRESS)
+    batch.add_argument("--jobs", type=int, help="hur många register som körs samtidigt (standard: en per "
+                                                "processorkärna; 1 kör dem ett i taget)")
     sample = commands.add_parser("sample", help="Skriv det syntetiska exempelregistret.")
     sample.add_argument("--out", type=Path, default=Path("input_samples/navigator_register.xlsx"))
     sample.add_argument("--rows", type=int, default=72)
@@ -84,9 +88,11 @@ def run_batch(args, today: date) -> int:
         print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör make report igen.")
     if plan.used_samples:
         print(f"Inga register i {args.input}/; använder exemplen i {args.samples}/.")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs ska vara ett heltal från 1 och uppåt, inte {args.jobs}.")
     outcomes = run.batch(plan, args.period or None, args.out, today,
-                         starting=lambda register: print(f"== {register.name}"),
-                         done=lambda outcome: (print_lines(outcome), print()))
+                         starting=lambda register: print(f"== {register.name}", flush=True),
+                         done=lambda outcome: (print_lines(outcome), print(flush=True)), jobs=args.jobs)
     print("Sammanställning:")
     for o in outcomes:
         # the file to open next: the report, or for an invalid register its marked copy
@@ -129,4 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        # every file is written whole or not at all (pipeline.write.files), so nothing half-written is left
+        print("Avbrutet. Det som redan var klart finns i utdatamappen; inget halvskrivet har lämnats kvar.",
+              file=sys.stderr)
+        return INTERRUPTED
     return USAGE_ERROR

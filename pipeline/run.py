@@ -16,9 +16,11 @@ while fastexcel parses.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -71,15 +73,19 @@ class _Phases:
 # --- one register ------------------------------------------------------------------------
 
 def report(register: Path, period: str | None = None, out: Path = Path("output"), today: date | None = None,
-           previous: Path | None = None) -> Outcome:
+           previous: Path | None = None, before_writing: Callable[[str], None] | None = None) -> Outcome:
     """Validate and report one register into `out`; `period` is `START..END` (or the form's
-    `yymmdd-yymmdd`), by default the latest period of `Perioder` that has ended."""
+    `yymmdd-yymmdd`), by default the latest period of `Perioder` that has ended. Ändringar compares with
+    `previous`, or else with the newest earlier report of the project in `out`. `before_writing` is called
+    with the project's Diarienummer once the register is counted, before the folder is searched and the
+    files are written (a batch run by several processes waits there for its turn)."""
     register, out = Path(register), Path(out)
     today = today or date.today()
     loading.start(register)  # fastexcel starts on the register while the rest of the program imports
     phases = _Phases()
     try:
-        outcome = _guarded(lambda: _report(register, period, out, today, previous, phases), register, out)
+        outcome = _guarded(lambda: _report(register, period, out, today, previous, phases, before_writing),
+                           register, out)
     finally:
         loading.discard(register)
     outcome.timings = phases.seconds
@@ -87,7 +93,7 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
 
 
 def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
-            phase: _Phases) -> Outcome:
+            phase: _Phases, before_writing: Callable[[str], None] | None = None) -> Outcome:
     with phase("förbereda"):  # pandas and Pandera import while the register loads
         from pipeline.check.validate import choose_period, reported_period_problems, validate_register
         from pipeline.read.reader import read_register
@@ -125,7 +131,7 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
     except RegisterInvalid as exc:
         with phase("skriva fel"):
             return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets, content=read.content)
-    return _write_report(register, read.sha256, reg, period, out, earlier, phase)
+    return _write_report(register, read.sha256, reg, period, out, earlier, phase, before_writing)
 
 
 def prepare() -> None:
@@ -231,7 +237,8 @@ def _changes_since(reg, period, out: Path, earlier):
     return Changes(earlier, compare(read_figures(earlier.path), recounted))
 
 
-def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, phase: _Phases) -> Outcome:
+def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, phase: _Phases,
+                  before_writing: Callable[[str], None] | None = None) -> Outcome:
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.count.report import build_report, period_enrolments, worklist as worklist_of
@@ -247,6 +254,8 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             worklist = pool.submit(worklist_package, worklist_of(reg, enrolments, period), period,
                                    reg.project.name, FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
             counted = build_report(reg, period, enrolments)
+        if before_writing:
+            before_writing(reg.project.case_number)
         with phase("jämföra"):
             changes = _changes_since(reg, period, out, earlier)
         notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
@@ -386,17 +395,121 @@ def plan_batch(input_dir: Path, samples_dir: Path) -> BatchPlan:
 
 def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output"), today: date | None = None,
           starting: Callable[[Path], None] | None = None,
-          done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+          done: Callable[[Outcome], None] | None = None, jobs: int | None = None) -> list[Outcome]:
     """Report every register of the plan, each on its own: one that fails never stops the others.
-    `starting` and `done` are called around each register."""
-    outcomes = []
-    for register in plan.registers:
-        if starting:
-            starting(register)
-        outcomes.append(report(register, period, out, today))
-        if done:
-            done(outcomes[-1])
+    `starting` and `done` are called around each register, in the plan's order.
+
+    With more than one register, `jobs` worker processes (by default one per core this process may
+    use) report them side by side; `jobs=1` reports them one after the other in this process. The
+    files and words are the same either way: a register compares and writes only after every register
+    of its project before it in the plan (`_Turns`). A batch's outcomes carry no `report` or `changes`."""
+    today = today or date.today()
+    jobs = min(jobs or available_cores(), len(plan.registers))
+    outcomes: list[Outcome] = []
+
+    def one_by_one(registers: list[Path]) -> None:
+        for register in registers:
+            if starting:
+                starting(register)
+            outcomes.append(_without_figures(report(register, period, out, today)))
+            if done:
+                done(outcomes[-1])
+
+    if jobs <= 1:
+        one_by_one(plan.registers)
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # forked workers start at once (from the command line, which has no thread of its own yet); a process
+    # that runs threads (a test, a server) spawns fresh ones instead, as forking it could copy a held lock
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 and hasattr(os, "fork")
+                                          else "spawn")
+    turns = _Turns(context, len(plan.registers))
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_batch_worker_ready, initargs=(turns,)) as pool:
+        futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
+                   for i, register in enumerate(plan.registers)]
+        try:
+            for register, future in zip(plan.registers, futures):
+                outcome = future.result()
+                if starting:
+                    starting(register)
+                outcomes.append(outcome)
+                if done:
+                    done(outcome)
+        except BrokenProcessPool:
+            # a worker was stopped from outside (out of memory, killed): the rest are reported here
+            pass
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    one_by_one(plan.registers[len(outcomes):])
     return outcomes
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity on this system
+        return os.cpu_count() or 1
+
+
+class _Turns:
+    """Whose turn it is to compare and write in a batch run by several processes, so that the outcome is
+    the same as one register after the other: a counted register waits until every register before it in
+    the plan has either ended or counted another project, so that it finds the reports of its own project
+    written before it (two copies of one register: the second is said to be a copy of the first)."""
+
+    PENDING, COUNTED, ENDED = 0, 1, 2
+
+    def __init__(self, context, registers: int):
+        self.condition = context.Condition()
+        self.state = context.Array("b", registers, lock=False)
+        self.project = context.Array("q", registers, lock=False)  # a number for each register's Diarienummer
+
+    def counted(self, index: int, case_number: str) -> None:
+        key = int.from_bytes(hashlib.blake2b(case_number.strip().encode(), digest_size=7).digest(), "big")
+        with self.condition:
+            self.project[index], self.state[index] = key, self.COUNTED
+            self.condition.notify_all()
+            while not all(self.state[j] == self.ENDED or (self.state[j] == self.COUNTED and self.project[j] != key)
+                          for j in range(index)):
+                self.condition.wait()
+
+    def ended(self, index: int) -> None:
+        with self.condition:
+            self.state[index] = self.ENDED
+            self.condition.notify_all()
+
+
+_TURNS: list[_Turns] = []  # a batch worker's
+
+
+def _batch_worker_ready(turns: _Turns) -> None:
+    """A batch worker: Ctrl+C is for the batch itself, which stops the workers; imports made once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _TURNS.append(turns)
+    prepare()
+
+
+def _batch_worker_report(index: int, register: Path, period: str | None, out: Path, today: date) -> Outcome:
+    turns = _TURNS[0]
+    try:
+        outcome = report(register, period, out, today, before_writing=lambda case: turns.counted(index, case))
+    finally:
+        turns.ended(index)
+    return _without_figures(outcome)
+
+
+def _without_figures(outcome: Outcome) -> Outcome:
+    """A batch's outcome keeps what is said and written, not the register's frames: two hundred registers'
+    worth of them would only make the batch slower (and a worker's would have to be copied back)."""
+    outcome.report = outcome.changes = None
+    return outcome
 
 
 # --- the template ---------------------------------------------------------------------------

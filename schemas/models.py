@@ -7,6 +7,11 @@ enrolment, so the schema lets it be empty; that it is there on the first enrolme
 rule between rows (`pipeline.check.validate`). Failure cases carry the frame's index (the
 Excel row) and the column (the Swedish header), which validation turns into cell
 references and Swedish messages.
+
+The schemas judge cells, not types: the parser (`pipeline.check.parse`) makes each
+column's type itself (codes and texts as Categoricals, dates as datetime64) and records
+every cell it cannot type, so a dtype check here could only fail on a bug of ours, and
+on an everyday register it cost Pandera as much as every check of the cells together.
 """
 
 from __future__ import annotations
@@ -15,12 +20,9 @@ import pandera.pandas as pa
 
 from schemas.register import KONTAKTER, PROFILES, Column, Sheet
 
-DTYPES = {"id": "string", "text": "string", "code": "category", "date": "datetime64[ns]"}
-
-
 def column_schema(column: Column) -> pa.Column:
     checks = [pa.Check.isin(column.allowed)] if column.kind == "code" else []
-    return pa.Column(DTYPES[column.kind], checks, nullable=not column.required or column.at_entry, coerce=False)
+    return pa.Column(None, checks, nullable=not column.required or column.at_entry, coerce=False)
 
 
 _SCHEMAS: dict[int, pa.DataFrameSchema] = {}

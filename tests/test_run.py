@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from conftest import TODAY, person, write_register
+from conftest import TODAY, person, project_rows, write_register
 from pipeline import run
 
 TODAY_DATE = dt.date.fromisoformat(TODAY)
@@ -75,6 +75,33 @@ def test_a_batch_reports_each_register_and_one_failure_stops_none(tmp_path: Path
     outcomes = run.batch(plan, out=tmp_path / "out", today=TODAY_DATE, starting=started.append)
     assert started == plan.registers
     assert [o.status for o in outcomes] == [run.WRITTEN, run.INVALID]
+
+
+def test_a_batch_on_two_processes_writes_and_says_what_one_process_does(tmp_path: Path):
+    folder = tmp_path / "input"
+    folder.mkdir()
+    later = ROWS + [person("P4", kon="M", inskriven="2009-06-01")]
+    write_register(folder / "a.xlsx", ROWS)
+    (folder / "b.xlsx").write_bytes((folder / "a.xlsx").read_bytes())  # a copy: the same project
+    write_register(folder / "c.xlsx", later, projekt=project_rows(Diarienummer="2008-3020001", Projektnamn="Annat"))
+    write_register(folder / "d.xlsx", [person(kon="X")])
+    write_register(folder / "e.xlsx", later)  # the project of a and b, changed since
+    plan = run.plan_batch(folder, tmp_path / "samples")
+    said = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        started: list[Path] = []
+        outcomes = run.batch(plan, out=out, today=TODAY_DATE, starting=started.append, jobs=jobs)
+        assert started == plan.registers
+        said[jobs] = [(o.register.name, o.status, [p.name for p in o.written],
+                       [line.replace(str(out), "UT") for line in o.lines]) for o in outcomes]
+        assert sorted(p.name for p in out.iterdir()) == sorted(n for _, _, names, _ in said[jobs] for n in names)
+    assert said[1] == said[2]
+    b, e = said[2][1][3], said[2][4][3]
+    assert any("den nya rapporten är en kopia av den förra" in line for line in b)  # b after a, as in the plan
+    assert any(line.startswith("Ändringar mot Navigator_lagesrapport_090501-090630_v2.xlsx") for line in e)
+    assert [status for _, status, _, _ in said[2]] == [run.WRITTEN, run.WRITTEN, run.WRITTEN, run.INVALID,
+                                                       run.WRITTEN]
 
 
 def test_the_template_is_written_and_never_overwritten(tmp_path: Path):

@@ -298,6 +298,15 @@ def test_an_open_enrolment_that_overlaps_is_told_in_whole_swedish(tmp_path: Path
         "måste börja efter föregående utskrivning.")
 
 
+def test_a_missing_enrolment_date_of_the_last_person_beside_a_re_enrolment_is_its_own_error(tmp_path: Path):
+    # found by the corruption property: the persons' counts once ended before the last person's code
+    rows = [person("P1", inskriven="2008-06-01", utskriven="2008-10-01", orsak=1), person("P1", inskriven="2009-01-05"),
+            person("P3", inskriven=None)]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.INVALID, outcome.lines
+    assert at(outcome, "Deltagare!F4").message.startswith("Inskriven saknas.")
+
+
 def test_an_empty_contacts_sheet_is_a_sheet_without_contacts(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person()])
     wb = openpyxl.load_workbook(path)

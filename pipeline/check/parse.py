@@ -203,12 +203,6 @@ def _date_hint(value: str) -> str:
     return ""
 
 
-def as_text(values: pd.Series) -> pd.Series:
-    """A Categorical of texts as a plain text column (missing stays missing)."""
-    texts = values.cat.categories.astype("string").array.take(values.cat.codes.to_numpy(), allow_fill=True)
-    return pd.Series(texts, index=values.index)
-
-
 def parse_text(raw: RawSheet, column: Column) -> pd.Series:
     """A text column, as the Categorical the reader made of it."""
     values = raw.frame[column.key]

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from pipeline.check.parse import (
-    ProjectValues, as_text, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
+    ProjectValues, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import (
@@ -252,7 +252,7 @@ def warm_up() -> None:
         return
     _WARM.append(True)
     for _, schema in all_schemas():
-        empty = pd.DataFrame({name: pd.Series([], dtype=column.dtype.type) for name, column in schema.columns.items()})
+        empty = pd.DataFrame({name: pd.Series([], dtype="category") for name in schema.columns})
         schema.validate(empty, lazy=True)
 
 
@@ -261,11 +261,8 @@ def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet:
     model = sheet_schema(sheet)
     headers = {c.key: c.header for c in sheet.columns}
     by_header = {c.header: c for c in sheet.columns}
-    # Text columns are Categoricals of their distinct texts (see pipeline.read.reader); the model declares
-    # them as text, and describing a Categorical of a million IDs would cost Pandera seconds.
-    texts = {c.key: as_text(frame[c.key]) for c in sheet.columns if c.kind in ("id", "text")}
     try:
-        model.validate(frame.assign(**texts).rename(columns=headers), lazy=True)
+        model.validate(frame.rename(columns=headers), lazy=True)
         return []
     except SchemaErrors as err:
         cases = err.failure_cases
@@ -291,22 +288,38 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Age at enrolment in whole years and the form's target group of each enrolment (NA for none)."""
     age = age_at(frame["birth_date"], frame["enrolled"])
     young = (age <= YOUNG_MAX_AGE).fillna(False).to_numpy(dtype=bool)
-
-    def equals(column: str, value: str):
-        return frame[column].eq(value).fillna(False).to_numpy(dtype=bool)
-
-    conditions = [(young == g.young) & equals("born", g.born) & equals("benefit", g.benefit) for g in GROUPS]
+    conditions = [(young == g.young) & _equals(frame["born"], g.born) & _equals(frame["benefit"], g.benefit)
+                  for g in GROUPS]
     codes = np.select(conditions, list(range(len(GROUPS))), default=-1)
     group = pd.Categorical.from_codes(codes, categories=[g.label for g in GROUPS])
     return {"age": age, "group": pd.Series(group, index=frame.index)}
 
 
+def _equals(codes: pd.Series, value: str) -> np.ndarray:
+    """Where a coded column holds `value` (for a Categorical, as the parser makes them, by its codes)."""
+    if not isinstance(codes.dtype, pd.CategoricalDtype):
+        return codes.eq(value).fillna(False).to_numpy(dtype=bool)
+    categories = codes.cat.categories
+    if value not in categories:
+        return np.zeros(len(codes), dtype=bool)
+    return codes.cat.codes.to_numpy() == categories.get_loc(value)
+
+
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
-    """Whole years between birth and `on`; a birthday on that day counts."""
-    years = on.dt.year - birth.dt.year
-    before_birthday = (on.dt.month < birth.dt.month) | (
-        (on.dt.month == birth.dt.month) & (on.dt.day < birth.dt.day))
-    return (years - before_birthday.astype("int64")).astype("Int64")
+    """Whole years between birth and `on`; a birthday on that day counts (NA where either date is missing)."""
+    born, day = birth.to_numpy(dtype="datetime64[D]"), on.to_numpy(dtype="datetime64[D]")
+
+    def year_month_day(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        years = dates.astype("datetime64[Y]")
+        months = dates.astype("datetime64[M]")
+        return (years.astype(np.int64),
+                (months - years.astype("datetime64[M]")).astype(np.int64) * 32 + (dates - months).astype(np.int64))
+
+    born_year, born_in_year = year_month_day(born)
+    year, in_year = year_month_day(day)
+    missing = np.isnat(born) | np.isnat(day)
+    years = np.where(missing, 0, year - born_year - (in_year < born_in_year))
+    return pd.Series(pd.arrays.IntegerArray(years.astype(np.int64), missing), index=birth.index)
 
 
 def _at(raw: RawSheet, key: str, row: int) -> str:
@@ -498,7 +511,8 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     enrolled = f["enrolled"].to_numpy(dtype="datetime64[ns]")
     person = person_codes(f["person_id"])
     ok = (person >= 0) & ~np.isnat(enrolled)
-    counts = np.bincount(person[ok]) if ok.any() else np.zeros(0, dtype=np.int64)
+    # every person has a count, the last one too when its rows lack a date
+    counts = np.bincount(person[ok], minlength=int(person.max()) + 1 if len(person) else 0)
     repeated = np.flatnonzero(ok & (counts[np.clip(person, 0, None)] > 1 if len(counts) else False))
     if not len(repeated):
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.count.figures import Figures
 from pipeline.count.text import allowed_numbers, numbers_in
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES
@@ -24,14 +25,13 @@ Key = tuple  # a figure's key within its table: (Rad, Kolumn, Kön), or the leve
 Values = dict  # Key -> value
 
 
-def _by_table(figs: pd.DataFrame) -> dict[str, Values]:
+def _by_table(figs: Figures) -> dict[str, Values]:
     """Each table's values by (Rad, Kolumn, Kön), made once for all the checks: plain dicts, since a
     report has the same few hundred figures whatever the register's size (the first of a key written
     twice; the key check says so)."""
     tables: dict[str, Values] = {}
-    for table, row, column, gender, value in zip(figs["Tabell"], figs["Rad"], figs["Kolumn"], figs["Kön"],
-                                                 figs["Värde"]):
-        tables.setdefault(table, {}).setdefault((row, column, gender), float(value))
+    for table, row, column, gender, value in figs.rows:
+        tables.setdefault(table, {}).setdefault((row, column, gender), value)
     return tables
 
 
@@ -85,7 +85,7 @@ def _plus(*parts: Values) -> Values:
 RAD, KOLUMN, KON = 0, 1, 2
 
 
-def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = (),
+def run_checks(figs: Figures | pd.DataFrame, period_months: list[str], text: list[tuple[str, str]] = (),
                period_in_table_1: bool = True) -> pd.DataFrame:
     """All self-checks on the report's figures; `period_months` are the period's Table 1 labels.
 
@@ -97,6 +97,7 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     groups = list(GROUP_LABELS)
     gender = list(form.GENDERS)
     rows = []
+    figs = Figures.of(figs)
     tables = _by_table(figs)
 
     t1_groups = _series(tables, form.T1, groups, gender=gender)
@@ -183,21 +184,21 @@ def run_checks(figs: pd.DataFrame, period_months: list[str], text: list[tuple[st
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
-def _common_checks(figs: pd.DataFrame, text: list[tuple[str, str]]) -> list[dict]:
+def _common_checks(figs: Figures, text: list[tuple[str, str]]) -> list[dict]:
     """Every number of Textförslag is a figure of the report; no figure's key occurs twice."""
     allowed = allowed_numbers(figs)
     stated = [(sentence, n) for _, sentence in text for n in numbers_in(sentence)]
     strays = [f"{n} i: {sentence[:60]}" for sentence, n in stated if n not in allowed]
-    keys = figs[["Tabell", "Rad", "Kolumn", "Kön"]]
     return [{"Kontroll": "Textförslag: varje tal i texten är en siffra i rapporten",
              "Jämförelser": len(stated), "Avvikelser": len(strays), "Exempel": strays[0] if strays else "",
              "Resultat": FAILED if strays else OK},
-            _row("Siffror: ingen nyckel två gånger", _one(float(keys.duplicated().sum())), _one(0.0))]
+            _row("Siffror: ingen nyckel två gånger", _one(float(figs.keys_twice)), _one(0.0))]
 
 
-def run_indicator_checks(figs: pd.DataFrame, text: list[tuple[str, str]] = ()) -> pd.DataFrame:
+def run_indicator_checks(figs: Figures | pd.DataFrame, text: list[tuple[str, str]] = ()) -> pd.DataFrame:
     """ESF+: the identities between the common indicators, for both columns and every gender, the totals
     against the genders, the period against the start, and the goals against the indicators."""
+    figs = Figures.of(figs)
     tables = _by_table(figs)
     indicators = tables.get(fp.INDICATORS, {})
 

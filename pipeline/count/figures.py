@@ -52,10 +52,22 @@ Key = tuple[str, str, str, str]  # Tabell, Rad, Kolumn, Kön ("" for kv and m to
 
 
 class Figures:
+    """The report's figures, made once per report from the long form: each answered by its key, and all of
+    them as plain rows for the checks and the text (a report has the same few hundred figures whatever the
+    register's size, so plain Python beats a pandas call per question)."""
+
     def __init__(self, figures: pd.DataFrame):
-        keys = list(zip(figures["Tabell"], figures["Rad"], figures["Kolumn"], figures["Kön"]))
+        values = figures["Värde"].to_numpy(dtype="float64").tolist()
+        keys = list(zip(figures["Tabell"].tolist(), figures["Rad"].tolist(), figures["Kolumn"].tolist(),
+                        figures["Kön"].tolist()))
+        self.rows: list[tuple[str, str, str, str, float]] = [(*key, v) for key, v in zip(keys, values)]
         twice = {key for key, n in Counter(keys).items() if n > 1}
-        self._values: dict[Key, float] = {key: float(v) for key, v in zip(keys, figures["Värde"]) if key not in twice}
+        self.keys_twice = len(keys) - len(set(keys))  # rows whose key an earlier row already has
+        self._values: dict[Key, float] = {key: v for key, v in zip(keys, values) if key not in twice}
+
+    @classmethod
+    def of(cls, figures: "Figures | pd.DataFrame") -> "Figures":
+        return figures if isinstance(figures, Figures) else cls(figures)
 
     def __call__(self, table: str, row: str, column: str, gender: str = "") -> float:
         """The figure; KeyError if the report has no such figure (or has it twice)."""
@@ -65,8 +77,11 @@ class Figures:
         """The figure, or None where the report has none (a goal that is not set)."""
         return self._values.get((table, row, column, gender))
 
+    def columns(self, table: str, row: str) -> list[str]:
+        """The columns of one row of a table, in the order of the figures."""
+        return list(dict.fromkeys(c for t, r, c, _, _ in self.rows if t == table and r == row))
 
-def pair_columns(figures: pd.DataFrame, table) -> list[str]:
+
+def pair_columns(figures: "Figures | pd.DataFrame", table) -> list[str]:
     """A pair table's (`schemas.form.PairTable`) columns, in order: those of its per-gender sum row."""
-    sums = figures[(figures["Tabell"] == table.name) & (figures["Rad"] == table.sum_gender)]
-    return list(dict.fromkeys(sums["Kolumn"]))
+    return Figures.of(figures).columns(table.name, table.sum_gender)

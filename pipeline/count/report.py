@@ -8,7 +8,6 @@ figures are joined. The internal worklist is counted from the same enrolments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,14 +32,11 @@ class Report:
     figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
     checks: pd.DataFrame
     text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
+    lookup: Figures  # the figures by their key, made once
 
     @property
     def failed_checks(self) -> pd.DataFrame:
         return self.checks[self.checks["Resultat"] == FAILED]
-
-    @cached_property
-    def lookup(self) -> Figures:
-        return Figures(self.figures)
 
     def value(self, table: str, row: str, column: str, gender: str = "") -> float:
         return self.lookup(table, row, column, gender)
@@ -74,9 +70,10 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
         t.text_figures(enrolments, register.project.start, period),
     ], ignore_index=True)
     period_months = [form.month_label(m, months) for m in period.months if m in set(months)]
-    text = suggestions(figs, period, months)
-    checks = run_checks(figs, period_months, text, period_in_table_1=set(period.months) <= set(months))
-    return Report(register, period, periods, months, figs, checks, text)
+    lookup = Figures(figs)
+    text = suggestions(lookup, period, months)
+    checks = run_checks(lookup, period_months, text, period_in_table_1=set(period.months) <= set(months))
+    return Report(register, period, periods, months, figs, checks, text, lookup)
 
 
 def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
@@ -85,8 +82,9 @@ def build_indicator_report(register: Register, period: Period, enrolments: pd.Da
     enrolments = period_enrolments(register, period) if enrolments is None else enrolments
     counted = ind.indicators(ind.persons(enrolments, period), period)
     figs = pd.concat([counted, ind.goals(counted, register.project.goals)], ignore_index=True)
-    text = indicator_suggestions(figs, period)
-    return Report(register, period, periods, None, figs, run_indicator_checks(figs, text), text)
+    lookup = Figures(figs)
+    text = indicator_suggestions(lookup, period)
+    return Report(register, period, periods, None, figs, run_indicator_checks(lookup, text), text, lookup)
 
 
 def worklist(register: Register, enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:

@@ -337,28 +337,32 @@ def follow_up_rows(enrolments, period: Period, goal: float) -> list[tuple]:
             (form.NOT_FOLLOWED_UP, OUTCOME, "", float((due & ~c.followed_up).sum()))]
 
 
-def organisation_key(names: pd.Series) -> pd.Series:
-    """Organisation names compared ignoring case and repeated spaces (worked out once per distinct name)."""
+def organisation_key(names: pd.Series) -> np.ndarray:
+    """Each row's organisation as a number, equal for names that differ only in case and repeated spaces
+    (worked out once per distinct name); -1 where there is none."""
     names = names.astype("category")
-    distinct = pd.Series(names.cat.categories, dtype="string")
-    keys = normalise_labels(distinct)
-    return pd.Series(keys.array.take(names.cat.codes.to_numpy(), allow_fill=True), index=names.index)
+    keys = normalise_labels(pd.Series(names.cat.categories, dtype="string"))
+    per_name = np.append(pd.factorize(keys)[0], -1)  # code -1 (none) takes the appended -1
+    return per_name[names.cat.codes.to_numpy()]
 
 
-def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Each organisation's first contact up to `end`: earliest date, then highest in the sheet."""
-    upto = contacts[contacts["date"] <= end]
-    keyed = upto.assign(key=organisation_key(upto["organisation"]))
-    order = np.lexsort((np.arange(len(keyed)), keyed["date"].to_numpy()))
-    return keyed.iloc[order].drop_duplicates("key")
+def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
+    """The rows (positions) of each organisation's first contact up to `end`: earliest date, then highest
+    in the sheet."""
+    dates = contacts["date"].to_numpy(dtype="datetime64[ns]")
+    upto = np.flatnonzero(dates <= end.to_datetime64())
+    order = upto[np.lexsort((upto, dates[upto]))]
+    _, first = np.unique(organisation_key(contacts["organisation"])[order], return_index=True)
+    return order[first]
 
 
 def contact_rows(contacts: pd.DataFrame, period: Period, goal: float) -> list[tuple]:
     first = first_contacts(contacts, period.end)
     distinct = float(len(first))
-    by_type = first["type"].value_counts().reindex(list(CONTACT_TYPES), fill_value=0)
+    by_type = _grid((_codes(contacts["type"], list(CONTACT_TYPES))[first], len(CONTACT_TYPES)))
+    new = float((contacts["date"].to_numpy(dtype="datetime64[ns]")[first] >= period.start.to_datetime64()).sum())
     return ([(form.CONTACTS, OUTCOME, "", distinct),
              (form.CONTACTS, GOAL, "", goal),
              (form.CONTACTS, SHARE_OF_GOAL, "", distinct / goal if goal else 0.0),
-             (form.NEW_CONTACTS, OUTCOME, "", float((first["date"] >= period.start).sum()))]
-            + [(t, OUTCOME, "", float(n)) for t, n in by_type.items()])
+             (form.NEW_CONTACTS, OUTCOME, "", new)]
+            + [(t, OUTCOME, "", float(n)) for t, n in zip(CONTACT_TYPES, by_type)])

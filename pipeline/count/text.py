@@ -269,9 +269,10 @@ def contacts_by_type(f: Lookup) -> str:
 
 # --- the sheet ---------------------------------------------------------------------------
 
-def suggestions(figures: pd.DataFrame, period: Period, table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
+def suggestions(figures: Figures | pd.DataFrame, period: Period,
+                table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
     """(heading, sentence) rows of Textförslag, in the order of the form's sections."""
-    f = Figures(figures)
+    f = Figures.of(figures)
     months = [(form.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
     rows = [("Deltagare", participants_per_month(f, months)),
             ("Deltagare", average_per_month(f)),
@@ -294,16 +295,16 @@ def numbers_in(sentence: str) -> list[str]:
     return re.findall(r"\d+(?:,\d+)?", FIXED_TERMS.sub("", sentence))
 
 
-def allowed_numbers(figures: pd.DataFrame) -> set[str]:
+def allowed_numbers(figures: Figures | pd.DataFrame) -> set[str]:
     """Every way a figure of the report may be written: counts, one-decimal means, and shares in whole
     percent, rounded or (so that two shares of one whole add up to 100) rounded down or up."""
-    values = figures["Värde"]
-    shares = pd.Series([form.is_share(r, c) for r, c in zip(figures["Rad"], figures["Kolumn"])], index=figures.index,
-                       dtype=bool)
-    allowed = {str(int(round(v))) for v in values[~shares]}
-    allowed |= {str(n) for v in values[shares]
-                for n in (whole_percent(v), math.floor(v * 100 + 1e-9), math.ceil(v * 100 - 1e-9))}
-    allowed |= {decimal(v) for v in values}
+    allowed = set()
+    for _, row, column, _, v in Figures.of(figures).rows:
+        if form.is_share(row, column):
+            allowed |= {str(whole_percent(v)), str(math.floor(v * 100 + 1e-9)), str(math.ceil(v * 100 - 1e-9))}
+        else:
+            allowed.add(str(int(round(v))))
+        allowed.add(decimal(v))
     return allowed
 
 
@@ -321,9 +322,9 @@ def genders_of(f: Lookup, row: str, column: str) -> str:
     return listing([count(n, singular, plural) for n, singular, plural in shown])
 
 
-def indicator_suggestions(figures: pd.DataFrame, period: Period) -> list[tuple[str, str]]:
+def indicator_suggestions(figures: Figures | pd.DataFrame, period: Period) -> list[tuple[str, str]]:
     """(heading, sentence) rows of Textförslag under ESF+, from the indicators' own figures."""
-    f = Figures(figures)
+    f = Figures.of(figures)
     since, within = form.SINCE_START, form.PERIOD_COLUMN
 
     def n(row: str, column: str = since) -> int:

@@ -97,7 +97,7 @@ def _written(outcome: run.Outcome, files: list[dict]) -> dict:
     report = outcome.report
     figs, project = report.lookup, report.register.project
     if report.register.profile is ESF_2007:
-        months = pair_columns(report.figures, form.TABLE_1)
+        months = pair_columns(figs, form.TABLE_1)
         rows = [{"etikett": group, "värden": [figs(form.T1, group, m, kon) for m in months for kon in form.GENDERS]}
                 for group in form.GROUP_LABELS]
         rows.append({"etikett": form.T1_SUM_GENDER, "fet": True,

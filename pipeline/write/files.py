@@ -22,12 +22,13 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from schemas.form import TOOL_AUTHOR  # noqa: F401 - the name the writers and the batch use
+
 REPORT_KIND = "lagesrapport"
 WORKLIST_KIND = "INTERNT_uppfoljning_90_dagar"
 PLUS_REPORT_KIND = "indikatorer"  # ESF+ 2021-2027
 PLUS_WORKLIST_KIND = "INTERNT_att_fylla_i"
 ERRORS_KIND = "INTERNT_fel"
-TOOL_AUTHOR = "ESF-rapportverktyget"  # the author in the document properties of the ESF workbook
 
 
 NAME_PART_MAX = 60  # a file name holds two parts, a kind, a period and a version, within 255 bytes

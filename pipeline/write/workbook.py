@@ -57,7 +57,7 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
         write_goals(sheets[fp.RESULTS], fmt, figs, report)
     else:
         for table in form.PAIR_TABLES:
-            write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(report.figures, table),
+            write_pair_table(sheets[table.name], fmt, figs, table, pair_columns(figs, table),
                              report.register.project.goals)
         reasons = write_exit_reasons(sheets[form.REASONS], fmt, figs, report)
         write_results(sheets[form.RESULTS], fmt, figs, report)
