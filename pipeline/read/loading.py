@@ -3,8 +3,10 @@
 A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during which
 it releases the GIL. So a run (`pipeline.run.report`) starts the load first, and pandas, Pandera
 and the rest of the program import on the main thread while it runs. For an `.xlsx`
-a second thread, with its own reader, loads the small sheets and scans the sheet XML
-for what fastexcel does not show (`pipeline.read.xlsx_scan`), on the second core.
+a second thread scans the sheet XML for what fastexcel does not show
+(`pipeline.read.xlsx_scan`), on the second core. The small sheets are loaded after
+`Deltagare` with the same reader: a reader of their own would parse the workbook's
+shared strings (a million IDs) a second time.
 
 This module imports neither pandas nor the schemas' models: it must stay cheap to
 import. `pipeline.read.reader` turns what it loads into frames.
@@ -143,19 +145,19 @@ class Loading:
         participants = _find(loaded.sheet_names, DELTAGARE.name)
         is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(io.BytesIO(content))
         if is_xlsx:
-            # the small sheets and the XML scan on the second core, with a reader of their own
-            side = threading.Thread(target=self._guard, args=(lambda: self._load_side(loaded, participants),),
-                                    daemon=True)
+            # the scan of the sheet XML on the second core
+            side = threading.Thread(target=self._guard, args=(lambda: self._load_side(loaded),), daemon=True)
             self._threads.append(side)
             side.start()
         if participants is not None:
             started = time.perf_counter()
             loaded.sheets[participants] = load_sheet(reader, participants)
             SECONDS["fastexcel Deltagare"] = time.perf_counter() - started
+        # the small sheets with the same reader, which has parsed the shared strings once already
+        for name in loaded.sheet_names:
+            if name != participants:
+                loaded.sheets[name] = load_sheet(reader, name)
         if not is_xlsx:
-            for name in loaded.sheet_names:
-                if name != participants:
-                    loaded.sheets[name] = load_sheet(reader, name)
             # error cells, which fastexcel reads as empty in these formats too
             suffix = self.path.suffix.lower()
             if suffix == ".ods":
@@ -163,17 +165,13 @@ class Loading:
             elif suffix == ".xls":
                 loaded.hidden = xls_error_cells(content)
 
-    def _load_side(self, loaded: Loaded, participants: str | None) -> None:
+    def _load_side(self, loaded: Loaded) -> None:
         started = time.perf_counter()
         try:
             loaded.first_rows = first_value_rows(io.BytesIO(loaded.content))
-            reader = open_workbook(self.path, loaded.content)
-            for name in loaded.sheet_names:
-                if name != participants:
-                    loaded.sheets[name] = load_sheet(reader, name)
             scan = scan_sheets(io.BytesIO(loaded.content))
             loaded.hidden, loaded.merged, loaded.totals, loaded.shown = scan.hidden, scan.merged, scan.totals, scan.shown
-            SECONDS["små blad och XML-sökning"] = time.perf_counter() - started
+            SECONDS["XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc
 

@@ -84,19 +84,34 @@ def first_value_rows(source: BinaryIO) -> dict[str, int]:
     return rows
 
 
-_FORMULA_OR_ERROR = (b"<f>", b"<f ", b":f>", b":f ", b't="e"', b"t='e'")  # with or without a namespace prefix
+# a formula element or an error cell, with or without a namespace prefix (RE2's syntax)
+_FORMULA_OR_ERROR = r"<(\w+:)?f[\s/>]|t=[\"']e[\"']"
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _contains(window: bytes, pattern: str) -> bool:
+    """Whether `window` holds the regular expression `pattern`, searched by pyarrow's RE2: in one linear
+    pass and without holding the GIL, so that the scan of a large sheet runs beside fastexcel instead of
+    taking turns with it (six bytes.find took twice as long, all of it under the GIL; pyarrow's plain
+    substring search is slower than RE2's on a literal)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offsets = pa.py_buffer(np.array([0, len(window)], dtype=np.int32))
+    one = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(window)])
+    return pc.match_substring_regex(one, pattern)[0].as_py()
 
 
 def _skim(package: zipfile.ZipFile, target: str) -> tuple[bool, list[str]]:
     """Whether the sheet holds a formula or an error cell, and its merged ranges, read in a stream (never
-    whole in memory). Plain bytes.find per needle: a literal search is several times faster than a regex."""
+    whole in memory)."""
     tail, formula_or_error, merged = b"", False, []
     with package.open(target) as stream:
         while chunk := stream.read(1 << 22):
             window = tail + chunk
-            formula_or_error = formula_or_error or any(window.find(needle) >= 0 for needle in _FORMULA_OR_ERROR)
-            if window.find(b"mergeCell") >= 0:
+            formula_or_error = formula_or_error or _contains(window, _FORMULA_OR_ERROR)
+            if _contains(window, "mergeCell"):
                 cut = window.rfind(b"<")  # an element cut at the chunk's end is matched with the next chunk
                 merged += [m.group(1).decode() for m in _MERGE.finditer(window[:cut])]
                 tail = window[cut:]
