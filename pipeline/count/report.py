@@ -8,6 +8,7 @@ figures are joined. The internal worklist is counted from the same enrolments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,9 @@ class Report:
     text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
     lookup: Figures  # the figures by their key, made once
 
-    @property
+    @cached_property
     def failed_checks(self) -> pd.DataFrame:
-        return self.checks[self.checks["Resultat"] == FAILED]
+        return self.checks[self.checks["Resultat"].to_numpy() == FAILED]
 
     def value(self, table: str, row: str, column: str, gender: str = "") -> float:
         return self.lookup(table, row, column, gender)

@@ -119,25 +119,28 @@ PHASES_TEXT = """\
 The last column is the report's own timing of its last run (`--timings`). The main thread's
 phases follow each other: `förbereda` (prepare: pandas and Pandera import, Pandera sets itself up,
 the register's checksum), `läsa` (read: waiting for fastexcel, then each column made a Categorical of
-its text), `validera` (validate), `räkna` (count) and `skriva` (write), or `skriva fel` (the error
-list and error workbook). The `(bakom: ...)` entries ran in background threads from the start:
-fastexcel loading `Deltagare`, and the small sheets with the scan of the sheet XML for error cells.
-So a report costs the load of `Deltagare` plus what follows it (read, validate, count, write);
-`förbereda` and the background scan overlap the load. Loading `Deltagare` is about the bare read.
-fastexcel releases the GIL while it parses (the set-up runs then), but not while it converts to
-Arrow. The worklist is zipped by pyarrow and zlib in a thread while the tables are
-counted.
+its text), `validera` (validate), `räkna` (count), `jämföra` (the search of the output folder for an
+earlier report) and `skriva` (write), or `skriva fel` (the error list and error workbook). The
+`(bakom: ...)` entries ran in background threads from the start: fastexcel loading `Deltagare` (and
+then the small sheets, with the same reader), and the scan of the sheet XML for error cells and
+formulas, which decompresses with zlib and searches with RE2 in pyarrow, both outside the GIL. So a
+report costs the load of `Deltagare` plus what follows it (read, validate, count, write); `förbereda`
+and the background scan overlap the load. Loading `Deltagare` is about the bare read. fastexcel
+releases the GIL while it parses (the set-up runs then), but not while it converts to Arrow. The
+worklist is zipped by pyarrow and zlib in a thread while the tables are counted.
 
 A small register's time (the warm, in-process lines) goes into fixed costs per call, not into
-its rows: reading opens the package and scans its XML (about 15 ms for four sheets),
-validation is Pandera on two frames (about a third of it), the rules between cells, rows and
-persons and the typing of each column (pandas' overhead per call on 70 rows), counting builds
-Coded arrays once and then a few numpy calls per table plus the checks over a dict of the
-few hundred figures, and writing is xlsxwriter's cell by cell XML of ten sheets and the two
-fsyncs that make the files durable before they are linked into place. A batch pays the same
-per register, plus a search of the output folder for an earlier report of the project (each
-file there read once per process). The floor of the batch reads each register with fastexcel
-and writes two small workbooks: no validation, counting or checks."""
+its rows: reading opens the package and scans its XML, validation is the typing of each column,
+Pandera on two frames and the rules between cells, rows and persons (pandas' overhead per call on
+70 rows), counting builds Coded arrays once and then a few numpy calls per table plus the checks and
+the text over plain rows of the few hundred figures, and writing (about a third) is xlsxwriter's
+cell by cell XML of ten sheets, `Siffror` alone 1 500 cells, and the two fsyncs that make the files
+durable before they are linked into place. A batch pays the same per register, plus a search of the
+output folder for an earlier report of the project (each file there whose properties name the tool
+read once per process); it runs a worker process per core, and a register compares and writes only
+after the registers of its project before it, so its files and words are those of one process. The
+floor of the batch reads each register with fastexcel and writes two small workbooks: no validation,
+counting or checks."""
 
 HEADER = ("| enrolments | report (s) | peak RSS (MB) | bare fastexcel read (s) | report / read "
           "| pandas read_excel (s) | where the report's time goes |\n|---|---|---|---|---|---|---|")
@@ -197,21 +200,32 @@ def ensure_batch(copies: int) -> Path:
 
 
 def batch_case(copies: int, runs: int) -> dict:
-    """One `pipeline batch` run over `copies` sample registers against the floor, taking turns."""
+    """`pipeline batch` over `copies` sample registers, as a user runs it (on every core) and on one process
+    (`--jobs 1`), against the floor, taking turns."""
     folder = ensure_batch(copies)
-    print(f"{copies} register i en körning: batch och golv, {runs} gånger var ...", flush=True)
-    measured = medians(runs, {
-        "batch": lambda out: [sys.executable, "-m", "pipeline", "batch", "--input", str(folder), "--samples",
-                              str(folder), "--out", out, "--today", BENCH_TODAY.isoformat()],
-        "floor": [sys.executable, "-c", _BATCH_FLOOR, str(folder)],
-    })
-    wall, peak, output = measured["batch"]
-    if output.count("skriven") < copies:
-        raise SystemExit(f"Batchen skrev inte alla rapporter:\n{output[-2000:]}")
-    floor = measured["floor"][0]
-    result = {"registers": copies, "batch_s": wall, "peak_mb": peak, "floor_s": floor, "ratio": wall / floor}
-    print(f"  batch {wall:.2f} s, golv {floor:.2f} s, {wall / floor:.1f} gånger golvet", flush=True)
+    print(f"{copies} register i en körning: batch, batch på en process och golv, {runs} gånger var ...", flush=True)
+
+    def batch(jobs: list[str]):
+        return lambda out: [sys.executable, "-m", "pipeline", "batch", "--input", str(folder), "--samples",
+                            str(folder), "--out", out, "--today", BENCH_TODAY.isoformat(), *jobs]
+
+    measured = medians(runs, {"batch": batch([]), "one": batch(["--jobs", "1"]),
+                              "floor": [sys.executable, "-c", _BATCH_FLOOR, str(folder)]})
+    for name in ("batch", "one"):
+        if measured[name][2].count("skriven") < copies:
+            raise SystemExit(f"Batchen skrev inte alla rapporter:\n{measured[name][2][-2000:]}")
+    (wall, peak, _), (one, one_peak, _), floor = measured["batch"], measured["one"], measured["floor"][0]
+    result = {"registers": copies, "batch_s": wall, "peak_mb": peak, "floor_s": floor, "ratio": wall / floor,
+              "one_s": one, "one_peak_mb": one_peak, "one_ratio": one / floor, "cores": _cores()}
+    print(f"  batch {wall:.2f} s, på en process {one:.2f} s, golv {floor:.2f} s: {wall / floor:.1f} och "
+          f"{one / floor:.1f} gånger golvet", flush=True)
     return result
+
+
+def _cores() -> int:
+    from pipeline.run import available_cores
+
+    return available_cores()
 
 
 def warm_latency(register: Path, runs: int = 20) -> dict:
@@ -268,9 +282,12 @@ def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = No
                   f"the runs after three to warm up; what a worker of the web page pays per upload): {phases}.")
     if batched is not None:
         table += (f"\n\n**Batch** of {batched['registers']} copies of the sample register (each its own project) in "
-                  f"one `pipeline batch` run: {batched['batch_s']:.2f} s (peak RSS {batched['peak_mb']:.0f} MB), against "
-                  f"a floor of {batched['floor_s']:.2f} s for reading each with fastexcel and writing two small "
-                  f"xlsxwriter workbooks in one process: {batched['ratio']:.1f} times the floor.")
+                  f"one `pipeline batch` run, as `make report` runs it (a worker process per core, here "
+                  f"{batched['cores']}): {batched['batch_s']:.2f} s (peak RSS of the largest process "
+                  f"{batched['peak_mb']:.0f} MB), against a floor of {batched['floor_s']:.2f} s for reading each with "
+                  f"fastexcel and writing two small xlsxwriter workbooks in one process: {batched['ratio']:.1f} times "
+                  f"the floor. On one process (`--jobs 1`): {batched['one_s']:.2f} s, {batched['one_ratio']:.1f} "
+                  f"times the floor.")
     web_text = "" if web is None else (
         f"\n\n**Web page** (`make serve`), warm: the sample register (68 enrolments) uploaded and answered with "
         f"its report in {web['median_ms']:.0f} ms (median of {web['requests']} requests; slowest "
