@@ -1,5 +1,4 @@
 import os
-import signal
 import sys
 
 # Pandera imports hypothesis (0.25 s) for its data-synthesis strategies whenever it is installed;
@@ -9,14 +8,19 @@ sys.modules.setdefault("hypothesis", None)
 
 from pipeline.cli import main  # noqa: E402
 
+BROKEN_PIPE = 141  # the shell's status of a command whose reader went away (128 + SIGPIPE)
+
 if __name__ == "__main__":  # not when the web page's worker processes are spawned from this module
-    # A reader of the output that goes away (`| head`) ends the run as it ends any command line tool,
-    # quietly, instead of with a traceback; every file is written whole or not at all.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    status = main()
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # A reader of the output that went away (`| head`) ends the run as it ends any command line tool,
+        # quietly; every file is written whole or not at all. (Not by letting SIGPIPE kill the process: a
+        # batch's worker processes are its pipes' readers too.)
+        status = BROKEN_PIPE
+    sys.stderr.flush()
     # Every file is written and closed by now. Tearing down the interpreter would free a large
     # register's frames object by object (a third of a second at a million rows); the system
     # reclaims a process's memory at once.
-    sys.stdout.flush()
-    sys.stderr.flush()
     os._exit(status)

@@ -427,10 +427,11 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 and hasattr(os, "fork")
                                           else "spawn")
     turns = _Turns(context, len(plan.registers))
+    others = set(multiprocessing.active_children())  # a caller's own processes, which are not the batch's
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_batch_worker_ready, initargs=(turns,)) as pool:
-        futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
-                   for i, register in enumerate(plan.registers)]
         try:
+            futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
+                       for i, register in enumerate(plan.registers)]
             for register, future in zip(plan.registers, futures):
                 outcome = future.result()
                 if starting:
@@ -441,8 +442,11 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
         except BrokenProcessPool:
             # a worker was stopped from outside (out of memory, killed): the rest are reported here
             pass
-        except BaseException:
+        except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.terminate()
+                worker.join()
             raise
     one_by_one(plan.registers[len(outcomes):])
     return outcomes
@@ -488,10 +492,11 @@ _TURNS: list[_Turns] = []  # a batch worker's
 
 
 def _batch_worker_ready(turns: _Turns) -> None:
-    """A batch worker: Ctrl+C is for the batch itself, which stops the workers; imports made once."""
+    """A batch worker: Ctrl+C ends it at once and quietly, as it ends any command line tool (the batch
+    itself says so); imports made once."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     _TURNS.append(turns)
     prepare()
 

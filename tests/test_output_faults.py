@@ -153,3 +153,34 @@ def test_a_run_killed_at_any_moment_leaves_only_complete_outputs(tmp_path: Path)
     for report in reports:
         assert report.replace("lagesrapport", "INTERNT_uppfoljning_90_dagar") in names
         openpyxl.load_workbook(out / report)  # whole
+
+
+def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_files(tmp_path: Path):
+    """Ctrl+C as a terminal sends it, to the batch and its worker processes at once."""
+    import signal
+    import time
+
+    inbox, out = tmp_path / "input", tmp_path / "out"
+    inbox.mkdir()
+    for i in range(40):
+        (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
+    command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
+               "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and any(out.glob("*_lagesrapport_*"))):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    printed, errors = process.communicate(timeout=60)
+    assert process.returncode == 130, (printed, errors)
+    assert errors.strip() == ("Avbrutet. Det som redan var klart finns i utdatamappen; inget halvskrivet har "
+                              "lämnats kvar.")
+    assert "Traceback" not in printed + errors and "Sammanställning" not in printed
+    names = [p.name for p in out.iterdir()]
+    assert not [n for n in names if n.startswith(".")]
+    reports = [n for n in names if "_lagesrapport_" in n]
+    assert 0 < len(reports) < 40  # stopped part-way
+    for report in reports:
+        worklist = report.replace("lagesrapport", "INTERNT_uppfoljning_90_dagar")
+        assert worklist in names

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 import zipfile
@@ -167,6 +168,7 @@ class Loading:
 
     def _load_side(self, loaded: Loaded) -> None:
         started = time.perf_counter()
+        _yield_to_others()
         try:
             loaded.first_rows = first_value_rows(io.BytesIO(loaded.content))
             scan = scan_sheets(io.BytesIO(loaded.content))
@@ -183,6 +185,16 @@ class Loading:
             raise self._errors[0]
         assert self._loaded is not None
         return self._loaded
+
+
+def _yield_to_others() -> None:
+    """Make this thread give way to the others (Linux: a thread's own nice value). The scan has time to
+    spare beside the load of `Deltagare`, but competing for the cores with it and with the imports of the
+    main thread it would lengthen the load, which is what the report waits for."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the scan runs as the others do
+        pass
 
 
 def _sha256(content: bytes) -> str:
