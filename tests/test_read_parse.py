@@ -8,13 +8,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DELTAGARE_HEADERS, person, write_register
 from pipeline.check import parse
 from pipeline.problems import Problem
 from pipeline.check.validate import structure_problems
 from pipeline.read.reader import read_register
-from schemas.register import DELTAGARE, ESF_2007, KONTAKTER
+from schemas.register import DELTAGARE, ESF_2007, KONTAKTER, normalise_label, normalise_labels
 
 
 def test_the_reader_keeps_excel_coordinates_and_reports_what_the_header_row_holds(tmp_path: Path):
@@ -265,3 +267,17 @@ def test_a_numeric_id_reads_as_its_number_format_shows_it(tmp_path: Path):
     outcome = library.report(path, None, tmp_path / "out", dt.date(2026, 11, 25))
     assert any(p.place == "Deltagare!F3" and "Deltagar-ID 044 är redan inskriven på rad 2" in p.message
                for p in outcome.problems)
+
+
+# the spaces, cases and forms a coach's text may hold: every Unicode space Python's str.isspace knows, the letters
+# whose casefold is not their lower case, and a decomposed ö
+FOLDING_CHARACTERS = ["a", "B", "ö", "o", "\u0308", "ß", "ẞ", "ﬁ", "Σ", "ς", "İ", "K", "1", "-"] + [
+    chr(c) for c in range(0x3100) if chr(c).isspace()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(st.sampled_from(FOLDING_CHARACTERS), max_size=10)), max_size=30))
+def test_labels_fold_in_bulk_exactly_as_one_by_one(texts):
+    """`normalise_labels` (pyarrow, for many distinct texts) and `normalise_label` (one text) are one rule."""
+    folded = normalise_labels(pd.Series(texts, dtype="string")).tolist()
+    assert [None if f is pd.NA else f for f in folded] == [None if t is None else normalise_label(t) for t in texts]
