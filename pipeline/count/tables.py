@@ -9,7 +9,6 @@ from the enrolments directly, not added up from the group rows, so that
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
