@@ -433,22 +433,23 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
             futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
                        for i, register in enumerate(plan.registers)]
             for register, future in zip(plan.registers, futures):
-                outcome = future.result()
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    # a worker was stopped from outside (out of memory, killed): what the workers had not
+                    # finished is reported here, in order
+                    outcome = _without_figures(report(register, period, out, today))
                 if starting:
                     starting(register)
                 outcomes.append(outcome)
                 if done:
                     done(outcome)
-        except BrokenProcessPool:
-            # a worker was stopped from outside (out of memory, killed): the rest are reported here
-            pass
         except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
             pool.shutdown(wait=False, cancel_futures=True)
             for worker in set(multiprocessing.active_children()) - others:
                 worker.terminate()
                 worker.join()
             raise
-    one_by_one(plan.registers[len(outcomes):])
     return outcomes
 
 

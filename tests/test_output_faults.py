@@ -184,3 +184,38 @@ def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_fil
     for report in reports:
         worklist = report.replace("lagesrapport", "INTERNT_uppfoljning_90_dagar")
         assert worklist in names
+
+
+def test_a_batch_whose_worker_is_killed_still_reports_every_register(tmp_path: Path):
+    """A worker process stopped from outside (the system out of memory): the batch reports the rest itself."""
+    import signal
+    import time
+
+    inbox, out = tmp_path / "input", tmp_path / "out"
+    inbox.mkdir()
+    for i in range(30):
+        (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
+    command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
+               "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and any(out.glob("*_lagesrapport_*"))):
+        time.sleep(0.05)
+    # the batch's children, from /proc (a process's stat: pid (name) state ppid ...)
+    workers = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+               if _parent_in(stat) == process.pid]
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
+    printed, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, (printed, errors)
+    assert "Traceback" not in printed + errors
+    summary = printed.split("Sammanställning:")[1].splitlines()[1:]
+    assert len(summary) == 30 and all(" skriven " in line for line in summary)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def _parent_in(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):  # a process that ended while it was looked at
+        return None
