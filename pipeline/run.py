@@ -241,7 +241,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
                   before_writing: Callable[[str], None] | None = None) -> Outcome:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.count.report import build_report, period_enrolments, worklist as worklist_of
+    from pipeline.count.report import build_report, period_enrolments, period_persons, worklist as worklist_of
     from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
     from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, worklist_package
@@ -250,10 +250,11 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     with ThreadPoolExecutor(max_workers=1) as pool:
         with phase("räkna"):
             enrolments = period_enrolments(reg, period)
+            people = period_persons(reg, enrolments, period)
             # the worklist file is made (by pyarrow and zlib, outside the GIL) while the tables are counted
-            worklist = pool.submit(worklist_package, worklist_of(reg, enrolments, period), period,
+            worklist = pool.submit(worklist_package, worklist_of(reg, enrolments, period, people), period,
                                    reg.project.name, FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
-            counted = build_report(reg, period, enrolments)
+            counted = build_report(reg, period, enrolments, people)
         if before_writing:
             before_writing(reg.project.case_number)
         with phase("jämföra"):

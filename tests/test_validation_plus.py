@@ -132,6 +132,21 @@ def test_a_situation_not_yet_due_is_no_error_but_is_on_the_worklist(tmp_path: Pa
                                                for t in texts(later))
 
 
+def test_the_worklist_lists_both_tasks_by_date_and_row(tmp_path: Path):
+    rows = [plus_person("P1", inskriven="2024-02-01", utskriven="2024-12-20"),  # situation due 2025-01-17
+            plus_person("P2", inskriven="2024-01-10", utskriven="2024-02-15", situation="Arbete"),  # 6 m: 2024-08-15
+            plus_person("P3", inskriven="2024-01-10", utskriven="2024-03-31", situation="Arbete"),  # 6 m: 2024-09-30
+            plus_person("P4", inskriven="2024-01-10", utskriven="2024-02-15", situation="Arbete")]  # 6 m: 2024-08-15
+    outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows), "2024-07-01..2024-12-31")
+    assert outcome.status == run.WRITTEN, outcome.lines
+    ws = openpyxl.load_workbook(outcome.written[1])["INTERNT uppföljning"]
+    listed = [(r[0], r[1], r[4], r[5]) for r in ws.iter_rows(min_row=4, values_only=True)]
+    six = "Uppföljning 6 månader (från datumet)"
+    assert listed == [(3, "P2", six, dt.datetime(2024, 8, 15)), (5, "P4", six, dt.datetime(2024, 8, 15)),
+                      (4, "P3", six, dt.datetime(2024, 9, 30)),
+                      (2, "P1", "Situation vid avslut (senast 28 dagar efter utskrivningen)", dt.datetime(2025, 1, 17))]
+
+
 def test_make_template_for_esf_plus_has_the_profiles_lists_and_items(tmp_path: Path):
     path = run.template(tmp_path, "2021-2027")
     assert path.name == "registermall_2021-2027.xlsx"

@@ -73,7 +73,13 @@ def _within(dates: pd.Series, start, end) -> np.ndarray:
 
 
 def _is(people: pd.DataFrame, key: str, values: tuple[str, ...]) -> np.ndarray:
-    return pd.Series(people[key]).isin(values).to_numpy(dtype=bool)
+    """Who has one of `values` in a column; a Categorical (as `persons` keeps them) is judged by category, then
+    given to the persons by their codes."""
+    column = people[key]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.Series(column).isin(values).to_numpy(dtype=bool)
+    chosen = np.append(column.cat.categories.isin(values), False)  # code -1 (empty) takes the appended False
+    return chosen[column.cat.codes.to_numpy()]
 
 
 def six_months_passed(people: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:

@@ -53,10 +53,18 @@ def period_enrolments(register: Register, period: Period) -> pd.DataFrame:
     return t.prepare(current) if register.profile is ESF_2007 else current
 
 
-def build_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
-    """All figures, checks and text of `period`; `enrolments` are `period_enrolments`, if already made."""
+def period_persons(register: Register, enrolments: pd.DataFrame, period: Period) -> pd.DataFrame | None:
+    """ESF+: the persons of `period_enrolments` (`indicators.persons`), made once for the indicators and the
+    worklist; None under 2007-2013, which counts enrolments."""
+    return None if register.profile is ESF_2007 else ind.persons(enrolments, period)
+
+
+def build_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None,
+                 people: pd.DataFrame | None = None) -> Report:
+    """All figures, checks and text of `period`; `enrolments` are `period_enrolments` and `people`
+    `period_persons`, if already made."""
     if register.profile is not ESF_2007:
-        return build_indicator_report(register, period, enrolments)
+        return build_indicator_report(register, period, enrolments, people)
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     # the counted columns, as codes once: no Deltagar-ID, coach or birth date reaches the tables
     enrolments = t.coded((period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS])
@@ -77,49 +85,55 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     return Report(register, period, periods, months, figs, checks, text, lookup)
 
 
-def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None) -> Report:
+def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None,
+                           people: pd.DataFrame | None = None) -> Report:
     """ESF+: the common indicators of `period`, the goals against them, their checks and text."""
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     enrolments = period_enrolments(register, period) if enrolments is None else enrolments
-    counted = ind.indicators(ind.persons(enrolments, period), period)
+    counted = ind.indicators(ind.persons(enrolments, period) if people is None else people, period)
     figs = pd.concat([counted, ind.goals(counted, register.project.goals)], ignore_index=True)
     lookup = Figures(figs)
     text = indicator_suggestions(lookup, period)
     return Report(register, period, periods, None, figs, run_indicator_checks(lookup, text), text, lookup)
 
 
-def worklist(register: Register, enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """The internal worklist of the register's profile, from `period_enrolments`."""
+def worklist(register: Register, enrolments: pd.DataFrame, period: Period,
+             people: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The internal worklist of the register's profile, from `period_enrolments` (and `period_persons`)."""
     if register.profile is ESF_2007:
         return follow_up_worklist(enrolments, period)
-    return situation_worklist(enrolments, period)
+    return situation_worklist(enrolments, period, people)
 
 
-def situation_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
+def situation_worklist(enrolments: pd.DataFrame, period: Period,
+                       people: pd.DataFrame | None = None) -> pd.DataFrame:
     """ESF+: exits whose situation at leaving is still missing (due 28 days after the exit), and six-month
     follow-ups due at the period end and not made (of persons who have left, on their final exit), the
     earliest date first."""
-    missing = enrolments.loc[enrolments["exited"].notna() & enrolments["exit_situation"].isna(),
-                             ["person_id", "coach", "exited"]]
-    people = ind.persons(enrolments, period)
+    exited = enrolments["exited"]
+    missing = np.flatnonzero((exited.notna() & enrolments["exit_situation"].isna()).to_numpy())
+    people = ind.persons(enrolments, period) if people is None else people
     passed = ind.six_months_passed(people, period.end)
     final_rows = people.loc[passed & pd.isna(people["situation_6m"]).to_numpy(dtype=bool), "last_row"].to_numpy()
-    six = enrolments.loc[final_rows, ["person_id", "coach", "exited"]]
-    parts = [
-        missing.assign(task=f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
-                       date=missing["exited"] + pd.Timedelta(days=SITUATION_DAYS)),
-        six.assign(task="Uppföljning 6 månader (från datumet)", date=six_months_after(six["exited"])),
-    ]
-    due = pd.concat(parts)
-    order = np.lexsort((due.index.to_numpy(), due["date"].to_numpy()))
+    six = enrolments.index.get_indexer(final_rows)
+    # positions in the enrolments, taken once: joining two frames would merge their Categoricals' categories
+    # (a million IDs hashed again)
+    rows = np.concatenate([missing, six])
+    left = exited.to_numpy(dtype="datetime64[ns]")
+    dates = np.concatenate([left[missing] + np.timedelta64(SITUATION_DAYS, "D"),
+                            six_months_after(exited.iloc[six]).to_numpy(dtype="datetime64[ns]")])
+    tasks = np.repeat(np.array([f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
+                                "Uppföljning 6 månader (från datumet)"], dtype=object), [len(missing), len(six)])
+    order = np.lexsort((rows, dates))
+    taken = rows[order]
     return pd.DataFrame({
-        "Rad i registret": due.index,
-        "Deltagar-ID": due["person_id"].to_numpy(),
-        "Coach": due["coach"].to_numpy(),
-        "Utskriven": due["exited"].to_numpy(),
-        "Att fylla i": due["task"].to_numpy(),
-        "Datum": due["date"].to_numpy(),
-    }).iloc[order].reset_index(drop=True)
+        "Rad i registret": enrolments.index.to_numpy()[taken],
+        "Deltagar-ID": enrolments["person_id"].to_numpy()[taken],
+        "Coach": enrolments["coach"].to_numpy()[taken],
+        "Utskriven": left[taken],
+        "Att fylla i": tasks[order],
+        "Datum": dates[order],
+    })
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
