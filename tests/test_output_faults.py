@@ -155,22 +155,28 @@ def test_a_run_killed_at_any_moment_leaves_only_complete_outputs(tmp_path: Path)
         openpyxl.load_workbook(out / report)  # whole
 
 
-def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_files(tmp_path: Path):
-    """Ctrl+C as a terminal sends it, to the batch and its worker processes at once."""
-    import signal
+def _batch_under_way(tmp_path: Path, registers: int, **popen) -> tuple[subprocess.Popen, Path]:
+    """`registers` copies of the sample in a batch on two worker processes, once its first report is written."""
     import time
 
     inbox, out = tmp_path / "input", tmp_path / "out"
     inbox.mkdir()
-    for i in range(40):
+    for i in range(registers):
         (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
     command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
                "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and any(out.glob("*_lagesrapport_*"))):
         time.sleep(0.05)
+    return process, out
+
+
+def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_files(tmp_path: Path):
+    """Ctrl+C as a terminal sends it, to the batch and its worker processes at once."""
+    import signal
+
+    process, out = _batch_under_way(tmp_path, 40, start_new_session=True)
     os.killpg(process.pid, signal.SIGINT)
     printed, errors = process.communicate(timeout=60)
     assert process.returncode == 130, (printed, errors)
@@ -189,18 +195,8 @@ def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_fil
 def test_a_batch_whose_worker_is_killed_still_reports_every_register(tmp_path: Path):
     """A worker process stopped from outside (the system out of memory): the batch reports the rest itself."""
     import signal
-    import time
 
-    inbox, out = tmp_path / "input", tmp_path / "out"
-    inbox.mkdir()
-    for i in range(30):
-        (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
-    command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
-               "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and any(out.glob("*_lagesrapport_*"))):
-        time.sleep(0.05)
+    process, out = _batch_under_way(tmp_path, 30)
     # the batch's children, from /proc (a process's stat: pid (name) state ppid ...)
     workers = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
                if _parent_in(stat) == process.pid]
