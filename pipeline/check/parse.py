@@ -63,6 +63,15 @@ def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
     return np.where(codes >= 0, out, empty) if (codes < 0).any() else out
 
 
+def holds(values: pd.Series, wanted) -> np.ndarray:
+    """Where a column holds one of the texts `wanted`; a Categorical (as this module makes every coded column)
+    is judged once per category, then given to the rows by their codes."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.isin(list(wanted)).fillna(False).to_numpy(dtype=bool)
+    chosen = np.append(values.cat.categories.isin(list(wanted)), False)  # code -1 (empty) takes the appended False
+    return chosen[values.cat.codes.to_numpy()]
+
+
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     """Canonical codes as a Categorical; a value no spelling matches is kept as written (the model flags it).
     Worked out on the column's distinct texts (the reader's categories), then given to the rows by their codes."""

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from pipeline.check.parse import (
-    ProjectValues, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
+    ProjectValues, holds, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import (
@@ -288,21 +288,11 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Age at enrolment in whole years and the form's target group of each enrolment (NA for none)."""
     age = age_at(frame["birth_date"], frame["enrolled"])
     young = (age <= YOUNG_MAX_AGE).fillna(False).to_numpy(dtype=bool)
-    conditions = [(young == g.young) & _equals(frame["born"], g.born) & _equals(frame["benefit"], g.benefit)
+    conditions = [(young == g.young) & holds(frame["born"], [g.born]) & holds(frame["benefit"], [g.benefit])
                   for g in GROUPS]
     codes = np.select(conditions, list(range(len(GROUPS))), default=-1)
     group = pd.Categorical.from_codes(codes, categories=[g.label for g in GROUPS])
     return {"age": age, "group": pd.Series(group, index=frame.index)}
-
-
-def _equals(codes: pd.Series, value: str) -> np.ndarray:
-    """Where a coded column holds `value` (for a Categorical, as the parser makes them, by its codes)."""
-    if not isinstance(codes.dtype, pd.CategoricalDtype):
-        return codes.eq(value).fillna(False).to_numpy(dtype=bool)
-    categories = codes.cat.categories
-    if value not in categories:
-        return np.zeros(len(codes), dtype=bool)
-    return codes.cat.codes.to_numpy() == categories.get_loc(value)
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
@@ -384,8 +374,8 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
     flag((ages < MIN_AGE) | (ages > MAX_AGE), "birth_date", lambda row:
          f"Åldern vid inskrivningen ({cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) är {age.at[row]} år; "
          "projektet tar emot 16-64 år.")
-    known = f["born"].isin(["Inrikes", "Utrikes"]).to_numpy() & f["benefit"].isin(
-        ["Försörjningsstöd", "Introduktionsersättning"]).to_numpy() & (ages >= MIN_AGE) & (ages <= MAX_AGE)
+    known = (holds(f["born"], ["Inrikes", "Utrikes"]) & holds(f["benefit"], ["Försörjningsstöd", "Introduktionsersättning"])
+             & (ages >= MIN_AGE) & (ages <= MAX_AGE))
     flag(known & ~_filled(f["group"]), "benefit", lambda row: (
         f"{f.at[row, 'born']} född ({cell('born', row)}) med {f.at[row, 'benefit']} vid {age.at[row]} års ålder "
         f"är ingen målgrupp i ansökan. Födelsedatum {_d(f.at[row, 'birth_date'])} ({cell('birth_date', row)}), "
@@ -439,7 +429,7 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
     status = f["labour_status"]
     status_at_entry = status.cat.codes.to_numpy()[entry]
     improved = f["improved_6m"].notna().to_numpy()
-    employed = _equals(status, "Sysselsatt")[entry]
+    employed = holds(status, ["Sysselsatt"])[entry]
     known = status_at_entry >= 0
     flag(improved & known & ~employed, "improved_6m", lambda row:
          f"Förbättrad situation 6 månader gäller bara den som var sysselsatt vid inträdet; {who(row)} "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.check.parse import holds
 from pipeline.count.figures import block, rows_frame, table_frame
 from pipeline.period import Period, enrolment_numbers, person_codes, six_months_after
 from schemas import form_plus as fp
@@ -72,16 +73,6 @@ def _within(dates: pd.Series, start, end) -> np.ndarray:
     return ((dates >= start) & (dates <= end)).to_numpy(dtype=bool)
 
 
-def _is(people: pd.DataFrame, key: str, values: tuple[str, ...]) -> np.ndarray:
-    """Who has one of `values` in a column; a Categorical (as `persons` keeps them) is judged by category, then
-    given to the persons by their codes."""
-    column = people[key]
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        return pd.Series(column).isin(values).to_numpy(dtype=bool)
-    chosen = np.append(column.cat.categories.isin(values), False)  # code -1 (empty) takes the appended False
-    return chosen[column.cat.codes.to_numpy()]
-
-
 def six_months_passed(people: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
     """Persons who have left and whose six-month point is on or before `end` (EECR05 and EECR06 count among
     them; the worklist asks for their follow-up)."""
@@ -102,7 +93,7 @@ def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.
         if indicator.ages is not None:
             chosen = (age >= indicator.ages[0]) & (age <= indicator.ages[1])
         elif indicator.column is not None:
-            chosen = _is(people, indicator.column, indicator.values)
+            chosen = holds(people[indicator.column], indicator.values)
         else:
             chosen = all_persons
         if not indicator.result:
@@ -112,12 +103,12 @@ def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.
         else:
             since, within = left, left_in
         rows.append((indicator.code, chosen & within, chosen & since))
-    unknown = ~_is(people, "exit_situation", tuple(s for s in EXIT_SITUATIONS if s != UNKNOWN_SITUATION))
+    unknown = ~holds(people["exit_situation"], tuple(s for s in EXIT_SITUATIONS if s != UNKNOWN_SITUATION))
     missing_6m = pd.isna(people["situation_6m"]).to_numpy(dtype=bool)
     more_than_once = people["enrolments"].to_numpy() > 1
     rows += [
-        (fp.DECLINED_DISABILITY, *(m & _is(people, "disability", ("Vill ej svara",)) for m in (entered_in, all_persons))),
-        (fp.DECLINED_MINORITY, *(m & _is(people, "minority", ("Vill ej svara",)) for m in (entered_in, all_persons))),
+        (fp.DECLINED_DISABILITY, *(m & holds(people["disability"], ("Vill ej svara",)) for m in (entered_in, all_persons))),
+        (fp.DECLINED_MINORITY, *(m & holds(people["minority"], ("Vill ej svara",)) for m in (entered_in, all_persons))),
         (fp.LEFT, left_in, left),
         (fp.LEFT_UNKNOWN, left_in & unknown, left & unknown),
         (fp.SIX_MONTHS_PASSED, six_in, six_passed),
