@@ -406,22 +406,21 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
     of its project before it in the plan (`_Turns`). A batch's outcomes carry no `report` or `changes`."""
     today = today or date.today()
     jobs = min(jobs or available_cores(), len(plan.registers))
-    outcomes: list[Outcome] = []
 
-    def one_by_one(registers: list[Path]) -> None:
-        for register in registers:
-            if starting:
-                starting(register)
-            outcomes.append(_without_figures(report(register, period, out, today)))
-            if done:
-                done(outcomes[-1])
+    def here(register: Path) -> Outcome:  # reported in this process
+        return _without_figures(report(register, period, out, today))
 
     if jobs <= 1:
-        one_by_one(plan.registers)
-        return outcomes
+        return _in_order(plan.registers, map(here, plan.registers), starting, done)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
+
+    def result(future, register: Path) -> Outcome:
+        try:
+            return future.result()
+        except BrokenProcessPool:  # a worker was stopped from outside (out of memory, killed): the rest here
+            return here(register)
 
     # forked workers start at once (from the command line, which has no thread of its own yet); a process
     # that runs threads (a test, a server) spawns fresh ones instead, as forking it could copy a held lock
@@ -433,25 +432,26 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
         try:
             futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
                        for i, register in enumerate(plan.registers)]
-            for register, future in zip(plan.registers, futures):
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    # a worker was stopped from outside (out of memory, killed): what the workers had not
-                    # finished is reported here, in order
-                    outcome = _without_figures(report(register, period, out, today))
-                if starting:
-                    starting(register)
-                outcomes.append(outcome)
-                if done:
-                    done(outcome)
+            return _in_order(plan.registers, map(result, futures, plan.registers), starting, done)
         except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
             pool.shutdown(wait=False, cancel_futures=True)
             for worker in set(multiprocessing.active_children()) - others:
                 worker.terminate()
                 worker.join()
             raise
-    return outcomes
+
+
+def _in_order(registers: list[Path], outcomes, starting, done) -> list[Outcome]:
+    """Each register's outcome, taken from `outcomes` (an iterator, in the same order) between `starting`
+    and `done`."""
+    taken = []
+    for register in registers:
+        if starting:
+            starting(register)
+        taken.append(next(outcomes))
+        if done:
+            done(taken[-1])
+    return taken
 
 
 def available_cores() -> int:
