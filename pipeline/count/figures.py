@@ -61,8 +61,9 @@ class Figures:
         keys = list(zip(figures["Tabell"].tolist(), figures["Rad"].tolist(), figures["Kolumn"].tolist(),
                         figures["Kön"].tolist()))
         self.rows: list[tuple[str, str, str, str, float]] = [(*key, v) for key, v in zip(keys, values)]
-        twice = {key for key, n in Counter(keys).items() if n > 1}
-        self.keys_twice = len(keys) - len(set(keys))  # rows whose key an earlier row already has
+        counts = Counter(keys)
+        twice = {key for key, n in counts.items() if n > 1}
+        self.keys_twice = len(keys) - len(counts)  # rows whose key an earlier row already has
         self._values: dict[Key, float] = {key: v for key, v in zip(keys, values) if key not in twice}
 
     @classmethod
