@@ -239,6 +239,9 @@ SUMMARY, TEXT, CHECKS, FIGURES, ABOUT, CHANGES = (
 SHEET_ORDER = (SUMMARY, T1, T2, T4, REASONS, RESULTS, TEXT, CHECKS, FIGURES, ABOUT)  # Ändringar last, if any
 # the author in the document properties of every report: how an earlier report is told from other workbooks
 TOOL_AUTHOR = "ESF-rapportverktyget"
+# the keywords in the document properties of every report name its project, so that a search for an earlier
+# report of one project need not open the reports of the others (`pipeline.read.earlier`)
+CASE_NUMBER_KEYWORD = "Diarienummer: "
 # rows of Om rapporten that a later run reads back to find an earlier report of the same project
 ABOUT_PROJECT, ABOUT_CASE_NUMBER, ABOUT_OWNER = "Projekt", "Diarienummer", "Projektägare"
 ABOUT_PERIOD, ABOUT_CREATED, ABOUT_VERSION = "Period", "Rapporten skapad", "Programversion"

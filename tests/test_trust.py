@@ -78,6 +78,34 @@ def test_previous_names_the_report_to_compare_with(tmp_path: Path, capsys):
     assert report(register, tmp_path / "x", capsys, "--previous", str(register))[0] == 2
 
 
+def test_the_search_for_an_earlier_report_opens_only_the_reports_its_properties_say_are_this_projects(
+        tmp_path: Path, capsys, monkeypatch):
+    from pipeline.read import earlier
+
+    out = tmp_path / "out"
+    other = write_register(tmp_path / "other.xlsx", ROWS, projekt=project_rows(Projektnamn="Annat",
+                                                                                 Diarienummer="2009-999 & <x>"))
+    assert report(other, out, capsys)[0] == 0
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    assert report(register, out, capsys, "--period", "2009-03-01..2009-04-30")[0] == 0
+    keywords = {p.name: openpyxl.load_workbook(p).properties.keywords for p in out.glob("*_lagesrapport_*.xlsx")}
+    assert keywords == {"Annat_lagesrapport_090501-090630.xlsx": "Diarienummer: 2009-999 & <x>",
+                        "Navigator_lagesrapport_090301-090430.xlsx": "Diarienummer: 2008-3040063"}
+    # a report written before its properties named the project is opened and recognised as it was then
+    older = out / "Navigator_lagesrapport_090301-090430.xlsx"
+    wb = openpyxl.load_workbook(older)
+    wb.properties.keywords = None
+    wb.save(older)
+    opened = []
+    read_about = earlier.read_about
+    monkeypatch.setattr(earlier, "_KNOWN", {})  # as a new process finds the folder
+    monkeypatch.setattr(earlier, "_PROPERTIES", {})
+    monkeypatch.setattr(earlier, "read_about", lambda path: opened.append(path.name) or read_about(path))
+    code, printed = report(register, out, capsys)
+    assert code == 0 and "Ändringar mot Navigator_lagesrapport_090301-090430.xlsx" in printed
+    assert opened == ["Navigator_lagesrapport_090301-090430.xlsx"]  # the other project's report stayed shut
+
+
 # --- hostile and broken files -----------------------------------------------------------
 
 def assert_refused(path: Path, tmp_path: Path, capsys, message: str, status: int = 1):

@@ -3,14 +3,16 @@
 A report is known by its `Om rapporten` sheet (its Diarienummer and period) and its
 `Siffror` sheet (every figure in long form). The output folder is searched for the
 newest earlier report of the same project (`find_earlier`, among the workbooks whose
-properties name this tool as their author), or one is named with `--previous`; any file
-that is no readable report of this tool is simply not one.
+properties name this tool as their author and, in their keywords, this project), or one
+is named with `--previous`; any file that is no readable report of this tool is simply
+not one.
 """
 
 from __future__ import annotations
 
 import os
 import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,19 +60,31 @@ def read_about(path: Path) -> EarlierReport | None:
 
 
 _KNOWN: dict[tuple, EarlierReport | None] = {}  # what each file of an output folder is, by its identity
+_PROPERTIES: dict[tuple[str, int], tuple[bool, str | None]] = {}  # by path and inode: see `properties`
+
+
+def properties(path: str | Path, inode: int) -> tuple[bool, str | None]:
+    """Whether this tool wrote the workbook, and the Diarienummer its properties name (`_properties`), read
+    once per file by its path and inode, which the folder's listing gives without a call to the system per
+    file: a batch searches its output folder once per register, and the folder fills with the batch's own
+    reports, so that looking at each file's status every time would make a long batch slower with each
+    register. The properties of a report never change: the tool writes every file once, under a new name."""
+    key = (str(path), inode)
+    if key not in _PROPERTIES:
+        _PROPERTIES[key] = _properties(path)
+    return _PROPERTIES[key]
 
 
 def known_about(path: str | Path, status: os.stat_result | None = None) -> EarlierReport | None:
     """`read_about`, once per file as it stands (its inode, size and time of change, from `status` when the
-    caller has it): a batch searches its output folder once per register, and the folder fills with the
-    batch's own reports."""
+    caller has it)."""
     try:
         status = status or os.stat(path)
     except OSError:
         return None
     identity = (str(path), status.st_ino, status.st_size, status.st_mtime_ns)
     if identity not in _KNOWN:
-        _KNOWN[identity] = read_about(Path(path)) if _by_this_tool(path) else None
+        _KNOWN[identity] = read_about(Path(path)) if properties(path, status.st_ino)[0] else None
     return _KNOWN[identity]
 
 
@@ -78,20 +92,30 @@ NEVER_A_REPORT = "_INTERNT_"  # in the names of the worklists and error lists th
 
 
 def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierReport | None:
-    """The newest report of the same period if there is one, else the newest of an earlier period."""
+    """The newest report of the same period if there is one, else the newest of an earlier period. Only the
+    reports whose properties name this project (or, written by an earlier version, no project) are opened."""
+    case = case_number.strip()
     found = []
     try:
-        with os.scandir(folder) as entries:  # the folder's names and their status in one pass
+        with os.scandir(folder) as entries:  # the folder's names and inodes in one pass
             for entry in entries:
                 name = entry.name
                 if name.endswith(".xlsx") and not name.startswith((".", "~$")) and NEVER_A_REPORT not in name \
                         and entry.is_file():
-                    found.append((name, entry.path, entry.stat()))
+                    found.append((name, entry))
     except OSError:
         return None
     found.sort(key=lambda f: f[0])
-    reports = [r for r in (known_about(path, status) for _, path, status in found)
-               if r is not None and r.case_number == case_number.strip()]
+    reports = []
+    for _, entry in found:
+        try:
+            by_this_tool, named = properties(entry.path, entry.inode())
+            if by_this_tool and named in (None, case):
+                report = known_about(entry.path, entry.stat())
+                if report is not None and report.case_number == case:
+                    reports.append(report)
+        except OSError:  # removed since the folder was listed
+            continue
     same = [r for r in reports if r.period == period]
     earlier = [r for r in reports if r.period.end < period.start]
     candidates = same or earlier
@@ -100,14 +124,26 @@ def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierRepor
     return max(candidates, key=lambda r: (r.period.end, r.created, r.version, r.path.stat().st_mtime))
 
 
-def _by_this_tool(path: str | Path) -> bool:
-    """Whether the workbook's properties name this tool as its author (every report it writes does): a
-    look at one small part of the package, where opening it as a workbook takes ten times as long."""
+CORE_PROPERTIES = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+
+
+def _properties(path: str | Path) -> tuple[bool, str | None]:
+    """Whether the workbook's properties name this tool as its author (every report it writes does), and the
+    Diarienummer its keywords name (None if they name none): a look at one small part of the package, where
+    opening it as a workbook takes ten times as long."""
     try:
         with zipfile.ZipFile(path) as package:
-            return form.TOOL_AUTHOR.encode() in package.read("docProps/core.xml")
+            core = package.read("docProps/core.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
-        return False
+        return False, None
+    if form.TOOL_AUTHOR.encode() not in core:
+        return False, None
+    try:
+        keywords = ElementTree.fromstring(core).findtext(f"{CORE_PROPERTIES}keywords") or ""
+    except ElementTree.ParseError:
+        return True, None
+    named = keywords.startswith(form.CASE_NUMBER_KEYWORD)
+    return True, keywords[len(form.CASE_NUMBER_KEYWORD):].strip() if named else None
 
 
 def read_figures(path: Path) -> pd.DataFrame:

@@ -46,7 +46,8 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     project = report.register.project
     profile = report.register.profile
     wb.set_properties({"title": f"{profile.title} {report.period.label}", "subject": project.name,
-                       "author": TOOL_AUTHOR, "company": "", "comments": "Innehåller endast antal."})
+                       "author": TOOL_AUTHOR, "company": "", "comments": "Innehåller endast antal.",
+                       "keywords": f"{form.CASE_NUMBER_KEYWORD}{project.case_number.strip()}"})
     fmt = Formats(wb)
     figs = report.lookup
     plus = profile is not ESF_2007
