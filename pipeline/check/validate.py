@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from pipeline.check.parse import (
-    ProjectValues, holds, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project,
+    ProjectValues, holds, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project, parse_text,
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import (
@@ -226,10 +226,11 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
                        problems: list[Problem], profile: Profile = DEFAULT_PROFILE) -> pd.DataFrame:
     """The enrolments typed and judged: the model's column rules, then the rules between cells and rows."""
     sheet = profile.deltagare
-    frame = parse_enrolments(raw, problems, sheet)
-    # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, beside the rest
+    # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, from the start
+    # (at a million rows it takes as long as the rest of this function)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        look_alike = pool.submit(look_alike_ids, raw, frame)
+        look_alike = pool.submit(look_alike_ids, raw, parse_text(raw, sheet.column("person_id")))
+        frame = parse_enrolments(raw, problems, sheet)
         already = {p.cell for p in problems if p.sheet == raw.sheet.name}
         problems += model_problems(raw, frame, already, sheet)
         if profile is ESF_2007:
@@ -532,11 +533,11 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     return out
 
 
-def look_alike_ids(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
-    """IDs that differ only by case, spaces or leading zeros (`N-044` and `n-44`, `044` and `44`) look like
-    one person in Excel but count as two: each is named with the cell of the first, for the coach to decide.
-    Worked out on the distinct IDs only."""
-    ids = f["person_id"] if isinstance(f["person_id"].dtype, pd.CategoricalDtype) else f["person_id"].astype("category")
+def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
+    """IDs (the typed `Deltagar-ID` column, indexed by Excel row) that differ only by case, spaces or leading
+    zeros (`N-044` and `n-44`, `044` and `44`) look like one person in Excel but count as two: each is named
+    with the cell of the first, for the coach to decide. Worked out on the distinct IDs only."""
+    ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
     distinct = pd.Series(ids.cat.categories, dtype="string")
     # by pyarrow on the distinct IDs: a million of them in a fraction of a second
     folded = pc.replace_substring_regex(pc.utf8_lower(pa.array(distinct, pa.string())), r"\s+", "")
@@ -547,7 +548,7 @@ def look_alike_ids(raw: RawSheet, f: pd.DataFrame) -> list[Problem]:
     if not clashing.any():
         return []
     codes = ids.cat.codes.to_numpy()
-    first_rows = pd.Series(f.index.to_numpy()).groupby(codes).min()  # each distinct ID's first row
+    first_rows = pd.Series(ids.index.to_numpy()).groupby(codes).min()  # each distinct ID's first row
     out = []
     folded = pd.Series(folded.to_pandas(), index=distinct.index)
     for _, group in folded[clashing].groupby(folded[clashing]):
