@@ -281,3 +281,23 @@ def test_labels_fold_in_bulk_exactly_as_one_by_one(texts):
     """`normalise_labels` (pyarrow, for many distinct texts) and `normalise_label` (one text) are one rule."""
     folded = normalise_labels(pd.Series(texts, dtype="string")).tolist()
     assert [None if f is pd.NA else f for f in folded] == [None if t is None else normalise_label(t) for t in texts]
+
+
+_XML_TEXT = st.text(st.sampled_from('<fx:e t=\'"/>\n\tvc'), max_size=20)
+_FORMULA_OR_ERROR_CELL = st.one_of(  # every form the scan's full pattern finds
+    st.builds(lambda prefix, after: f"<{prefix}f{after}", st.sampled_from(["", "x:", "ns_1:"]),
+              st.sampled_from([" ", "\t", "\n", "\r", "\f", "/", ">"])),
+    st.builds(lambda q1, q2: f"t={q1}e{q2}", st.sampled_from(['"', "'"]), st.sampled_from(['"', "'"])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_XML_TEXT, st.one_of(st.just(""), _FORMULA_OR_ERROR_CELL), _XML_TEXT)
+def test_the_scan_passes_over_only_windows_without_a_formula_or_an_error_cell(before, cell, after):
+    """The fast hints of the sheet scan hold whenever the full pattern does: a window they pass over has no
+    formula element and no error cell."""
+    from pipeline.read.xlsx_scan import _FORMULA_OR_ERROR, _FORMULA_OR_ERROR_HINTS, _contains
+
+    window = (before + cell + after).encode()
+    assert _contains(window, _FORMULA_OR_ERROR) or not cell
+    if _contains(window, _FORMULA_OR_ERROR):
+        assert any(_contains(window, hint) for hint in _FORMULA_OR_ERROR_HINTS)
