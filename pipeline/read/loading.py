@@ -6,7 +6,8 @@ and the rest of the program import on the main thread while it runs. For an `.xl
 a second thread scans the sheet XML for what fastexcel does not show
 (`pipeline.read.xlsx_scan`), on the second core. The small sheets are loaded after
 `Deltagare` with the same reader: a reader of their own would parse the workbook's
-shared strings (a million IDs) a second time.
+shared strings (a million IDs) a second time. Meanwhile the reader makes frames of
+`Deltagare` (`Loading.participants`).
 
 This module imports neither pandas nor the schemas' models: it must stay cheap to
 import. `pipeline.read.reader` turns what it loads into frames.
@@ -124,6 +125,7 @@ class Loading:
         self.path = path
         self._errors: list[BaseException] = []
         self._loaded: Loaded | None = None
+        self._participants_loaded = threading.Event()  # set once Deltagare is loaded, or the load has failed
         self._threads = [threading.Thread(target=self._guard, args=(self._load_main,), daemon=True)]
         self._threads[0].start()
 
@@ -134,6 +136,27 @@ class Loading:
             self._errors.append(exc)
 
     def _load_main(self) -> None:
+        try:
+            loaded, participants, is_xlsx = self._load_participants()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who may be waiting for Deltagare only
+            self._errors.append(exc)
+            return
+        finally:
+            self._participants_loaded.set()
+        # the small sheets with the same reader, which has parsed the shared strings once already
+        for name in loaded.sheet_names:
+            if name != participants:
+                loaded.sheets[name] = load_sheet(loaded.reader, name)
+        if not is_xlsx:
+            # error cells, which fastexcel reads as empty in these formats too
+            suffix = self.path.suffix.lower()
+            if suffix == ".ods":
+                loaded.hidden = ods_error_cells(io.BytesIO(loaded.content))
+            elif suffix == ".xls":
+                loaded.hidden = xls_error_cells(loaded.content)
+
+    def _load_participants(self) -> tuple[Loaded, str | None, bool]:
+        """Open the file, start the checksum and the scan beside, and load `Deltagare`."""
         content = read_once(self.path)
         reader = open_workbook(self.path, content)
         loaded = Loaded(reader, list(reader.sheet_names), content)
@@ -154,17 +177,7 @@ class Loading:
             started = time.perf_counter()
             loaded.sheets[participants] = load_sheet(reader, participants)
             SECONDS["fastexcel Deltagare"] = time.perf_counter() - started
-        # the small sheets with the same reader, which has parsed the shared strings once already
-        for name in loaded.sheet_names:
-            if name != participants:
-                loaded.sheets[name] = load_sheet(reader, name)
-        if not is_xlsx:
-            # error cells, which fastexcel reads as empty in these formats too
-            suffix = self.path.suffix.lower()
-            if suffix == ".ods":
-                loaded.hidden = ods_error_cells(io.BytesIO(content))
-            elif suffix == ".xls":
-                loaded.hidden = xls_error_cells(content)
+        return loaded, participants, is_xlsx
 
     def _load_side(self, loaded: Loaded) -> None:
         started = time.perf_counter()
@@ -177,9 +190,17 @@ class Loading:
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc
 
+    def participants(self) -> Loaded:
+        """What is loaded once `Deltagare` is, and the scan beside it is done: the other sheets may still be
+        loading (into the same `Loaded`), so that the reader can make frames of `Deltagare` meanwhile."""
+        self._participants_loaded.wait()  # once it is set, every other thread has been started
+        return self._wait(self._threads[1:])
+
     def result(self) -> Loaded:
-        self._threads[0].join()  # once it is done, every other thread has been started
-        for thread in self._threads[1:]:
+        return self._wait(self._threads)
+
+    def _wait(self, threads: list[threading.Thread]) -> Loaded:
+        for thread in threads:
             thread.join()
         if self._errors:
             raise self._errors[0]
@@ -219,7 +240,11 @@ def discard(path: Path) -> None:
     _STARTED.pop(path.resolve(), None)
 
 
+def underway(path: Path) -> Loading:
+    """The load `start` began for `path`, or one started now."""
+    return _STARTED.pop(path.resolve(), None) or Loading(path)
+
+
 def load(path: Path) -> Loaded:
     """What `start` began for `path`, or a load started and waited for now."""
-    loading = _STARTED.pop(path.resolve(), None) or Loading(path)
-    return loading.result()
+    return underway(path).result()

@@ -81,10 +81,18 @@ class ReadRegister:
 
 def read_register(path: Path) -> ReadRegister:
     """Read the four sheets as text; judging what was found is validation's."""
-    loaded = loading.load(path)
+    load = loading.underway(path)
+    loaded = load.participants()
     by_label: dict[str, list[str]] = {}
     for name in loaded.sheet_names:
         by_label.setdefault(normalise_label(name), []).append(name)
+    # Deltagare is made into frames while fastexcel loads the other sheets (on a million rows, a third of
+    # a second each), unless reading it needs the reader itself, which is busy loading them
+    participants, early = READ_SHEETS[0], None
+    found = by_label.get(normalise_label(participants.name), [])
+    if len(found) == 1 and loaded.sheets[found[0]].cells is not None and found[0] in loaded.first_rows:
+        early = _read_sheet(loaded, found[0], participants)
+    loaded = load.result()
     sheets: dict[str, RawSheet] = {}
     missing: list[Sheet] = []
     twice: dict[str, list[str]] = {}
@@ -92,16 +100,21 @@ def read_register(path: Path) -> ReadRegister:
         found = by_label.get(normalise_label(sheet.name), [])
         if len(found) > 1:
             twice[sheet.name] = found
-            continue
-        actual = found[0] if found else None
-        if actual is None:
+        elif not found:
             missing.append(sheet)
-            continue
-        raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual),
-                         loaded.merged.get(actual, []), loaded.totals.get(actual, []), loaded.shown.get(actual, {}))
-        raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
-        sheets[sheet.name] = raw
+        elif sheet is participants and early is not None:
+            sheets[sheet.name] = early
+        else:
+            sheets[sheet.name] = _read_sheet(loaded, found[0], sheet)
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
+
+
+def _read_sheet(loaded: loading.Loaded, actual: str, sheet: Sheet) -> RawSheet:
+    """The workbook's sheet `actual`, read as the declared `sheet`, with the cells that hide a value named."""
+    raw = read_sheet(loaded.reader, loaded.sheets[actual], sheet, loaded.first_rows.get(actual),
+                     loaded.merged.get(actual, []), loaded.totals.get(actual, []), loaded.shown.get(actual, {}))
+    raw.problems += hidden_cell_problems(raw, loaded.hidden.get(actual, []))
+    return raw
 
 
 def _load(reader, name: str, header_row: int | None, **options):
