@@ -40,9 +40,11 @@ class LoadedSheet:
     """One sheet as fastexcel loaded it: every cell as text, from its first non-empty row and column."""
 
     name: str  # the sheet's name in the workbook
-    sheet: object = None  # fastexcel's ExcelSheet (heights, first column)
+    sheet: object = None  # fastexcel's ExcelSheet, kept only while it may be needed (see `Loading`)
     cells: object = None  # pyarrow RecordBatch of strings; None if converting it made fastexcel panic
     failed: bool = False  # fastexcel could not load the sheet at all
+    height: int = 0  # rows in fastexcel's range, from its first non-empty row
+    first_column: int = 0  # 0-based column where fastexcel's range starts
 
     @property
     def panicked(self) -> bool:
@@ -110,12 +112,14 @@ def load_sheet(reader, name: str) -> LoadedSheet:
         sheet = reader.load_sheet(name, header_row=None, dtypes="string")
     except Exception:  # noqa: BLE001 - reported by the reader as a sheet that cannot be read
         return LoadedSheet(name, failed=True)
+    columns = sheet.available_columns()
+    first_column = columns[0].absolute_index if columns else 0
     try:
-        return LoadedSheet(name, sheet, sheet.to_arrow())
+        return LoadedSheet(name, sheet, sheet.to_arrow(), height=sheet.total_height, first_column=first_column)
     except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
         if not is_panic(exc):
             raise
-        return LoadedSheet(name, sheet)
+        return LoadedSheet(name, sheet, height=sheet.total_height, first_column=first_column)
 
 
 class Loading:
@@ -143,10 +147,17 @@ class Loading:
             return
         finally:
             self._participants_loaded.set()
+        # fastexcel's own copy of the cells, once they are in Arrow, is freed here (at a million rows a tenth
+        # of a second, beside the reader's work on them) instead of by the reader, after its work
+        for sheet in loaded.sheets.values():
+            if sheet.cells is not None:
+                sheet.sheet = None
         # the small sheets with the same reader, which has parsed the shared strings once already
         for name in loaded.sheet_names:
             if name != participants:
-                loaded.sheets[name] = load_sheet(loaded.reader, name)
+                loaded.sheets[name] = sheet = load_sheet(loaded.reader, name)
+                if sheet.cells is not None:
+                    sheet.sheet = None
         if not is_xlsx:
             # error cells, which fastexcel reads as empty in these formats too
             suffix = self.path.suffix.lower()

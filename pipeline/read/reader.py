@@ -201,17 +201,17 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
     name = loaded_sheet.name
     if loaded_sheet.failed:
         raise RegisterUnreadable(f"Bladet {name} kan inte läsas: filen verkar vara skadad.")
-    loaded, cells, unreadable = loaded_sheet.sheet, loaded_sheet.cells, []
+    cells, unreadable = loaded_sheet.cells, []
     if loaded_sheet.panicked:
-        cells, unreadable = cells_around_panics(reader, name, loaded)
+        cells, unreadable = cells_around_panics(reader, name, loaded_sheet.sheet)
     if cells.num_rows == 0:
         return _empty(sheet)
     # fastexcel starts the range at the first non-empty row but does not say which row that
     # is; loading again with an absolute header row 1 gives the difference.
-    first_row = first_row or first_row_index(reader, name, loaded.total_height) + 1
+    first_row = first_row or first_row_index(reader, name, loaded_sheet.height) + 1
     above = header_offset(cells, sheet)
     header_row = first_row + above
-    first_col = loaded.available_columns()[0].absolute_index
+    first_col = loaded_sheet.first_column
     headers = [cells.column(i)[above].as_py() for i in range(cells.num_columns)]
     body = cells.slice(above + 1)
     index = pd.RangeIndex(header_row + 1, header_row + 1 + body.num_rows)
