@@ -236,15 +236,16 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
     found.missing = [column for column in sheet.columns if column.key not in chosen and column.required]
     body = as_shown(body, shown or {}, header_row, first_col)
     body, spread_merges = fill_merged(body, merged, header_row, first_col)
-    empty_column = pa.nulls(body.num_rows, pa.string())
-    cells = [body.column(chosen[c.key]) if c.key in chosen else empty_column for c in sheet.columns]
+    cells = [body.column(chosen[c.key]) for c in sheet.columns if c.key in chosen]
     if body.num_rows > PARALLEL_ROWS:
         # pyarrow releases the GIL while it hashes, so the columns of a large sheet are encoded on both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
-            encoded = list(pool.map(text_column, cells))
+            encoded = iter(pool.map(text_column, cells))
     else:  # a small one costs less than starting the threads
-        encoded = [text_column(column) for column in cells]
-    columns = dict(zip([c.key for c in sheet.columns], encoded))
+        encoded = iter([text_column(column) for column in cells])
+    # a declared column the sheet lacks (those of the other profile, say) is empty: one Categorical for all
+    empty = text_column(pa.nulls(body.num_rows, pa.string()))
+    columns = {c.key: next(encoded) if c.key in chosen else empty for c in sheet.columns}
     data = pd.DataFrame(columns, index=index)
     # A row with none of the declared columns filled is blank, even if it has extra columns.
     filled = np.logical_or.reduce([c.codes >= 0 for c in columns.values()])
