@@ -39,10 +39,10 @@ def whole_numbers(texts: pd.Series) -> pd.Series:
     return texts.str.replace(WHOLE_NUMBER_AS_DECIMAL, r"\1", regex=True)
 
 
-def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes (-1 for empty) and the distinct values: a register's codes and dates have few of them,
     so each is parsed once. The reader gives every column as a Categorical, whose codes these are."""
-    return values.cat.codes.to_numpy(), pd.Series(values.cat.categories, dtype="string")
+    return values.cat.codes.to_numpy(), values.cat.categories
 
 
 def recode(values: pd.Series, change) -> pd.Series:
@@ -116,7 +116,7 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
         row_short = spread(codes, is_short, False).astype(bool)
         too_late = row_short & ~np.isnat(parsed) & ~np.isnat(before) & (parsed >= before)
         parsed = np.where(too_late, in_1900s, parsed)
-    parsed = pd.Series(parsed, index=text.index, dtype="datetime64[ns]")
+    parsed = pd.Series(parsed.astype("datetime64[ns]", copy=False), index=text.index, copy=False)
     bad = (codes >= 0) & np.isnat(parsed.to_numpy())
     if bad.any():
         wrong_form = ~spread(codes, has_form, False).astype(bool)
@@ -130,17 +130,18 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     return parsed
 
 
-def _date_forms(uniques: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _date_forms(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each distinct text: its date (YYMMDD as 20YY), the date with YYMMDD as 19YY, whether it is
     YYMMDD, and whether it has a date's form at all (NaT where the form's date is not in the calendar)."""
     if len(uniques) <= FEW:  # one by one, by the same patterns and calendar
-        found = [_date_form(v) for v in uniques]
+        found = [_date_form(v) for v in uniques.tolist()]
         if not found:
             empty = np.array([], dtype="datetime64[ns]")
             return empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
         dates, in_1900s, is_short, has_form = zip(*found)
         return (np.array(dates, dtype="datetime64[ns]"), np.array(in_1900s, dtype="datetime64[ns]"),
                 np.array(is_short, dtype=bool), np.array(has_form, dtype=bool))
+    uniques = pd.Series(uniques, dtype="string")
     iso_text, short = _extract(uniques, ISO_DATE), _extract(uniques, SHORT_DATE)
     is_short = short.notna().to_numpy()
     by_unique = _dates(iso_text).where(~is_short, _dates("20" + short))
