@@ -108,3 +108,18 @@ def test_the_template_is_written_and_never_overwritten(tmp_path: Path):
     first, second = run.template(tmp_path), run.template(tmp_path)
     assert (first.name, second.name) == ("registermall.xlsx", "registermall_v2.xlsx")
     assert openpyxl.load_workbook(first).sheetnames[1:] == ["Deltagare", "Projekt", "Perioder", "Arbetsgivarkontakter"]
+
+
+def test_a_process_that_reports_register_after_register_keeps_its_imports_out_of_full_collections():
+    """`run.prepare` freezes what the imports made, once: a batch worker or a web worker would otherwise scan
+    those hundred thousand objects at each full collection (a second of a 200-register batch)."""
+    import subprocess
+    import sys
+
+    script = ("import gc; from pipeline import run; run.prepare(); first = gc.get_freeze_count(); run.prepare(); "
+              "print(first, gc.get_freeze_count())")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[1]).stdout.split()
+    first, again = int(shown[0]), int(shown[1])
+    assert first > 10_000  # pandas, pyarrow and Pandera
+    assert again == first  # frozen once: later reports' objects stay collectable
