@@ -16,6 +16,7 @@ while fastexcel parses.
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import hashlib
 import os
@@ -255,6 +256,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.count.report import build_report, period_enrolments, period_persons, worklist as worklist_of
+    from pipeline.read.reader import PARALLEL_ROWS
     from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
     from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, worklist_package
@@ -264,9 +266,12 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
         with phase("räkna"):
             enrolments = period_enrolments(reg, period)
             people = period_persons(reg, enrolments, period)
-            # the worklist file is made (by pyarrow and zlib, outside the GIL) while the tables are counted
-            worklist = pool.submit(worklist_package, worklist_of(reg, enrolments, period, people), period,
-                                   reg.project.name, FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
+            listed = worklist_of(reg, enrolments, period, people)
+            package = functools.partial(worklist_package, listed, period, reg.project.name,
+                                        FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
+            # a long worklist's file is made (by pyarrow and zlib, outside the GIL) while the tables are counted;
+            # a short one's when it is written, as handing work to a thread costs more than it saves
+            worklist = pool.submit(package).result if len(listed) > PARALLEL_ROWS else package
             counted = build_report(reg, period, enrolments, people)
         if before_writing:
             before_writing(reg.project.case_number)
@@ -280,7 +285,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
         with phase("skriva"):
             paths = write_set(out, stems, ".xlsx", [
                 lambda f: write_workbook(counted, run, f, changes),
-                lambda f: f.write(worklist.result()),
+                lambda f: f.write(worklist()),
             ])
     later = int((reg.enrolments["enrolled"] > period.end).sum())
     lines = [problem.text() for problem in reg.problems]

@@ -301,3 +301,33 @@ def test_the_scan_passes_over_only_windows_without_a_formula_or_an_error_cell(be
     assert _contains(window, _FORMULA_OR_ERROR) or not cell
     if _contains(window, _FORMULA_OR_ERROR):
         assert any(_contains(window, hint) for hint in _FORMULA_OR_ERROR_HINTS)
+
+
+def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(tmp_path: Path, monkeypatch):
+    """A small register in a process that has reported before is loaded in the caller's thread, a large one
+    (or any, in a fresh process) in threads beside the rest: the same frames, problems and checksum."""
+    import hashlib
+
+    from pipeline.read import loading
+
+    path = write_register(tmp_path / "r.xlsx", [person(), person("P2"), person("P3")], origin=(2, 1))
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"]["E4"] = '=IF(1,"Försörjningsstöd")'  # a formula without a stored value
+    wb["Deltagare"].merge_cells("J3:J5")
+    wb.save(path)
+
+    def read(threaded: bool):
+        monkeypatch.setattr(loading, "worth_threads", lambda _: threaded)
+        loading.start(path)
+        started = path.resolve() in loading._STARTED
+        return started, read_register(path)
+
+    (in_threads, threaded), (here, inline) = read(True), read(False)
+    assert in_threads and not here
+    assert threaded.sha256 == inline.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert threaded.sheets.keys() == inline.sheets.keys()
+    for name, raw in threaded.sheets.items():
+        pd.testing.assert_frame_equal(raw.frame, inline.sheets[name].frame)
+        assert raw.problems == inline.sheets[name].problems and raw.merged == inline.sheets[name].merged
+    assert [p.cell for p in inline.sheets["Deltagare"].problems] == ["E4"]
+    assert inline.sheets["Deltagare"].merged == [("J3:J5", "Coach Test")]

@@ -11,6 +11,7 @@ raised together. This is the one place where a rule is added.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, 
 from pipeline.period import (
     Period, calendar_parts, entry_positions, follow_up_from, person_codes, situation_due, six_months_after,
 )
-from pipeline.read.reader import RawSheet, ReadRegister
+from pipeline.read.reader import PARALLEL_ROWS, RawSheet, ReadRegister
 from schemas.models import all_schemas, sheet_schema
 from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
@@ -226,10 +227,13 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
                        problems: list[Problem], profile: Profile = DEFAULT_PROFILE) -> pd.DataFrame:
     """The enrolments typed and judged: the model's column rules, then the rules between cells and rows."""
     sheet = profile.deltagare
-    # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, from the start
-    # (at a million rows it takes as long as the rest of this function)
+    ids = parse_text(raw, sheet.column("person_id"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        look_alike = pool.submit(look_alike_ids, raw, parse_text(raw, sheet.column("person_id")))
+        # the look-alike IDs are folded by pyarrow, which releases the GIL: on the other core, from the start (at
+        # a million rows it takes as long as the rest of this function); a small sheet's here, as handing work
+        # to a thread costs more than it saves
+        beside = pool.submit(look_alike_ids, raw, ids) if len(ids) > PARALLEL_ROWS else None
+        look_alike = beside.result if beside else functools.partial(look_alike_ids, raw, ids)
         frame = parse_enrolments(raw, problems, sheet)
         already = {p.cell for p in problems if p.sheet == raw.sheet.name}
         problems += model_problems(raw, frame, already, sheet)
@@ -239,7 +243,7 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
         else:
             frame = frame.assign(age=age_at(frame["birth_date"], frame["enrolled"]))
             problems += plus_rules(raw, frame, project, today, sheet)
-        problems += look_alike.result()
+        problems += look_alike()
     return frame
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import sys
 import threading
 import time
 import zipfile
@@ -125,13 +126,23 @@ def load_sheet(reader, name: str) -> LoadedSheet:
 class Loading:
     """A load in progress; `result()` waits for it and raises what it raised."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, threaded: bool = True):
         self.path = path
         self._errors: list[BaseException] = []
         self._loaded: Loaded | None = None
         self._participants_loaded = threading.Event()  # set once Deltagare is loaded, or the load has failed
-        self._threads = [threading.Thread(target=self._guard, args=(self._load_main,), daemon=True)]
-        self._threads[0].start()
+        self._threaded = threaded  # else everything is done here and now, in the caller's thread
+        self._threads: list[threading.Thread] = []
+        self._beside(self._load_main)
+
+    def _beside(self, work) -> None:
+        """`work` in a thread of its own (a threaded load), or now."""
+        if not self._threaded:
+            self._guard(work)
+            return
+        thread = threading.Thread(target=self._guard, args=(work,), daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _guard(self, work) -> None:
         try:
@@ -172,18 +183,12 @@ class Loading:
         reader = open_workbook(self.path, content)
         loaded = Loaded(reader, list(reader.sheet_names), content)
         # the checksum of the very bytes parsed, in a thread of its own (hashlib releases the GIL)
-        digest = threading.Thread(target=self._guard, args=(lambda: setattr(loaded, "sha256", _sha256(content)),),
-                                  daemon=True)
-        self._threads.append(digest)
-        digest.start()
+        self._beside(lambda: setattr(loaded, "sha256", _sha256(content)))
         self._loaded = loaded
         participants = _find(loaded.sheet_names, DELTAGARE.name)
         is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(io.BytesIO(content))
         if is_xlsx:
-            # the scan of the sheet XML on the second core
-            side = threading.Thread(target=self._guard, args=(lambda: self._load_side(loaded),), daemon=True)
-            self._threads.append(side)
-            side.start()
+            self._beside(lambda: self._load_side(loaded))  # the scan of the sheet XML, on the second core
         if participants is not None:
             started = time.perf_counter()
             loaded.sheets[participants] = load_sheet(reader, participants)
@@ -192,7 +197,8 @@ class Loading:
 
     def _load_side(self, loaded: Loaded) -> None:
         started = time.perf_counter()
-        _yield_to_others()
+        if self._threaded:
+            _yield_to_others()
         try:
             loaded.first_rows = first_value_rows(io.BytesIO(loaded.content))
             scan = scan_sheets(io.BytesIO(loaded.content))
@@ -205,7 +211,7 @@ class Loading:
         """What is loaded once `Deltagare` is, and the scan beside it is done: the other sheets may still be
         loading (into the same `Loaded`), so that the reader can make frames of `Deltagare` meanwhile."""
         self._participants_loaded.wait()  # once it is set, every other thread has been started
-        return self._wait(self._threads[1:])
+        return self._wait(self._threads[1:])  # (a load done here and now has none)
 
     def result(self) -> Loaded:
         return self._wait(self._threads)
@@ -240,9 +246,23 @@ def _find(names: list[str], wanted: str) -> str | None:
 _STARTED: dict[Path, Loading] = {}
 
 
+SMALL_FILE_BYTES = 1_000_000  # about 20,000 enrolments
+
+
+def worth_threads(path: Path) -> bool:
+    """Whether loading `path` in threads pays: there must be something to do beside them, the imports of a
+    fresh process (pandas not imported yet) or a file large enough that its scan and checksum run beside
+    the load. A small register in a process that has reported before (a batch worker, the web page) is
+    loaded where it is asked for: handing its work between threads cost a tenth of its report."""
+    try:
+        return "pandas" not in sys.modules or path.stat().st_size > SMALL_FILE_BYTES
+    except OSError:
+        return True  # said by the load itself, where it is asked for
+
+
 def start(path: Path) -> None:
-    """Begin loading `path` in the background (a run does this before its heavy imports)."""
-    if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
+    """Begin loading `path` in the background (a run does this before its heavy imports), if that pays."""
+    if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES and worth_threads(path):
         _STARTED[path.resolve()] = Loading(path)
 
 
@@ -252,8 +272,8 @@ def discard(path: Path) -> None:
 
 
 def underway(path: Path) -> Loading:
-    """The load `start` began for `path`, or one started now."""
-    return _STARTED.pop(path.resolve(), None) or Loading(path)
+    """The load `start` began for `path`, or one made now (in threads, if that pays)."""
+    return _STARTED.pop(path.resolve(), None) or Loading(path, threaded=worth_threads(path))
 
 
 def load(path: Path) -> Loaded:

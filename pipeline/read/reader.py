@@ -266,7 +266,9 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
 
 
 HEADER_SEARCH_ROWS = 30
-PARALLEL_ROWS = 20_000  # a sheet of more rows has its columns encoded on two threads
+# a sheet of more rows has its columns encoded on two threads (and its look-alike IDs and worklist are made
+# beside the rest): below it, handing the work to a thread costs more than it saves
+PARALLEL_ROWS = 20_000
 
 
 def _cell_position(reference: str) -> tuple[int, int]:
