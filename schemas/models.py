@@ -16,9 +16,33 @@ on an everyday register it cost Pandera as much as every check of the cells toge
 
 from __future__ import annotations
 
-import pandera.pandas as pa
+import sys
+from contextlib import contextmanager
 
 from schemas.register import KONTAKTER, PROFILES, Column, Sheet
+
+
+@contextmanager
+def without_hypothesis():
+    """Pandera imported and set up (its backends, on the first validation) without hypothesis. Pandera imports
+    hypothesis, where it is installed, only to synthesise data, which this tool never asks of it; the project's
+    environment has it for the tests, and importing it (pytest with it) took a quarter of a second of every
+    run and of every worker's start. A process that has imported hypothesis already (the tests) keeps it, and
+    it can still be imported after."""
+    hidden = "hypothesis" not in sys.modules
+    if hidden:
+        sys.modules["hypothesis"] = None  # an import of it fails, as where it is not installed
+    try:
+        yield
+    finally:
+        if hidden and "hypothesis" in sys.modules and sys.modules["hypothesis"] is None:
+            del sys.modules["hypothesis"]
+
+
+with without_hypothesis():
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors  # noqa: F401 - for validation, imported here, as above
+
 
 def column_schema(column: Column) -> pa.Column:
     checks = [pa.Check.isin(column.allowed)] if column.kind == "code" else []

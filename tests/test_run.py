@@ -110,16 +110,20 @@ def test_the_template_is_written_and_never_overwritten(tmp_path: Path):
     assert openpyxl.load_workbook(first).sheetnames[1:] == ["Deltagare", "Projekt", "Perioder", "Arbetsgivarkontakter"]
 
 
-def test_a_process_that_reports_register_after_register_keeps_its_imports_out_of_full_collections():
-    """`run.prepare` freezes what the imports made, once: a batch worker or a web worker would otherwise scan
-    those hundred thousand objects at each full collection (a second of a 200-register batch)."""
+def test_a_process_set_up_for_reports_imports_no_test_tools_and_keeps_its_imports_out_of_full_collections():
+    """`run.prepare` (a run, a batch worker, a web worker) imports neither hypothesis nor pytest, which Pandera
+    would import where they are installed (a quarter of a second), and freezes what the imports made, once:
+    a process reporting register after register would otherwise scan those hundred thousand objects at each
+    full collection (a second of a 200-register batch)."""
     import subprocess
     import sys
 
-    script = ("import gc; from pipeline import run; run.prepare(); first = gc.get_freeze_count(); run.prepare(); "
-              "print(first, gc.get_freeze_count())")
+    script = ("import gc, sys; from pipeline import run; run.prepare(); first = gc.get_freeze_count(); "
+              "run.prepare(); print(first, gc.get_freeze_count(), 'hypothesis' in sys.modules, "
+              "'pytest' in sys.modules); import hypothesis")  # still importable after
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            cwd=Path(__file__).resolve().parents[1]).stdout.split()
+    assert shown[2:] == ["False", "False"]
     first, again = int(shown[0]), int(shown[1])
     assert first > 10_000  # pandas, pyarrow and Pandera
     assert again == first  # frozen once: later reports' objects stay collectable

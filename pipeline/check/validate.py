@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandera.errors import SchemaErrors
 
 from pipeline.check.parse import (
     ProjectValues, holds, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project, parse_text,
@@ -30,7 +29,7 @@ from pipeline.period import (
     Period, calendar_parts, entry_positions, follow_up_from, person_codes, situation_due, six_months_after,
 )
 from pipeline.read.reader import PARALLEL_ROWS, RawSheet, ReadRegister
-from schemas.models import all_schemas, sheet_schema
+from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypothesis
 from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
@@ -256,9 +255,10 @@ def warm_up() -> None:
     if _WARM:
         return
     _WARM.append(True)
-    for _, schema in all_schemas():
-        empty = pd.DataFrame({name: pd.Series([], dtype="category") for name in schema.columns})
-        schema.validate(empty, lazy=True)
+    with without_hypothesis():
+        for _, schema in all_schemas():
+            empty = pd.DataFrame({name: pd.Series([], dtype="category") for name in schema.columns})
+            schema.validate(empty, lazy=True)
 
 
 def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet: Sheet) -> list[Problem]:
