@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - before Pandera, which then sets itself up with it, as the tests use it too
 import openpyxl
 import pandas as pd
 import pytest

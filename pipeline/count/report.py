@@ -128,8 +128,8 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
     taken = rows[order]
     return pd.DataFrame({
         "Rad i registret": enrolments.index.to_numpy()[taken],
-        "Deltagar-ID": enrolments["person_id"].to_numpy()[taken],
-        "Coach": enrolments["coach"].to_numpy()[taken],
+        "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
+        "Coach": enrolments["coach"].iloc[taken].to_numpy(),
         "Utskriven": left[taken],
         "Att fylla i": tasks[order],
         "Datum": dates[order],
@@ -138,16 +138,20 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet
-    followed up, the earliest due first."""
-    due = enrolments.loc[follow_up_due(enrolments["exited"], period.end) & enrolments["follow_up"].isna(),
-                         ["person_id", "coach", "exited", "reason"]]
-    due_from = follow_up_from(due["exited"])
-    order = np.lexsort((due.index.to_numpy(), due_from.to_numpy()))
+    followed up, the earliest due first (then by row)."""
+    exited = enrolments["exited"]
+    due = np.flatnonzero((follow_up_due(exited, period.end) & enrolments["follow_up"].isna()).to_numpy())
+    rows = enrolments.index.to_numpy()[due]
+    due_from = follow_up_from(exited.iloc[due]).to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((rows, due_from))
+    # positions in the enrolments, taken once per column (no frame is filtered or sorted), before a column is
+    # made into texts (a million IDs would be)
+    taken = due[order]
     return pd.DataFrame({
-        "Rad i registret": due.index,
-        "Deltagar-ID": due["person_id"].to_numpy(),
-        "Coach": due["coach"].to_numpy(),
-        "Utskriven": due["exited"].to_numpy(),
-        "Uppföljning från": due_from.to_numpy(),
-        "Utskrivningsorsak": due["reason"].map(REASON_LABELS).to_numpy(),
-    }).iloc[order].reset_index(drop=True)
+        "Rad i registret": rows[order],
+        "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
+        "Coach": enrolments["coach"].iloc[taken].to_numpy(),
+        "Utskriven": exited.to_numpy(dtype="datetime64[ns]")[taken],
+        "Uppföljning från": due_from[order],
+        "Utskrivningsorsak": enrolments["reason"].iloc[taken].map(REASON_LABELS).to_numpy(),
+    })
