@@ -194,6 +194,9 @@ def text_column(values: pa.Array) -> pd.Categorical:
     return pd.Categorical.from_codes(indices, dtype=dtype, validate=False)
 
 
+NO_TEXT = pd.CategoricalDtype(pd.Index([], dtype="str"), ordered=False)  # a column's type when it has no value
+
+
 def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int | None = None,
                merged: list[str] = (), totals: list[int] = (), shown: dict[str, str] | None = None) -> RawSheet:
     """One sheet; `first_row` (1-based), when the caller knows it, saves finding the header row. A merged
@@ -243,12 +246,14 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
             encoded = iter(pool.map(text_column, cells))
     else:  # a small one costs less than starting the threads
         encoded = iter([text_column(column) for column in cells])
-    # a declared column the sheet lacks (those of the other profile, say) is empty: one Categorical for all
-    empty = text_column(pa.nulls(body.num_rows, pa.string()))
-    columns = {c.key: next(encoded) if c.key in chosen else empty for c in sheet.columns}
-    data = pd.DataFrame(columns, index=index)
+    columns = {c.key: next(encoded) for c in sheet.columns if c.key in chosen}
     # A row with none of the declared columns filled is blank, even if it has extra columns.
-    filled = np.logical_or.reduce([c.codes >= 0 for c in columns.values()])
+    filled = np.zeros(body.num_rows, dtype=bool)
+    for column in columns.values():
+        filled |= column.codes >= 0
+    # a declared column the sheet lacks (those of the other profile, say) is empty: one Categorical for all
+    empty = pd.Categorical.from_codes(np.full(body.num_rows, -1, dtype=np.int8), dtype=NO_TEXT, validate=False)
+    data = pd.DataFrame({c.key: columns.get(c.key, empty) for c in sheet.columns}, index=index)
     unreadable_rows = sorted({header_row + i for i, _ in unreadable})
     totals = [row for row in totals if row > header_row and row in index]
     filled &= ~index.isin(totals)  # a Table's totals row is no enrolment

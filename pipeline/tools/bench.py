@@ -131,7 +131,11 @@ background scan overlap the load. Loading `Deltagare` is about the bare read. fa
 GIL while it parses (the set-up runs then), but not while it converts to Arrow; its own copy of the
 cells is freed by the loading thread, beside the reader's work. Look-alike IDs are folded by pyarrow
 on the other core from the start of validation, and the worklist is zipped by pyarrow and zlib in a
-thread while the tables are counted.
+thread while the tables are counted. Threads are used only where there is something to do beside
+them: the load runs in threads in a fresh process (beside its imports) or for a file over 1 MB, and
+the look-alike IDs and the worklist get a thread from 20 000 rows. So a small register in a process
+that has reported before (a batch worker, the web page) is reported in one thread: handing its work
+between threads cost a tenth of its time.
 
 A small register's time (the warm, in-process lines) goes into fixed costs per call, not into
 its rows: reading opens the package and scans its XML, validation is the typing of each column,
@@ -140,7 +144,11 @@ Pandera on two frames and the rules between cells, rows and persons (pandas' ove
 the text over plain rows of the few hundred figures, and writing (about a third) is xlsxwriter's
 cell by cell XML of ten sheets, `Siffror` alone 1 500 cells, and the two fsyncs that make the files
 durable before they are linked into place. Under the profiler, pandas' own code is two fifths of the
-time and xlsxwriter's a fifth; no single call of ours is more than a few per cent. A batch pays the
+time and xlsxwriter's a fifth; no single call of ours is more than a few per cent. A process that
+reports register after register freezes what its imports made out of the garbage collector's full
+passes (`run.prepare`), which otherwise scanned a hundred thousand objects of pandas and Pandera
+thirteen times in 200 registers; and Pandera is imported without hypothesis (installed here for the
+tests), which cost a quarter of a second of every start. A batch pays the
 same per register, plus a search of the output folder for an earlier report of the project: each
 file there is looked at once per process (by its path and inode, which the folder's listing gives),
 and only the reports whose properties name the project are opened. It runs a worker process per
