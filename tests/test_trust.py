@@ -106,6 +106,17 @@ def test_the_search_for_an_earlier_report_opens_only_the_reports_its_properties_
     assert opened == ["Navigator_lagesrapport_090301-090430.xlsx"]  # the other project's report stayed shut
 
 
+def test_a_diarienummer_with_a_character_xml_cannot_hold_still_finds_its_earlier_report(tmp_path: Path, capsys):
+    """The properties store such a Diarienummer escaped (`_x0001_`): the search reads the report itself."""
+    register = write_register(tmp_path / "r.xlsx", ROWS, projekt=project_rows(Diarienummer="2008_x0001_-1"))
+    out = tmp_path / "out"
+    assert report(register, out, capsys, "--period", "2009-03-01..2009-04-30")[0] == 0
+    assert openpyxl.load_workbook(out / "Navigator_lagesrapport_090301-090430.xlsx").properties.keywords == \
+        "Diarienummer: 2008_x0001_-1"
+    code, printed = report(register, out, capsys)
+    assert code == 0 and "Ändringar mot Navigator_lagesrapport_090301-090430.xlsx: Inga ändringar." in printed
+
+
 # --- hostile and broken files -----------------------------------------------------------
 
 def assert_refused(path: Path, tmp_path: Path, capsys, message: str, status: int = 1):

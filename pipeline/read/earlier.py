@@ -129,7 +129,8 @@ CORE_PROPERTIES = "{http://schemas.openxmlformats.org/package/2006/metadata/core
 
 def _properties(path: str | Path) -> tuple[bool, str | None]:
     """Whether the workbook's properties name this tool as its author (every report it writes does), and the
-    Diarienummer its keywords name (None if they name none): a look at one small part of the package, where
+    Diarienummer its keywords name (None if they name none, or one not stored as written): a look at one small
+    part of the package, where
     opening it as a workbook takes ten times as long."""
     try:
         with zipfile.ZipFile(path) as package:
@@ -142,8 +143,12 @@ def _properties(path: str | Path) -> tuple[bool, str | None]:
         keywords = ElementTree.fromstring(core).findtext(f"{CORE_PROPERTIES}keywords") or ""
     except ElementTree.ParseError:
         return True, None
-    named = keywords.startswith(form.CASE_NUMBER_KEYWORD)
-    return True, keywords[len(form.CASE_NUMBER_KEYWORD):].strip() if named else None
+    if not keywords.startswith(form.CASE_NUMBER_KEYWORD):
+        return True, None
+    named = keywords[len(form.CASE_NUMBER_KEYWORD):].strip()
+    # a character XML cannot hold is stored escaped (`_x0001_`), and a line break may come back as another:
+    # such a Diarienummer is not compared here, the report itself is read
+    return True, named if named.isprintable() and "_x" not in named else None
 
 
 def read_figures(path: Path) -> pd.DataFrame:
