@@ -130,8 +130,7 @@ CORE_PROPERTIES = "{http://schemas.openxmlformats.org/package/2006/metadata/core
 def _properties(path: str | Path) -> tuple[bool, str | None]:
     """Whether the workbook's properties name this tool as its author (every report it writes does), and the
     Diarienummer its keywords name (None if they name none, or one not stored as written): a look at one small
-    part of the package, where
-    opening it as a workbook takes ten times as long."""
+    part of the package, where opening it as a workbook takes ten times as long."""
     try:
         with zipfile.ZipFile(path) as package:
             core = package.read("docProps/core.xml")
