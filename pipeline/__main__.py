@@ -1,12 +1,7 @@
 import os
 import sys
 
-# Pandera imports hypothesis (0.25 s) for its data-synthesis strategies whenever it is installed;
-# a report never synthesises data, so the command line goes without it. (Tests, which run the
-# CLI in-process with hypothesis already imported, are unaffected.)
-sys.modules.setdefault("hypothesis", None)
-
-from pipeline.cli import main  # noqa: E402
+from pipeline.cli import main  # (Pandera is imported without hypothesis however the tool starts: schemas.models)
 
 BROKEN_PIPE = 141  # the shell's status of a command whose reader went away (128 + SIGPIPE)
 

@@ -26,9 +26,9 @@ from schemas.register import KONTAKTER, PROFILES, Column, Sheet
 def without_hypothesis():
     """Pandera imported and set up (its backends, on the first validation) without hypothesis. Pandera imports
     hypothesis, where it is installed, only to synthesise data, which this tool never asks of it; the project's
-    environment has it for the tests, and importing it (pytest with it) took a quarter of a second of every
-    run and of every worker's start. A process that has imported hypothesis already (the tests) keeps it, and
-    it can still be imported after."""
+    environment has it for the tests, and importing it (pytest with it) would take a quarter of a second of
+    every process's start, however the tool is started (the command line, the library, a worker). A process
+    that has imported hypothesis already (the tests) keeps it, and it can still be imported after."""
     hidden = "hypothesis" not in sys.modules
     if hidden:
         sys.modules["hypothesis"] = None  # an import of it fails, as where it is not installed

@@ -148,7 +148,7 @@ time and xlsxwriter's a fifth; no single call of ours is more than a few per cen
 reports register after register freezes what its imports made out of the garbage collector's full
 passes (`run.prepare`), which otherwise scanned a hundred thousand objects of pandas and Pandera
 thirteen times in 200 registers; and Pandera is imported without hypothesis (installed here for the
-tests), which cost a quarter of a second of every start. A batch pays the
+tests) however the tool is started, not only from the command line. A batch pays the
 same per register, plus a search of the output folder for an earlier report of the project: each
 file there is looked at once per process (by its path and inode, which the folder's listing gives),
 and only the reports whose properties name the project are opened. It runs a worker process per
