@@ -136,9 +136,6 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
     return _write_report(register, read.sha256, reg, period, out, earlier, phase, before_writing)
 
 
-_FROZEN: list[bool] = []  # whether this process has put its imports out of the garbage collector's sight
-
-
 def prepare() -> None:
     """Import what a written report needs and let Pandera set itself up: done while fastexcel loads the
     register, and once per worker process of the web page and of a batch, before its first register.
@@ -154,8 +151,7 @@ def prepare() -> None:
     from pipeline.check.validate import warm_up
 
     warm_up()
-    if not _FROZEN:
-        _FROZEN.append(True)
+    if not gc.get_freeze_count():  # once per process
         gc.freeze()
 
 
