@@ -126,14 +126,8 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
                                 "Uppföljning 6 månader (från datumet)"], dtype=object), [len(missing), len(six)])
     order = np.lexsort((rows, dates))
     taken = rows[order]
-    return pd.DataFrame({
-        "Rad i registret": enrolments.index.to_numpy()[taken],
-        "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
-        "Coach": enrolments["coach"].iloc[taken].to_numpy(),
-        "Utskriven": left[taken],
-        "Att fylla i": tasks[order],
-        "Datum": dates[order],
-    })
+    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": left[taken], "Att fylla i": tasks[order],
+                         "Datum": dates[order]})
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -144,14 +138,16 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
     rows = enrolments.index.to_numpy()[due]
     due_from = follow_up_from(exited.iloc[due]).to_numpy(dtype="datetime64[ns]")
     order = np.lexsort((rows, due_from))
-    # positions in the enrolments, taken once per column (no frame is filtered or sorted), before a column is
-    # made into texts (a million IDs would be)
     taken = due[order]
-    return pd.DataFrame({
-        "Rad i registret": rows[order],
-        "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
-        "Coach": enrolments["coach"].iloc[taken].to_numpy(),
-        "Utskriven": exited.to_numpy(dtype="datetime64[ns]")[taken],
-        "Uppföljning från": due_from[order],
-        "Utskrivningsorsak": enrolments["reason"].iloc[taken].map(REASON_LABELS).to_numpy(),
-    })
+    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": exited.to_numpy(dtype="datetime64[ns]")[taken],
+                         "Uppföljning från": due_from[order],
+                         "Utskrivningsorsak": enrolments["reason"].iloc[taken].map(REASON_LABELS).to_numpy()})
+
+
+def _who(enrolments: pd.DataFrame, taken: np.ndarray) -> dict[str, np.ndarray]:
+    """A worklist's first columns, of the enrolments at the positions `taken`: the row, the ID and the coach.
+    The rows are taken before the columns become texts: a Categorical of a million IDs made into texts
+    whole cost a worklist most of its time."""
+    return {"Rad i registret": enrolments.index.to_numpy()[taken],
+            "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
+            "Coach": enrolments["coach"].iloc[taken].to_numpy()}
