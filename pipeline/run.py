@@ -151,8 +151,12 @@ def prepare() -> None:
     from pipeline.check.validate import warm_up
 
     warm_up()
-    if not gc.get_freeze_count():  # once per process
+    if not _FROZEN:  # once per process (asking gc.get_freeze_count() would walk the frozen objects: 8 ms)
         gc.freeze()
+        _FROZEN.append(True)
+
+
+_FROZEN: list[bool] = []
 
 
 def parse_period(text: str):
