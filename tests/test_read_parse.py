@@ -303,12 +303,21 @@ def test_the_scan_passes_over_only_windows_without_a_formula_or_an_error_cell(be
         assert any(_contains(window, hint) for hint in _FORMULA_OR_ERROR_HINTS)
 
 
-def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("large", [False, True])
+def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(tmp_path: Path, monkeypatch,
+                                                                                large: bool):
     """A small register in a process that has reported before is loaded in the caller's thread, a large one
-    (or any, in a fresh process) in threads beside the rest: the same frames, problems and checksum."""
+    (or any, in a fresh process) in threads beside the rest: the same frames, problems and checksum. A large
+    one (`large`: every file counts as one here) has its other sheets loaded by the scan's thread with a reader
+    of their own, and its columns encoded on two threads."""
     import hashlib
 
-    from pipeline.read import loading
+    from pipeline.read import loading, reader
+
+    if large:
+        monkeypatch.setattr(loading, "SMALL_FILE_BYTES", 0)
+        monkeypatch.setattr(reader, "PARALLEL_ROWS", 0)
+    loading.SECONDS.clear()
 
     path = write_register(tmp_path / "r.xlsx", [person(), person("P2"), person("P3")], origin=(2, 1))
     wb = openpyxl.load_workbook(path)
@@ -324,6 +333,7 @@ def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(
 
     (in_threads, threaded), (here, inline) = read(True), read(False)
     assert in_threads and not here
+    assert ("fastexcel övriga blad" in loading.SECONDS) == large
     assert threaded.sha256 == inline.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert threaded.sheets.keys() == inline.sheets.keys()
     for name, raw in threaded.sheets.items():

@@ -286,3 +286,27 @@ def test_the_checksum_is_of_the_bytes_counted_and_a_file_changing_while_read_is_
     monkeypatch.setattr(Path, "read_bytes", saved_meanwhile)
     code, printed = report(register, tmp_path / "out2", capsys)
     assert code == 1 and "ändrades medan den lästes" in printed and "Traceback" not in printed
+
+
+@pytest.mark.parametrize("how", ["in place", "renamed over"])
+def test_a_file_saved_after_its_bytes_were_read_but_while_fastexcel_reads_it_is_refused(tmp_path: Path, monkeypatch,
+                                                                                       capsys, how: str):
+    """fastexcel reads the file from disk itself: what it parses must be the bytes that were hashed."""
+    from pipeline.read import loading
+
+    register = write_register(tmp_path / "r.xlsx", ROWS)
+    other = write_register(tmp_path / "other.xlsx", ROWS[:1])
+    real = loading.load_sheet
+
+    def saved_meanwhile(reader, name):
+        if how == "in place":
+            register.write_bytes(other.read_bytes())
+        else:  # as Excel saves: a new file renamed over the old one
+            other.replace(register)
+        monkeypatch.setattr(loading, "load_sheet", real)
+        return real(reader, name)
+
+    monkeypatch.setattr(loading, "load_sheet", saved_meanwhile)
+    code, printed = report(register, tmp_path / "out", capsys)
+    assert code == 1 and "ändrades medan den lästes" in printed and "Traceback" not in printed
+    assert not list((tmp_path / "out").glob("*lagesrapport*"))

@@ -41,7 +41,7 @@ class LoadedSheet:
     """One sheet as fastexcel loaded it: every cell as text, from its first non-empty row and column."""
 
     name: str  # the sheet's name in the workbook
-    sheet: object = None  # fastexcel's ExcelSheet, kept only while it may be needed (see `Loading`)
+    sheet: object = None  # fastexcel's ExcelSheet, kept only while it may be needed (see `reader.read_sheet`)
     cells: object = None  # pyarrow RecordBatch of strings; None if converting it made fastexcel panic
     failed: bool = False  # fastexcel could not load the sheet at all
     height: int = 0  # rows in fastexcel's range, from its first non-empty row
@@ -60,6 +60,7 @@ class Loaded:
     sheet_names: list[str]
     content: bytes = b""  # the file's bytes, read once: what is parsed, hashed and copied for the error workbook
     sha256: str = ""
+    signature: tuple[int, int, int] = (0, 0, 0)  # the file's size, time of change and inode as `content` was read
     sheets: dict[str, LoadedSheet] = field(default_factory=dict)  # by the workbook's sheet name
     first_rows: dict[str, int] = field(default_factory=dict)  # sheet name -> first row with a value (.xlsx)
     hidden: dict[str, list[HiddenCell]] = field(default_factory=dict)  # sheet name -> error/formula cells
@@ -68,19 +69,31 @@ class Loaded:
     shown: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet name -> cell -> number as shown
 
 
-def read_once(path: Path) -> bytes:
-    """The file's bytes; a file that changes while it is read is refused, never counted half old, half new."""
+def read_once(path: Path) -> tuple[bytes, tuple[int, int, int]]:
+    """The file's bytes and its signature (size, time of change, inode); a file that changes while it is read
+    is refused, never counted half old, half new."""
     before = path.stat()
     content = path.read_bytes()
     after = path.stat()
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(content) != after.st_size:
-        raise RegisterUnreadable(f"Filen {path.name} ändrades medan den lästes (sparas den just nu?). Vänta tills "
-                                 "den är sparad och kör igen.")
-    return content
+    if _signature(before) != _signature(after) or len(content) != after.st_size:
+        raise _changed(path)
+    return content, _signature(after)
+
+
+def _signature(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+def _changed(path: Path) -> RegisterUnreadable:
+    return RegisterUnreadable(f"Filen {path.name} ändrades medan den lästes (sparas den just nu?). Vänta tills den "
+                              "är sparad och kör igen.")
 
 
 def open_workbook(path: Path, content: bytes):
-    """fastexcel's reader of the file's `content`, after the checks that keep a hostile file from being opened."""
+    """fastexcel's reader of the file whose bytes are `content`, after the checks on them that keep a hostile
+    file from being opened. fastexcel reads the file itself (given the bytes, it takes a tenth of a second
+    at a million rows to take them over); `Loading` makes sure the file has not changed since `content`
+    was read, so that what is parsed is what is hashed."""
     import fastexcel
 
     head = content[:8]
@@ -95,12 +108,20 @@ def open_workbook(path: Path, content: bytes):
         raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
                                  "inte: den är skadad eller gjord för att överbelasta datorn.") from None
     try:
-        return fastexcel.read_excel(content)
+        return fastexcel.read_excel(content if _not_utf8(path) else str(path))
     except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
         raise RegisterUnreadable(
             f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
             "den är inte en arbetsbok, är lösenordsskyddad eller är skadad."
         ) from exc
+
+
+def _not_utf8(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return False
+    except UnicodeEncodeError:  # a name that is not UTF-8 on disk, which fastexcel cannot take as a path
+        return True
 
 
 def is_panic(exc: BaseException) -> bool:
@@ -133,6 +154,7 @@ class Loading:
         self._participants_loaded = threading.Event()  # set once Deltagare is loaded, or the load has failed
         self._threaded = threaded  # else everything is done here and now, in the caller's thread
         self._threads: list[threading.Thread] = []
+        self._others_beside = False  # the other sheets are loaded by the scan's thread (see _load_participants)
         self._beside(self._load_main)
 
     def _beside(self, work) -> None:
@@ -158,17 +180,9 @@ class Loading:
             return
         finally:
             self._participants_loaded.set()
-        # fastexcel's own copy of the cells, once they are in Arrow, is freed here (at a million rows a tenth
-        # of a second, beside the reader's work on them) instead of by the reader, after its work
-        for sheet in loaded.sheets.values():
-            if sheet.cells is not None:
-                sheet.sheet = None
-        # the small sheets with the same reader, which has parsed the shared strings once already
-        for name in loaded.sheet_names:
-            if name != participants:
-                loaded.sheets[name] = sheet = load_sheet(loaded.reader, name)
-                if sheet.cells is not None:
-                    sheet.sheet = None
+        if not self._others_beside:
+            # the small sheets with the same reader, which has parsed the shared strings once already
+            self._load_others(loaded, loaded.reader, participants)
         if not is_xlsx:
             # error cells, which fastexcel reads as empty in these formats too
             suffix = self.path.suffix.lower()
@@ -177,25 +191,36 @@ class Loading:
             elif suffix == ".xls":
                 loaded.hidden = xls_error_cells(loaded.content)
 
+    @staticmethod
+    def _load_others(loaded: Loaded, reader, participants: str | None) -> None:
+        for name in loaded.sheet_names:
+            if name != participants:
+                loaded.sheets[name] = sheet = load_sheet(reader, name)
+                if sheet.cells is not None:
+                    sheet.sheet = None
+
     def _load_participants(self) -> tuple[Loaded, str | None, bool]:
         """Open the file, start the checksum and the scan beside, and load `Deltagare`."""
-        content = read_once(self.path)
+        content, signature = read_once(self.path)
         reader = open_workbook(self.path, content)
-        loaded = Loaded(reader, list(reader.sheet_names), content)
+        loaded = Loaded(reader, list(reader.sheet_names), content, signature=signature)
         # the checksum of the very bytes parsed, in a thread of its own (hashlib releases the GIL)
         self._beside(lambda: setattr(loaded, "sha256", _sha256(content)))
         self._loaded = loaded
         participants = _find(loaded.sheet_names, DELTAGARE.name)
         is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(io.BytesIO(content))
+        # A large register's other sheets are loaded beside Deltagare, after the scan, with a reader of their own:
+        # after Deltagare they would compete for the cores with the reader's work on it.
+        self._others_beside = is_xlsx and self._threaded and len(content) > SMALL_FILE_BYTES
         if is_xlsx:
-            self._beside(lambda: self._load_side(loaded))  # the scan of the sheet XML, on the second core
+            self._beside(lambda: self._load_side(loaded, participants))  # the scan of the sheet XML, on the second core
         if participants is not None:
             started = time.perf_counter()
             loaded.sheets[participants] = load_sheet(reader, participants)
             SECONDS["fastexcel Deltagare"] = time.perf_counter() - started
         return loaded, participants, is_xlsx
 
-    def _load_side(self, loaded: Loaded) -> None:
+    def _load_side(self, loaded: Loaded, participants: str | None) -> None:
         started = time.perf_counter()
         if self._threaded:
             _yield_to_others()
@@ -206,6 +231,10 @@ class Loading:
             SECONDS["XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc
+        if self._others_beside:
+            started = time.perf_counter()
+            self._load_others(loaded, open_workbook(self.path, loaded.content), participants)
+            SECONDS["fastexcel övriga blad"] = time.perf_counter() - started
 
     def participants(self) -> Loaded:
         """What is loaded once `Deltagare` is, and the scan beside it is done: the other sheets may still be
@@ -219,10 +248,21 @@ class Loading:
     def _wait(self, threads: list[threading.Thread]) -> Loaded:
         for thread in threads:
             thread.join()
+        if self._loaded is not None:
+            self.unchanged(self._loaded)  # first: a file saved while it was read may also fail to load
         if self._errors:
             raise self._errors[0]
         assert self._loaded is not None
         return self._loaded
+
+    def unchanged(self, loaded: Loaded) -> None:
+        """Refuse a file that has changed since its bytes were read: fastexcel reads it again itself."""
+        try:
+            if _signature(self.path.stat()) == loaded.signature:
+                return
+        except OSError:
+            pass
+        raise _changed(self.path)
 
 
 def _yield_to_others() -> None:

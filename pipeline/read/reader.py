@@ -106,6 +106,7 @@ def read_register(path: Path) -> ReadRegister:
             sheets[sheet.name] = early
         else:
             sheets[sheet.name] = _read_sheet(loaded, found[0], sheet)
+    load.unchanged(loaded)  # (a sheet that made fastexcel panic was read again, from the file)
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
 
 
@@ -244,6 +245,10 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         # pyarrow releases the GIL while it hashes, so the columns of a large sheet are encoded on both cores
         with ThreadPoolExecutor(max_workers=2) as pool:
             encoded = iter(pool.map(text_column, cells))
+            if loaded_sheet.cells is not None:
+                # fastexcel's own copy of the cells is freed while pyarrow encodes the columns: freeing it
+                # holds the GIL (75 ms at a million rows), which the encoding does not need
+                loaded_sheet.sheet = None
     else:  # a small one costs less than starting the threads
         encoded = iter([text_column(column) for column in cells])
     columns = {c.key: next(encoded) for c in sheet.columns if c.key in chosen}
