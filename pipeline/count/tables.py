@@ -114,20 +114,30 @@ def coded(enrolments: "pd.DataFrame | Coded") -> Coded:
         enrolled_month=enrolments["enrolled_month"].to_numpy(), exited_month=enrolments["exited_month"].to_numpy()))
 
 
-def _grid(*axes: tuple[np.ndarray, int]) -> np.ndarray:
-    """Counts by some codes as an array of one axis per (codes, size), every combination (zeros too);
-    a code outside its axis (-1, or beyond) is not counted. One np.bincount, however many rows."""
-    sizes = [size for _, size in axes]
-    cells = int(np.prod(sizes)) if sizes else 1
-    length = len(axes[0][0]) if axes else 0
-    flat = np.zeros(length, dtype=np.int64)
-    outside = np.zeros(length, dtype=bool)
+def _counts(*axes: tuple[np.ndarray, int]) -> np.ndarray:
+    """Counts by some codes, as an array of one axis per (codes, size) with one extra cell at the end of each
+    axis for the codes outside it (-1, or beyond): every combination (zeros too), in one np.bincount however
+    many rows. A count by fewer of the axes is a sum of it over the others, the rows outside them included
+    (`_inside(counts.sum(axis=...))`): one pass over the rows gives a table's rows and its sums."""
+    shape = [size + 1 for _, size in axes]
+    flat = np.zeros(len(axes[0][0]) if axes else 0, dtype=np.intp)
     for codes, size in axes:
-        flat = flat * size + codes
-        outside |= (codes < 0) | (codes >= size)
-    # rows outside the axes are counted in one extra cell, which is dropped
-    counts = np.bincount(np.where(outside, cells, flat), minlength=cells + 1)[:cells]
-    return counts.reshape(sizes)
+        flat *= size + 1
+        if len(codes) and (codes.min() < 0 or codes.max() >= size):  # (two passes over the codes, mostly none)
+            codes = np.where((codes < 0) | (codes >= size), size, codes)
+        flat += codes
+    return np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape)
+
+
+def _inside(counts: np.ndarray, axes: int | None = None) -> np.ndarray:
+    """`counts` (from `_counts`) without the extra cells of its first `axes` axes (all by default)."""
+    axes = counts.ndim if axes is None else axes
+    return counts[tuple(slice(0, n - 1) for n in counts.shape[:axes])]
+
+
+def _grid(*axes: tuple[np.ndarray, int]) -> np.ndarray:
+    """Counts by some codes, as an array of one axis per (codes, size); a code outside its axis is not counted."""
+    return _inside(_counts(*axes))
 
 
 G, K = len(GROUP_LABELS), len(GENDERS)
@@ -145,9 +155,9 @@ def table_1_months(project_start: pd.Timestamp, period: Period) -> pd.PeriodInde
     return pd.period_range(first, period.end, freq="M")
 
 
-def monthly_participants(enrolments, months: pd.PeriodIndex, by: list[str]) -> np.ndarray:
-    """Enrolments active at least one day of each month, as an array of one axis per key of `by` (`group`,
-    `kon`) and a last axis of the months (0..n-1).
+def monthly_participants(enrolments, months: pd.PeriodIndex) -> np.ndarray:
+    """Enrolments active at least one day of each month, by group, gender and month (0..n-1), with an extra
+    group and gender for those outside the form's (`_counts`): sums over them count everybody.
 
     Each enrolment adds one from its first active month and removes one after its last, so a
     running sum over the months gives every month's count in one pass, however many rows.
@@ -157,9 +167,9 @@ def monthly_participants(enrolments, months: pd.PeriodIndex, by: list[str]) -> n
     exited_m = np.where(c.exited_month == NO_MONTH, n - 1 + base, c.exited_month) - base
     first, last = np.clip(c.enrolled_month - base, 0, None), np.clip(exited_m, None, n - 1)
     active = first <= last
-    axes = [(getattr(c, key)[active], {"group": G, "kon": K}[key]) for key in by]
-    starts = _grid(*axes, (first[active], n + 1))
-    stops = _grid(*axes, (last[active] + 1, n + 1))
+    axes = [(c.group[active], G), (c.kon[active], K)]
+    starts = _counts(*axes, (first[active], n + 1))
+    stops = _counts(*axes, (last[active] + 1, n + 1))
     return np.cumsum(starts - stops, axis=-1)[..., :n]
 
 
@@ -167,12 +177,11 @@ def table_1(enrolments, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
     c = coded(enrolments)
     labels = [form.month_label(m, months) for m in months]
+    counts = monthly_participants(c, months)
     return table_frame(form.T1, [
-        block(monthly_participants(c, months, ["group", "kon"]), [("Rad", GROUP_LABELS), ("Kön", GENDERS),
-                                                                   ("Kolumn", labels)]),
-        block(monthly_participants(c, months, ["kon"]), [("Kön", GENDERS), ("Kolumn", labels)],
-               {"Rad": form.T1_SUM_GENDER}),
-        block(monthly_participants(c, months, []), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
+        block(_inside(counts, 2), [("Rad", GROUP_LABELS), ("Kön", GENDERS), ("Kolumn", labels)]),
+        block(_inside(counts.sum(axis=0), 1), [("Kön", GENDERS), ("Kolumn", labels)], {"Rad": form.T1_SUM_GENDER}),
+        block(counts.sum(axis=(0, 1)), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
     ])
 
 
@@ -184,8 +193,9 @@ def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> pd.
     """
     c = coded(enrolments)
     months = pd.period_range(project_start, period.end, freq="M")
-    by_gender = monthly_participants(c, months, ["kon"]).mean(axis=-1)
-    total = monthly_participants(c, months, []).mean()
+    counts = monthly_participants(c, months)
+    by_gender = _inside(counts.sum(axis=0), 1).mean(axis=-1)
+    total = counts.sum(axis=(0, 1)).mean()
     average = form.AVERAGE_PER_MONTH
     repeated = int((c.number == 1).sum())  # each such person has exactly one second enrolment
     return table_frame(form.RESULTS, [
@@ -207,12 +217,13 @@ def table_2(enrolments, period: Period) -> pd.DataFrame:
     labels = [form.month_label(m, months) for m in months]
     exits = c.where(_between(c.exited, period.start, period.end))
     month = (exits.exited_month - months[0].ordinal, len(labels))
-    group, kon = (exits.group, G), (exits.kon, K)
+    counts = _counts((exits.group, G), month, (exits.kon, K))
     return table_frame(form.T2, [
-        block(_grid(group, month, kon), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
-        block(_grid(month, kon), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
-        block(_grid(month), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
-        block(_grid(kon), [("Kön", GENDERS)], {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
+        block(_inside(counts), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
+        block(_inside(counts.sum(axis=0)), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
+        block(_inside(counts.sum(axis=(0, 2))), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
+        block(_inside(counts.sum(axis=(0, 1))), [("Kön", GENDERS)],
+              {"Rad": form.T2_PERIOD_GENDER, "Kolumn": form.PERIOD_COLUMN}),
         block([len(exits)], [("Rad", [form.T2_PERIOD])], {"Kolumn": form.PERIOD_COLUMN, "Kön": ""}),
     ])
 
@@ -234,12 +245,12 @@ def table_4(enrolments, periods: list[Period]) -> pd.DataFrame:
     for part, columns, period in ((within, labels, (position[inside], len(labels))),
                                   (within, [form.ENROLLED_SINCE_START], None),
                                   (first, [form.UNIQUE_SINCE_START], None)):
-        axis = [period] if period else [(np.zeros(len(part), dtype=np.int64), 1)]
-        blocks += [block(_grid((part.group, G), *axis, (part.kon, K)),
-                          [("Rad", GROUP_LABELS), ("Kolumn", columns), ("Kön", GENDERS)]),
-                   block(_grid(*axis, (part.kon, K)), [("Kolumn", columns), ("Kön", GENDERS)],
+        axis = period or (np.zeros(len(part), dtype=np.int8), 1)
+        counts = _counts((part.group, G), axis, (part.kon, K))
+        blocks += [block(_inside(counts), [("Rad", GROUP_LABELS), ("Kolumn", columns), ("Kön", GENDERS)]),
+                   block(_inside(counts.sum(axis=0)), [("Kolumn", columns), ("Kön", GENDERS)],
                           {"Rad": form.T4_SUM_GENDER}),
-                   block(_grid(*axis) if period else [len(part)], [("Kolumn", columns)],
+                   block(_inside(counts.sum(axis=(0, 2))) if period else [len(part)], [("Kolumn", columns)],
                           {"Rad": form.T4_SUM, "Kön": ""})]
     return table_frame(form.T4, blocks)
 
@@ -311,8 +322,8 @@ def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str,
 
 def _by_group_and_gender(c: Coded, row: str) -> list[tuple]:
     """A row's figures in all, by gender, and by group and gender (the form's order)."""
-    by_group = _grid((c.group, G), (c.kon, K))
-    by_gender = _grid((c.kon, K))
+    counts = _counts((c.group, G), (c.kon, K))
+    by_group, by_gender = _inside(counts), _inside(counts.sum(axis=0))
     return ([(row, OUTCOME, "", float(len(c)))] + [(row, OUTCOME, kon, float(n)) for kon, n in zip(GENDERS, by_gender)]
             + [(row, g, kon, float(by_group[i, j])) for i, g in enumerate(GROUP_LABELS) for j, kon in enumerate(GENDERS)])
 
