@@ -4,10 +4,17 @@ A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during 
 it releases the GIL. So a run (`pipeline.run.report`) starts the load first, and pandas, Pandera
 and the rest of the program import on the main thread while it runs. For an `.xlsx`
 a second thread scans the sheet XML for what fastexcel does not show
-(`pipeline.read.xlsx_scan`), on the second core. The small sheets are loaded after
-`Deltagare` with the same reader: a reader of their own would parse the workbook's
-shared strings (a million IDs) a second time. Meanwhile the reader makes frames of
-`Deltagare` (`Loading.participants`).
+(`pipeline.read.xlsx_scan`), on the second core. A large register's other sheets are
+then loaded in that thread, beside `Deltagare`, with a reader of their own: it parses the
+workbook's shared strings (a million IDs) a second time, but on the core the parse of
+`Deltagare` leaves free, where after it they would compete with the reader's work on
+`Deltagare`. A small register's other sheets are loaded after `Deltagare` with the same
+reader. The reader makes frames of `Deltagare` as soon as it is loaded (`Loading.participants`).
+
+fastexcel reads the file by its path (given the bytes, it takes a tenth of a second at a
+million rows to take them over); the bytes read once (`read_once`) are what is hashed
+and checked, and a file whose size, time of change or inode differ after the load
+(`Loading.unchanged`) is refused, so that what is counted is what the checksum names.
 
 This module imports neither pandas nor the schemas' models: it must stay cheap to
 import. `pipeline.read.reader` turns what it loads into frames.

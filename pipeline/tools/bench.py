@@ -121,15 +121,17 @@ phases follow each other: `förbereda` (prepare: pandas and Pandera import, Pand
 the register's checksum), `läsa` (read: waiting for fastexcel, then each column made a Categorical of
 its text), `validera` (validate), `räkna` (count), `jämföra` (the search of the output folder for an
 earlier report) and `skriva` (write), or `skriva fel` (the error list and error workbook). The
-`(bakom: ...)` entries ran in background threads from the start: fastexcel loading `Deltagare` (and
-then the small sheets, with the same reader, while the main thread makes frames of `Deltagare`), and
-the scan of the sheet XML for error cells and formulas, which decompresses with zlib and searches with
+`(bakom: ...)` entries ran in background threads from the start: fastexcel loading `Deltagare` (and,
+for a small register, then the other sheets with the same reader), and the scan of the sheet XML for
+error cells and formulas (after which, for a large register, the other sheets are loaded with a reader of
+their own: `övriga blad`, beside `Deltagare`), which decompresses with zlib and searches with
 RE2 in pyarrow (first for two rare-byte hints of a formula or an error cell, which pass over a sheet
 without either several times faster than the full pattern), both outside the GIL. So a report costs
 the load of `Deltagare` plus what follows it (read, validate, count, write); `förbereda` and the
 background scan overlap the load. Loading `Deltagare` is about the bare read. fastexcel releases the
-GIL while it parses (the set-up runs then), but not while it converts to Arrow; its own copy of the
-cells is freed by the loading thread, beside the reader's work. Look-alike IDs are folded by pyarrow
+GIL while it parses (the set-up runs then), but not while it converts to Arrow, nor while its own copy
+of the cells is freed (75 ms at a million rows): that is done while pyarrow encodes the columns on two
+threads, which do not need the GIL. Look-alike IDs are folded by pyarrow
 on the other core from the start of validation, and the worklist is zipped by pyarrow and zlib in a
 thread while the tables are counted. Threads are used only where there is something to do beside
 them: the load runs in threads in a fresh process (beside its imports) or for a file over 1 MB, and
