@@ -87,20 +87,22 @@ def calendar_parts(dates: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarra
 
     Looked up in a table of the days the dates span, made by numpy's calendar: a million dates
     cost one gather instead of a calendar conversion each (the days of a register lie within
-    a few decades; a Timestamp's whole range is 213,000 days)."""
+    a few decades; a Timestamp's whole range is 213,000 days). Fewer dates than that span (the
+    birth dates of a small sheet span decades) are converted each, without the table."""
     values = np.asarray(dates, dtype="datetime64[ns]").view(np.int64)
     missing = values == np.iinfo(np.int64).min
     if missing.all():
         zeros = np.zeros(len(values), dtype=np.int64)
         return zeros, zeros, zeros, missing
     days = values // NANOSECONDS_A_DAY
-    first = days[~missing].min()
-    span = np.arange(first, days[~missing].max() + 1).astype("datetime64[D]")
+    first, last = days[~missing].min(), days[~missing].max()
+    each = last - first >= len(days)  # fewer dates than days between them (a small sheet): each date converted
+    span = (np.where(missing, first, days) if each else np.arange(first, last + 1)).astype("datetime64[D]")
     years, months = span.astype("datetime64[Y]"), span.astype("datetime64[M]")
     # each day's year, month and day packed in one integer (day: 5 bits, month: 4), so that one gather serves all
     table = ((years.astype(np.int64) + 1970) << 9 | ((months - years.astype("datetime64[M]")).astype(np.int64) + 1) << 5
              | ((span - months.astype("datetime64[D]")).astype(np.int64) + 1))
-    packed = table.take(np.where(missing, 0, days - first))
+    packed = table if each else table.take(np.where(missing, 0, days - first))
     if missing.any():
         packed[missing] = 0
     return packed >> 9, (packed >> 5) & 15, packed & 31, missing

@@ -5,8 +5,8 @@ holding any unrecognised value as written) within their allowed values, and requ
 cells present. A column recorded at the person's entry (ESF+) may be empty on a later
 enrolment, so the schema lets it be empty; that it is there on the first enrolment is a
 rule between rows (`pipeline.check.validate`). Failure cases carry the frame's index (the
-Excel row) and the column (the Swedish header), which validation turns into cell
-references and Swedish messages.
+Excel row) and the column (its key, as `schemas.register` declares it), which validation
+turns into cell references and Swedish messages.
 
 The schemas judge cells, not types: the parser (`pipeline.check.parse`) makes each
 column's type itself (codes and texts as Categoricals, dates as datetime64) and records
@@ -60,7 +60,9 @@ def sheet_schema(sheet: Sheet) -> pa.DataFrameSchema:
 
 
 def _schema(sheet: Sheet) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({column.header: column_schema(column) for column in sheet.columns}, strict=True,
+    # named by the columns' keys, as the parsed frame is: renaming the frame to the headers cost more than
+    # Pandera's check of a small sheet's column
+    return pa.DataFrameSchema({column.key: column_schema(column) for column in sheet.columns}, strict=True,
                               name=sheet.name)
 
 

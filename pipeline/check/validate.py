@@ -30,7 +30,7 @@ from pipeline.period import (
 )
 from pipeline.read.reader import PARALLEL_ROWS, RawSheet, ReadRegister
 from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypothesis
-from schemas.form import GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
+from schemas.form import GROUP_LABELS, GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
     DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
@@ -264,16 +264,15 @@ def warm_up() -> None:
 def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet: Sheet) -> list[Problem]:
     """Run the sheet's Pandera schema lazily and turn its failure cases into cell problems."""
     model = sheet_schema(sheet)
-    headers = {c.key: c.header for c in sheet.columns}
-    by_header = {c.header: c for c in sheet.columns}
+    by_key = {c.key: c for c in sheet.columns}
     try:
-        model.validate(frame.rename(columns=headers), lazy=True)
+        model.validate(frame, lazy=True)
         return []
     except SchemaErrors as err:
         cases = err.failure_cases
     problems = []
     for case in cases.itertuples(index=False):
-        column = by_header.get(case.column)
+        column = by_key.get(case.column)
         if column is None or pd.isna(case.index):
             raise AssertionError(f"unexpected model failure: {case}")
         cell = raw.cell(column.key, int(case.index))
@@ -289,14 +288,23 @@ def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet:
     return problems
 
 
+GROUP_TYPE = pd.CategoricalDtype(pd.Index(GROUP_LABELS, dtype="str"))  # an enrolment's target group
+
+
 def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Age at enrolment in whole years and the form's target group of each enrolment (NA for none)."""
     age = age_at(frame["birth_date"], frame["enrolled"])
     young = (age <= YOUNG_MAX_AGE).fillna(False).to_numpy(dtype=bool)
-    conditions = [(young == g.young) & holds(frame["born"], [g.born]) & holds(frame["benefit"], [g.benefit])
-                  for g in GROUPS]
-    codes = np.select(conditions, list(range(len(GROUPS))), default=-1)
-    group = pd.Categorical.from_codes(codes, categories=[g.label for g in GROUPS])
+    born, benefit = (pd.Categorical(frame[key]) for key in ("born", "benefit"))  # as parsed they are already
+    # the group of each (young, Född, Ersättning) as one table, looked up by the rows' codes at once; an empty
+    # cell's code -1 takes the table's last place, which no group has
+    by_codes = np.full((2, len(born.categories) + 1, len(benefit.categories) + 1), -1, dtype=np.int64)
+    for number, g in reversed(list(enumerate(GROUPS))):  # reversed: where two groups could match, the first wins
+        b, e = born.categories.get_indexer([g.born])[0], benefit.categories.get_indexer([g.benefit])[0]
+        if b >= 0 and e >= 0:
+            by_codes[int(g.young), b, e] = number
+    codes = by_codes[young.astype(np.intp), born.codes, benefit.codes]
+    group = pd.Categorical.from_codes(codes, dtype=GROUP_TYPE, validate=False)
     return {"age": age, "group": pd.Series(group, index=frame.index)}
 
 

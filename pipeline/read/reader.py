@@ -169,6 +169,9 @@ def cells_around_panics(reader, name: str, loaded) -> tuple[pa.RecordBatch, list
     return pa.RecordBatch.from_pandas(frame, preserve_index=False), cells
 
 
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", made straight from pyarrow's strings
+
+
 def text_column(values: pa.Array) -> pd.Categorical:
     """One column's cells as a Categorical of their text, stripped and in Unicode NFC; empty and blank cells
     are missing."""
@@ -180,15 +183,14 @@ def text_column(values: pa.Array) -> pd.Categorical:
     dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
     if not pc.all(pc.string_is_ascii(dictionary)).as_py():  # ASCII text is already in every normal form
         dictionary = pc.utf8_normalize(dictionary, "NFC")
-    if len(dictionary) and (pc.any(pc.equal(dictionary, "")).as_py()
-                            or not pc.all(pc.equal(dictionary, encoded.dictionary)).as_py()):
+    if len(dictionary) and (not dictionary.equals(encoded.dictionary) or pc.index(dictionary, "").as_py() >= 0):
         # stripping or normalising made some values equal (" K" and "K") or empty: merge them
         again = dictionary.dictionary_encode()
         keep = pc.invert(pc.equal(again.dictionary, "")).to_numpy(zero_copy_only=False)
         position = np.where(keep, np.cumsum(keep) - 1, -1)[again.indices.to_numpy()]
         indices = np.where(indices >= 0, position[np.clip(indices, 0, None)], -1)
         dictionary = again.dictionary.filter(pa.array(keep))
-    categories = pd.Index(dictionary.to_pandas(), dtype="str")
+    categories = pd.Index(pd.array(dictionary, dtype=TEXT))
     # the categories come out of dictionary encoding, so they are distinct; pandas' own check of that
     # would hash a million IDs once more
     dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)
