@@ -37,9 +37,10 @@ def block(counts, axes: list[tuple[str, list]], fixed: dict[str, str] | None = N
 
 def table_frame(table: str, blocks: list[Block]) -> pd.DataFrame:
     """One table's figures: its blocks joined into one frame, built once."""
-    data = {column: np.concatenate([b[column] for b in blocks]) for column in ("Rad", "Kolumn", "Kön", "Värde")}
-    data["Tabell"] = np.full(len(data["Värde"]), table, dtype=object)
-    return pd.DataFrame(data, columns=FIGURE_COLUMNS)
+    n = sum(len(b["Värde"]) for b in blocks)
+    # made in the columns' order, so that pandas takes the dict as it is (naming the columns costs a reindex)
+    return pd.DataFrame({column: np.full(n, table, dtype=object) if column == "Tabell"
+                         else np.concatenate([b[column] for b in blocks]) for column in FIGURE_COLUMNS}, copy=False)
 
 
 def rows_frame(table: str, rows: list[tuple]) -> pd.DataFrame:

@@ -85,22 +85,38 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
     return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
 
 
-def _cells(letter: str, name: str, values: pd.Series, numbers: pa.Array) -> pa.Array:
+DATE, NUMBER, TEXT = "date", "number", "text"
+
+
+def _column(values: pd.Series) -> tuple[str, pa.Array]:
+    """A worklist column as what its cells are (a date, a number or a text) and its values as a pyarrow array:
+    dates as Excel's day numbers, texts as strings (null where empty); made once for the cells and the width."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates = values.to_numpy(dtype="datetime64[D]")
+        days = (dates - EXCEL_EPOCH.to_datetime64().astype("datetime64[D]")).astype(np.int64)
+        return DATE, pa.array(days, mask=np.isnat(dates))
+    if pd.api.types.is_integer_dtype(values):
+        return NUMBER, pa.array(values.to_numpy())
+    texts = values.array if values.dtype == "str" else values.astype("string").array  # pandas' text, as pyarrow
+    return TEXT, pa.array(texts, pa.string())
+
+
+def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Array:
     """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
     ref = pc.binary_join_element_wise(f'<c r="{letter}', numbers, "")
-    if pd.api.types.is_datetime64_any_dtype(values):
-        days = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days.to_numpy()
-        return pc.binary_join_element_wise(ref, '" s="1"><v>', pc.cast(pa.array(days), pa.string()), "</v></c>", "")
-    if pd.api.types.is_integer_dtype(values):
-        number = pc.cast(pa.array(values.to_numpy()), pa.string())
-        return pc.binary_join_element_wise(ref, '"><v>', number, "</v></c>", "")
-    text = pa.array(values.astype("string"), pa.string())
-    for character, entity in XML_ESCAPES:
-        text = pc.replace_substring(text, character, entity)
-    if pc.any(pc.match_substring_regex(text, XML_CONTROL_PATTERN)).as_py():  # rare: look before rewriting
-        for character in XML_CONTROLS:
-            text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
-    cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text, "</t></is></c>", "")
+    if kind == DATE:
+        cells = pc.binary_join_element_wise(ref, '" s="1"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+    elif kind == NUMBER:
+        cells = pc.binary_join_element_wise(ref, '"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+    else:
+        text = values
+        for character, entity in XML_ESCAPES:
+            text = pc.replace_substring(text, character, entity)
+        if pc.any(pc.match_substring_regex(text, XML_CONTROL_PATTERN)).as_py():  # rare: look before rewriting
+            for character in XML_CONTROLS:
+                text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
+        cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text,
+                                            "</t></is></c>", "")
     return pc.fill_null(cells, "")
 
 
@@ -118,15 +134,16 @@ def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
     rows = [f'<row r="1">{_text_cell("A1", title, 3)}</row>',
             '<row r="3">' + "".join(_text_cell(f"{letter}3", name, 2)
                                     for letter, name in zip(letters, worklist.columns)) + "</row>"]
+    columns = [_column(worklist[name]) for name in worklist.columns]
     if worklist.empty:
         rows.append(f'<row r="4">{_text_cell("A4", "Inga uppföljningar att göra.")}</row>')
         body = memoryview(b"")
     else:
         numbers = pc.cast(pa.array(np.arange(4, 4 + len(worklist))), pa.string())
-        cells = [_cells(letter, name, worklist[name], numbers) for letter, name in zip(letters, worklist.columns)]
+        cells = [_cells(letter, kind, values, numbers) for letter, (kind, values) in zip(letters, columns)]
         body = _concatenated(pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", ""))
     widths = "".join(f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
-                     for i, width in enumerate(column_widths(worklist), start=1))
+                     for i, width in enumerate(column_widths(list(worklist.columns), columns), start=1))
     head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
@@ -137,15 +154,14 @@ def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
     return [head.encode("utf-8"), body, tail.encode("utf-8")]
 
 
-def column_widths(worklist: pd.DataFrame) -> list[int]:
-    """Each column as wide as its header or its longest text (dates and numbers 12), within 10..60; the longest
-    text is found by pyarrow, not row by row."""
+def column_widths(names: list[str], columns: list[tuple[str, pa.Array]]) -> list[int]:
+    """Each column (`_column`) as wide as its header or its longest text (dates and numbers 12), within 10..60;
+    the longest text is found by pyarrow, not row by row."""
     widths = []
-    for name in worklist.columns:
-        values = worklist[name]
+    for name, (kind, values) in zip(names, columns):
         longest = 12
-        if not (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values)) and len(values):
-            longest = pc.max(pc.utf8_length(pa.array(values.astype("string"), pa.string()))).as_py() or 0
+        if kind == TEXT and len(values):
+            longest = pc.max(pc.utf8_length(values)).as_py() or 0
         widths.append(min(round(max(len(name), longest, 10) * 1.1) + 2, 60))  # bold headers run wider
     return widths
 
