@@ -68,8 +68,9 @@ def holds(values: pd.Series, wanted) -> np.ndarray:
     is judged once per category, then given to the rows by their codes."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.isin(list(wanted)).fillna(False).to_numpy(dtype=bool)
-    chosen = np.append(values.cat.categories.isin(list(wanted)), False)  # code -1 (empty) takes the appended False
-    return chosen[values.cat.codes.to_numpy()]
+    wanted, categories = set(wanted), values.cat.categories.tolist()  # a code column's few distinct values
+    chosen = np.fromiter((c in wanted for c in categories), dtype=bool, count=len(categories))
+    return np.append(chosen, False)[values.cat.codes.to_numpy()]  # code -1 (empty) takes the appended False
 
 
 def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
@@ -233,9 +234,12 @@ class ProjectValues:
     values: dict[str, object]  # item key -> typed value
 
 
-def project_labels(raw: RawSheet) -> pd.Series:
-    """The `Uppgift` of each row of `Projekt`, folded as a coach may write it."""
-    return raw.frame["item"].map(lambda v: normalise_label(v) if isinstance(v, str) else "")
+def project_labels(raw: RawSheet) -> list[str]:
+    """The `Uppgift` of each row of `Projekt`, folded as a coach may write it ("" where it is empty): each
+    distinct text once, then given to the sheet's few dozen rows by their codes."""
+    items = raw.frame["item"]
+    folded = [normalise_label(text) for text in items.cat.categories.tolist()] + [""]  # code -1 (empty): ""
+    return [folded[code] for code in items.cat.codes.tolist()]
 
 
 def parse_profile(raw: RawSheet | None, problems: list[Problem]) -> Profile:
@@ -243,7 +247,8 @@ def parse_profile(raw: RawSheet | None, problems: list[Problem]) -> Profile:
     programme period is a Problem, and the default profile is used for the rest of the judging."""
     if raw is None or raw.empty:
         return DEFAULT_PROFILE
-    rows = list(raw.frame.index[project_labels(raw) == normalise_label(PROFILE_ITEM)])
+    wanted = normalise_label(PROFILE_ITEM)
+    rows = [row for row, label in zip(raw.frame.index.tolist(), project_labels(raw)) if label == wanted]
     if not rows:
         return DEFAULT_PROFILE
     text = raw.frame.at[rows[0], "value"]

@@ -135,7 +135,10 @@ def indicators(people: pd.DataFrame, period: Period) -> pd.DataFrame:
 def goals(figures: pd.DataFrame, project_goals: dict[str, float | None]) -> pd.DataFrame:
     """Resultat: each indicator with a goal (`Mål EECO01` ...), its outcome since the start, the goal and the
     share of it reached."""
-    since = figures[(figures["Kolumn"] == SINCE_START) & (figures["Kön"] == "")].set_index("Rad")["Värde"]
+    # the indicators' few hundred figures as plain rows: a pandas filter and index cost more than the whole pass
+    since = {row: value for row, column, gender, value in zip(figures["Rad"].tolist(), figures["Kolumn"].tolist(),
+                                                              figures["Kön"].tolist(), figures["Värde"].tolist())
+             if column == SINCE_START and gender == ""}
     rows = []
     for indicator in fp.ALL_INDICATORS:
         goal = project_goals.get(f"goal_{indicator.code}")

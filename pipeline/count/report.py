@@ -37,7 +37,8 @@ class Report:
 
     @cached_property
     def failed_checks(self) -> pd.DataFrame:
-        return self.checks[self.checks["Resultat"].to_numpy() == FAILED]
+        failed = np.flatnonzero(self.checks["Resultat"].to_numpy() == FAILED)
+        return self.checks.iloc[failed] if len(failed) else self.checks.iloc[:0]  # (a slice: no rows are taken)
 
     def value(self, table: str, row: str, column: str, gender: str = "") -> float:
         return self.lookup(table, row, column, gender)
