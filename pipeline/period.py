@@ -8,6 +8,7 @@ Validation (the chosen period, the follow-up warning), counting (every table) an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,13 @@ class Period:
     start: pd.Timestamp
     end: pd.Timestamp
 
-    @property
+    # made once per period: every table, check, sentence and file name of a report asks for them
+    @cached_property
     def label(self) -> str:
         """The form's `yymmdd-yymmdd`."""
         return f"{self.start:%y%m%d}-{self.end:%y%m%d}"
 
-    @property
+    @cached_property
     def months(self) -> pd.PeriodIndex:
         return pd.period_range(self.start, self.end, freq="M")
 

@@ -67,8 +67,8 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     if register.profile is not ESF_2007:
         return build_indicator_report(register, period, enrolments, people)
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
-    # the counted columns, as codes once: no Deltagar-ID, coach or birth date reaches the tables
-    enrolments = t.coded((period_enrolments(register, period) if enrolments is None else enrolments)[t.COUNTED_COLUMNS])
+    # the counted columns as codes, once (`tables.Coded`): no Deltagar-ID, coach or birth date reaches the tables
+    enrolments = t.coded(period_enrolments(register, period) if enrolments is None else enrolments)
     months = t.table_1_months(register.project.start, period)
     passed, total = t.project_months(register.project.start, register.project.end, period)
     figs = pd.concat([
@@ -142,7 +142,14 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
     taken = due[order]
     return pd.DataFrame({**_who(enrolments, taken), "Utskriven": exited.to_numpy(dtype="datetime64[ns]")[taken],
                          "Uppföljning från": due_from[order],
-                         "Utskrivningsorsak": enrolments["reason"].iloc[taken].map(REASON_LABELS).to_numpy()})
+                         "Utskrivningsorsak": _labels(enrolments["reason"], REASON_LABELS)[taken]})
+
+
+def _labels(codes: pd.Series, labels: dict[str, str]) -> np.ndarray:
+    """Each row's code as its label (None for an empty cell or an unknown code), worked out per distinct code."""
+    codes = pd.Categorical(codes)  # as parsed, it is one already
+    per_code = np.array([labels.get(code) for code in codes.categories.tolist()] + [None], dtype=object)
+    return per_code[codes.codes]  # code -1 (empty) takes the appended None
 
 
 def _who(enrolments: pd.DataFrame, taken: np.ndarray) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.check.validate import GROUP_TYPE
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
 )
@@ -27,17 +28,15 @@ def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
     each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
     person = person_codes(enrolments["person_id"])
     number = enrolment_numbers(person, enrolments["enrolled"])
-    kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), categories=list(GENDERS))
-    group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), categories=list(GROUP_LABELS))
+    kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), dtype=GENDER_TYPE, validate=False)
+    group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), dtype=GROUP_TYPE,
+                                      validate=False)
     return enrolments.assign(kon=kon, person=person, enrolment_number=number, group=group,
                              enrolled_month=month_number(enrolments["enrolled"]),
                              exited_month=month_number(enrolments["exited"]))
 
 
-# what the tables count by, once prepared: no Deltagar-ID, coach or birth date reaches them (a person is a
-# number that tells enrolments of one person apart, and nothing else)
-COUNTED_COLUMNS = ["enrolled", "exited", "reason", "follow_up", "born", "group", "kon", "person", "enrolment_number",
-                   "enrolled_month", "exited_month"]
+GENDER_TYPE = pd.CategoricalDtype(pd.Index(GENDERS, dtype="str"))  # the output's kv and m
 
 
 def _codes(values: pd.Series, categories: list) -> np.ndarray:
