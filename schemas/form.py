@@ -24,13 +24,13 @@ MONTH_LABELS = ("Jan", "Feb", "Mars", "April", "Maj", "Juni", "Juli", "Aug", "Se
 FIGURE_COLUMNS = ["Tabell", "Rad", "Kolumn", "Kön", "Värde"]  # Siffror, one row per figure
 
 
-def month_label(month, all_months) -> str:
-    """The form's name of a month (a pandas Period); with the year only if the table spans the same
-    month twice (`all_months`, a PeriodIndex)."""
-    label = MONTH_LABELS[month.month - 1]
-    if len(set(all_months.month)) < len(all_months):
-        return f"{label} {month.year}"
-    return label
+def month_labels(months) -> dict:
+    """The form's name of each month of a table (`months`, a PeriodIndex), by the month (a pandas Period), in
+    order; with the year only if the table spans the same month twice."""
+    numbers, years = months.month.tolist(), months.year.tolist()
+    twice = len(set(numbers)) < len(numbers)
+    return {month: f"{MONTH_LABELS[n - 1]} {year}" if twice else MONTH_LABELS[n - 1]
+            for month, n, year in zip(months, numbers, years)}
 
 
 # --- the target groups ---------------------------------------------------------------------

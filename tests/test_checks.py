@@ -26,7 +26,8 @@ def sample():
     register = validate_register(read_register(SAMPLE), dt.date.fromisoformat(TODAY))
     report = build_report(register, choose_period(register.periods, None, dt.date.fromisoformat(TODAY)))
     months = report.table_1_months
-    period_months = [form.month_label(m, months) for m in report.period.months if m in set(months)]
+    labels = form.month_labels(months)
+    period_months = [labels[m] for m in report.period.months if m in labels]
     return report, period_months
 
 

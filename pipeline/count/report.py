@@ -79,7 +79,8 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
         t.results(enrolments, register.contacts, period, register.project.goals, passed, total),
         t.text_figures(enrolments, register.project.start, period),
     ], ignore_index=True)
-    period_months = [form.month_label(m, months) for m in period.months if m in set(months)]
+    labels = form.month_labels(months)
+    period_months = [labels[m] for m in period.months if m in labels]
     lookup = Figures(figs)
     text = suggestions(lookup, period, months)
     checks = run_checks(lookup, period_months, text, period_in_table_1=set(period.months) <= set(months))

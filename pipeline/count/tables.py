@@ -175,7 +175,7 @@ def monthly_participants(enrolments, months: pd.PeriodIndex) -> np.ndarray:
 def table_1(enrolments, months: pd.PeriodIndex) -> pd.DataFrame:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
     c = coded(enrolments)
-    labels = [form.month_label(m, months) for m in months]
+    labels = list(form.month_labels(months).values())
     counts = monthly_participants(c, months)
     return table_frame(form.T1, [
         block(_inside(counts, 2), [("Rad", GROUP_LABELS), ("Kön", GENDERS), ("Kolumn", labels)]),
@@ -213,7 +213,7 @@ def table_2(enrolments, period: Period) -> pd.DataFrame:
     """Exits from the period's first to its last day, by calendar month, group and gender."""
     c = coded(enrolments)
     months = period.months
-    labels = [form.month_label(m, months) for m in months]
+    labels = list(form.month_labels(months).values())
     exits = c.where(_between(c.exited, period.start, period.end))
     month = (exits.exited_month - months[0].ordinal, len(labels))
     counts = _counts((exits.group, G), month, (exits.kon, K))

@@ -273,7 +273,8 @@ def suggestions(figures: Figures | pd.DataFrame, period: Period,
                 table_1_months: pd.PeriodIndex) -> list[tuple[str, str]]:
     """(heading, sentence) rows of Textförslag, in the order of the form's sections."""
     f = Figures.of(figures)
-    months = [(form.month_label(m, table_1_months), m.month) for m in period.months if m in set(table_1_months)]
+    labels = form.month_labels(table_1_months)
+    months = [(labels[m], m.month) for m in period.months if m in labels]
     rows = [("Deltagare", participants_per_month(f, months)),
             ("Deltagare", average_per_month(f)),
             ("Inskrivna och utskrivna", new_in_period(f, period.label)),

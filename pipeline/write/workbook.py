@@ -72,7 +72,7 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     if plus:
         write_indicator_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, changes)
     else:
-        months = [form.month_label(m, report.table_1_months) for m in report.table_1_months]
+        months = list(form.month_labels(report.table_1_months).values())
         write_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, months, reasons, changes)
     sheets[form.SUMMARY].activate()
     wb.close()
