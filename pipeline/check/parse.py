@@ -85,7 +85,8 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     else:
         positions = np.append(pd.Index(categories).get_indexer(labels), -1)
     codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
-    dtype = pd.CategoricalDtype(categories)
+    # distinct by construction (dict.fromkeys), so pandas' own check of that is spared
+    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(categories, dtype="str"), ordered=False)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index)
 
 

@@ -299,8 +299,9 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     # the group of each (young, Född, Ersättning) as one table, looked up by the rows' codes at once; an empty
     # cell's code -1 takes the table's last place, which no group has
     by_codes = np.full((2, len(born.categories) + 1, len(benefit.categories) + 1), -1, dtype=np.int64)
+    born_at, benefit_at = ({text: i for i, text in enumerate(c.categories.tolist())} for c in (born, benefit))
     for number, g in reversed(list(enumerate(GROUPS))):  # reversed: where two groups could match, the first wins
-        b, e = born.categories.get_indexer([g.born])[0], benefit.categories.get_indexer([g.benefit])[0]
+        b, e = born_at.get(g.born, -1), benefit_at.get(g.benefit, -1)
         if b >= 0 and e >= 0:
             by_codes[int(g.young), b, e] = number
     codes = by_codes[young.astype(np.intp), born.codes, benefit.codes]
