@@ -287,7 +287,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
                 lambda f: write_workbook(counted, run, f, changes),
                 lambda f: f.write(worklist()),
             ])
-    later = int((reg.enrolments["enrolled"] > period.end).sum())
+    later = int((reg.enrolments["enrolled"].to_numpy(dtype="datetime64[ns]") > period.end.to_datetime64()).sum())
     lines = [problem.text() for problem in reg.problems]
     lines += [f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read - later} "
               f"(tomma rader som hoppades över: {reg.blank_rows})."]

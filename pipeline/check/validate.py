@@ -396,7 +396,7 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
         f"inskriven {_d(f.at[row, 'enrolled'])} ({cell('enrolled', row)}). Målgrupperna är inrikesfödda med försörjningsstöd (16-64 år), utrikesfödda 16-24 år med "
         "introduktionsersättning och utrikesfödda 25-64 år med försörjningsstöd eller introduktionsersättning."))
     out += person_rules(raw, f)
-    recent = followed_up & (follow_up_from(f["exited"]).to_numpy(dtype="datetime64[ns]") > today.to_datetime64())
+    recent = followed_up & (follow_up_from(f["exited"]) > today.to_datetime64())
     flag(recent, "follow_up", "Uppföljningen är ifylld trots att det har gått mindre än 90 dagar sedan "
          "utskrivningen. Kontrollera att den gäller rätt inskrivning.", WARNING)
     return out

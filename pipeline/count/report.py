@@ -45,7 +45,8 @@ class Report:
 
 
 def reporting_periods(register: Register) -> list[Period]:
-    return [Period(row.start, row.end) for row in register.periods.itertuples()]
+    periods = register.periods
+    return [Period(start, end) for start, end in zip(periods["start"].tolist(), periods["end"].tolist())]
 
 
 def period_enrolments(register: Register, period: Period) -> pd.DataFrame:
@@ -135,13 +136,13 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
     """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet
     followed up, the earliest due first (then by row)."""
-    exited = enrolments["exited"]
-    due = np.flatnonzero((follow_up_due(exited, period.end) & enrolments["follow_up"].isna()).to_numpy())
+    exited = enrolments["exited"].to_numpy(dtype="datetime64[ns]")
+    due = np.flatnonzero(follow_up_due(exited, period.end) & enrolments["follow_up"].isna().to_numpy())
     rows = enrolments.index.to_numpy()[due]
-    due_from = follow_up_from(exited.iloc[due]).to_numpy(dtype="datetime64[ns]")
+    due_from = follow_up_from(exited[due])
     order = np.lexsort((rows, due_from))
     taken = due[order]
-    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": exited.to_numpy(dtype="datetime64[ns]")[taken],
+    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": exited[taken],
                          "Uppföljning från": due_from[order],
                          "Utskrivningsorsak": _labels(enrolments["reason"], REASON_LABELS)[taken]})
 

@@ -352,7 +352,7 @@ def period_exit_rows(enrolments, period: Period) -> list[tuple]:
 
 def follow_up_rows(enrolments, period: Period, goal: float) -> list[tuple]:
     c = coded(enrolments)
-    due = follow_up_due(pd.Series(c.exited), period.end).to_numpy()
+    due = follow_up_due(c.exited, period.end)
     in_work = float((due & c.follow_up_work).sum())
     share = in_work / due.sum() if due.sum() else 0.0
     return [(form.DUE_90, OUTCOME, "", float(due.sum())),
