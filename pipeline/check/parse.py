@@ -87,7 +87,7 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
     # distinct by construction (dict.fromkeys), so pandas' own check of that is spared
     dtype = pd.CategoricalDtype._from_fastpath(pd.Index(categories, dtype="str"), ordered=False)
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=values.index, copy=False)
 
 
 def code_labels(texts: pd.Index, column: Column) -> list[str]:
@@ -218,7 +218,7 @@ def _date_hint(value: str) -> str:
 def parse_text(raw: RawSheet, column: Column) -> pd.Series:
     """A text column, as the Categorical the reader made of it."""
     values = raw.frame[column.key]
-    if column.kind == "id" and values.cat.categories.str.endswith(".0").any():
+    if column.kind == "id" and pc.any(pc.ends_with(pa.array(values.cat.categories.array), ".0")).as_py():
         # an ID typed as a number may be read as 17.0; it is the ID 17
         values = recode(values, whole_numbers)
     return values

@@ -266,7 +266,9 @@ def model_problems(raw: RawSheet, frame: pd.DataFrame, already: set[str], sheet:
     model = sheet_schema(sheet)
     by_key = {c.key: c for c in sheet.columns}
     try:
-        model.validate(frame, lazy=True)
+        # inplace: the schemas coerce nothing, so Pandera need not copy the frame first (a tenth of a second at
+        # a million rows)
+        model.validate(frame, lazy=True, inplace=True)
         return []
     except SchemaErrors as err:
         cases = err.failure_cases
@@ -306,7 +308,7 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
             by_codes[int(g.young), b, e] = number
     codes = by_codes[young.astype(np.intp), born.codes, benefit.codes]
     group = pd.Categorical.from_codes(codes, dtype=GROUP_TYPE, validate=False)
-    return {"age": age, "group": pd.Series(group, index=frame.index)}
+    return {"age": age, "group": pd.Series(group, index=frame.index, copy=False)}
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
@@ -316,7 +318,7 @@ def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:
     before_birthday = (month * 32 + day) < (born_month * 32 + born_day)
     missing = missing | born_missing
     years = np.where(missing, 0, year - born_year - before_birthday)
-    return pd.Series(pd.arrays.IntegerArray(years.astype(np.int64), missing), index=birth.index)
+    return pd.Series(pd.arrays.IntegerArray(years.astype(np.int64), missing), index=birth.index, copy=False)
 
 
 def _at(raw: RawSheet, key: str, row: int) -> str:
