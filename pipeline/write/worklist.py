@@ -73,7 +73,7 @@ SITUATIONS = "situationer vid avslut och uppföljningar 6 månader som ska fylla
 XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # "&" first, so no entity is escaped twice
 # characters XML 1.0 does not allow, written as the spreadsheet format escapes them (_x0001_)
 XML_CONTROLS = [chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32))]
-XML_CONTROL_PATTERN = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
+XML_SPECIAL_PATTERN = "[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"  # a character that is escaped or written as _x0001_
 
 
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
@@ -110,9 +110,9 @@ def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Ar
         cells = pc.binary_join_element_wise(ref, '"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     else:
         text = values
-        for character, entity in XML_ESCAPES:
-            text = pc.replace_substring(text, character, entity)
-        if pc.any(pc.match_substring_regex(text, XML_CONTROL_PATTERN)).as_py():  # rare: look before rewriting
+        if pc.any(pc.match_substring_regex(text, XML_SPECIAL_PATTERN)).as_py():  # rare: look before rewriting
+            for character, entity in XML_ESCAPES:
+                text = pc.replace_substring(text, character, entity)
             for character in XML_CONTROLS:
                 text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
         cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text,
