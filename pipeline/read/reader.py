@@ -260,11 +260,12 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
         filled |= column.codes >= 0
     # a declared column the sheet lacks (those of the other profile, say) is empty: one Categorical for all
     empty = pd.Categorical.from_codes(np.full(body.num_rows, -1, dtype=np.int8), dtype=NO_TEXT, validate=False)
-    data = pd.DataFrame({c.key: columns.get(c.key, empty) for c in sheet.columns}, index=index)
+    data = pd.DataFrame({c.key: columns.get(c.key, empty) for c in sheet.columns}, index=index, copy=False)
     unreadable_rows = sorted({header_row + i for i, _ in unreadable})
     totals = [row for row in totals if row > header_row and row in index]
-    filled &= ~index.isin(totals)  # a Table's totals row is no enrolment
-    keep = filled & ~index.isin(unreadable_rows)
+    if totals:
+        filled &= ~index.isin(totals)  # a Table's totals row is no enrolment
+    keep = filled & ~index.isin(unreadable_rows) if unreadable_rows else filled
     if not keep.all():
         data = data[keep]
     letters = {c.key: column_letter(first_col + chosen[c.key]) for c in sheet.columns if c.key in chosen}

@@ -332,12 +332,13 @@ def write_text(ws, fmt: Formats, report: Report, title: str) -> None:
 
 def write_checks(ws, fmt: Formats, checks: pd.DataFrame) -> None:
     ws.write_row(0, 0, list(checks.columns), fmt.header)
-    for r, row in enumerate(checks.itertuples(index=False), start=1):
-        ws.write_string(r, 0, row.Kontroll, fmt.label)
-        ws.write_number(r, 1, row.Jämförelser, fmt.count)
-        ws.write_number(r, 2, row.Avvikelser, fmt.count)
-        ws.write_string(r, 3, row.Exempel, fmt.label)
-        ws.write_string(r, 4, row.Resultat, fmt.ok if row.Resultat == "OK" else fmt.failed)
+    rows = zip(*(checks[column].tolist() for column in ("Kontroll", "Jämförelser", "Avvikelser", "Exempel", "Resultat")))
+    for r, (check, compared, deviations, example, result) in enumerate(rows, start=1):
+        ws.write_string(r, 0, check, fmt.label)
+        ws.write_number(r, 1, compared, fmt.count)
+        ws.write_number(r, 2, deviations, fmt.count)
+        ws.write_string(r, 3, example, fmt.label)
+        ws.write_string(r, 4, result, fmt.ok if result == "OK" else fmt.failed)
     ws.set_column(0, 0, 70)
     ws.set_column(1, 2, 12)
     ws.set_column(3, 3, 30)
