@@ -178,7 +178,7 @@ def text_column(values: pa.Array) -> pd.Categorical:
     if not pa.types.is_string(values.type):  # a column with no value at all has the null type
         values = values.cast(pa.string())
     encoded = values.dictionary_encode()
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)  # pandas narrows them as it needs
     # one text, one form: "Kön" typed, or pasted decomposed ("Ko" + a combining diaeresis), is the same text
     dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
     if not pc.all(pc.string_is_ascii(dictionary)).as_py():  # ASCII text is already in every normal form
