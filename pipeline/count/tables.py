@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.check.parse import FEW
 from pipeline.check.validate import GROUP_TYPE
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
@@ -19,7 +20,7 @@ from pipeline.period import (
 from pipeline.count.figures import block, rows_frame, table_frame
 from schemas import form
 from schemas.form import GENDERS, GOAL, GROUP_LABELS, OUTCOME, SHARE, SHARE_OF_GOAL
-from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_labels
+from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_label, normalise_labels
 
 # --- shared helpers ----------------------------------------------------------------------
 
@@ -366,10 +367,15 @@ def follow_up_rows(enrolments, period: Period, goal: float) -> list[tuple]:
 def organisation_key(names: pd.Series) -> np.ndarray:
     """Each row's organisation as a number, equal for names that differ only in case and repeated spaces
     (worked out once per distinct name); -1 where there is none."""
-    names = names.astype("category")
-    keys = normalise_labels(pd.Series(names.cat.categories, dtype="string"))
-    per_name = np.append(pd.factorize(keys)[0], -1)  # code -1 (none) takes the appended -1
-    return per_name[names.cat.codes.to_numpy()]
+    names = pd.Categorical(names)  # as parsed, it is one already
+    if len(names.categories) <= FEW:  # the usual case: a few dozen organisations, folded one by one
+        keys = [normalise_label(name) for name in names.categories.tolist()]
+        numbers = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+        per_name = np.array([numbers[key] for key in keys] + [-1], dtype=np.int64)
+    else:
+        keys = normalise_labels(pd.Series(names.categories, dtype="string"))
+        per_name = np.append(pd.factorize(keys)[0], -1)
+    return per_name[names.codes]  # code -1 (none) takes the appended -1
 
 
 def first_contacts(contacts: pd.DataFrame, end: pd.Timestamp) -> np.ndarray:
