@@ -553,12 +553,17 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
     zeros (`N-044` and `n-44`, `044` and `44`) look like one person in Excel but count as two: each is named
     with the cell of the first, for the coach to decide. Worked out on the distinct IDs only."""
     ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
-    distinct = pd.Series(ids.cat.categories, dtype="string")
-    # by pyarrow on the distinct IDs: a million of them in a fraction of a second
-    folded = pc.replace_substring_regex(pc.utf8_lower(pa.array(distinct, pa.string())), r"\s+", "")
-    folded = pc.replace_substring_regex(folded, r"(^|[^0-9])0+([0-9])", r"\1\2")
+    # by pyarrow on the distinct IDs: a million of them in a fraction of a second. Only the IDs with a space or
+    # a leading zero are rewritten (found in one pass; the rest are only lowercased), in the same two steps.
+    folded = pc.utf8_lower(pa.array(ids.cat.categories.array, pa.string()))
+    special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]")
+    if pc.any(special).as_py():
+        rewritten = pc.replace_substring_regex(folded.filter(special), r"\s+", "")
+        rewritten = pc.replace_substring_regex(rewritten, r"(^|[^0-9])0+([0-9])", r"\1\2")
+        folded = pc.replace_with_mask(folded, special, rewritten)
     if len(pc.unique(folded)) == len(folded):
         return []  # the usual case, found by hashing in pyarrow (`unique` hashes faster than `count_distinct`)
+    distinct = pd.Series(ids.cat.categories, dtype="string")
     clashing = pd.Series(folded.to_pandas()).duplicated(keep=False).to_numpy()
     if not clashing.any():
         return []
