@@ -41,7 +41,8 @@ AT_EXIT = ("reason", "follow_up", "exit_situation", "qualification", "situation_
 def as_of(enrolments: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """The register as it stood at `end`: later enrolments ignored, later exits not yet made (nor what
     is recorded at and after them)."""
-    kept = enrolments[enrolments["enrolled"] <= end]
+    enrolled = enrolments["enrolled"].to_numpy(dtype="datetime64[ns]") <= end.to_datetime64()
+    kept = enrolments if enrolled.all() else enrolments[enrolled]  # (the latest period: no rows are copied)
     later_exit = kept["exited"] > end
     if not later_exit.any():
         return kept
