@@ -130,3 +130,42 @@ def test_few_and_many_distinct_values_are_typed_alike(texts, codes):
         else:
             assert np.array_equal(a, b), texts
     assert few == many
+
+
+@settings(max_examples=80, deadline=None)
+@given(first=st.dates(min_value=dt.date(1700, 1, 1), max_value=dt.date(2200, 1, 1)),
+       span=st.sampled_from([1, 3, 40, 400, 40_000]), times=st.integers(1, 300), data=st.data())
+def test_a_date_s_year_month_and_day_are_the_calendar_s_however_many_dates_and_days(first, span, times, data):
+    """`calendar_parts` looks dates up in a table of the days they span, or, for fewer dates than days between
+    them, converts each: either way a date's parts are the calendar's, and a missing date's are 0."""
+    from pipeline.period import calendar_parts
+
+    offsets = data.draw(st.lists(st.one_of(st.none(), st.integers(0, span)), min_size=1, max_size=40))
+    dates = pd.Series([None if o is None else pd.Timestamp(first) + pd.Timedelta(days=o) for o in offsets] * times,
+                      dtype="datetime64[ns]")
+    year, month, day, missing = calendar_parts(dates)
+    assert np.array_equal(missing, dates.isna().to_numpy())
+    for got, expected in ((year, dates.dt.year), (month, dates.dt.month), (day, dates.dt.day)):
+        assert np.array_equal(got, expected.fillna(0).to_numpy(dtype=np.int64))
+
+
+organisation_like = st.sampled_from(["Acme AB", "acme  ab", "ACME AB ", "Béta", "Be\u0301ta", "Gamma\u00a0Oy",
+                                     "gamma oy", "Delta", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(st.one_of(st.none(), organisation_like, st.text(max_size=6)), min_size=1, max_size=40))
+def test_few_and_many_organisations_are_told_apart_alike(names):
+    """An employer's name is folded one by one where a sheet has few distinct names, by pyarrow where it has
+    many: the same names are the same organisation either way."""
+    from pipeline.count import tables
+
+    column = pd.Series(pd.Categorical(names))
+    few = tables.organisation_key(column)
+    saved = tables.FEW
+    tables.FEW = -1
+    try:
+        many = tables.organisation_key(column)
+    finally:
+        tables.FEW = saved
+    assert np.array_equal(few, many), names

@@ -266,6 +266,17 @@ def test_control_characters_in_the_register_reach_neither_the_terminal_nor_broke
     assert marked["Fel"]["D2"].value == "X\\x1b"
 
 
+def test_xml_s_own_characters_in_the_register_are_escaped_in_the_worklist(tmp_path: Path, capsys):
+    # no control character anywhere: the worklist looks for characters to escape before it rewrites a column
+    rows = [person("P<1>", inskriven="2009-01-10", utskriven="2009-02-10", orsak=1, coach="Berg & Söner <AB>"),
+            person("P2", inskriven="2009-01-12")]
+    code, _ = report(write_register(tmp_path / "r.xlsx", rows), tmp_path / "out", capsys)
+    assert code == 0
+    worklist = tmp_path / "out" / "Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx"
+    listed = [c.value for row in openpyxl.load_workbook(worklist).active.iter_rows(min_row=4) for c in row]
+    assert "P<1>" in listed and "Berg & Söner <AB>" in listed
+
+
 def test_the_checksum_is_of_the_bytes_counted_and_a_file_changing_while_read_is_refused(tmp_path: Path, monkeypatch,
                                                                                         capsys):
     import hashlib

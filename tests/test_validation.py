@@ -361,3 +361,24 @@ def test_an_optional_column_the_register_lacks_is_named_where_a_rule_needs_it(dr
     outcome = run(path)
     assert outcome.status == library.INVALID, outcome.lines
     assert at(outcome, place).message == message
+
+
+@pytest.mark.parametrize("as_categorical", [True, False])
+def test_the_model_flags_a_code_outside_its_values_and_a_missing_required_one(as_categorical):
+    """The schema's check of a code column judges a Categorical (as the parser makes every code column) by its
+    categories, and any other column value by value: the same rows fail either way; an empty cell fails as
+    missing (the column is required), not as a value outside the list."""
+    import pandas as pd
+
+    from schemas.models import SchemaErrors, sheet_schema
+    from schemas.register import KONTAKTER
+
+    types = pd.Series(["Företag", "Fax", None, "Landsting", "Fax"], index=[2, 3, 4, 5, 6])
+    frame = pd.DataFrame({"date": pd.to_datetime(["2009-01-01"] * 5).to_numpy(), "organisation": ["A"] * 5,
+                          "type": types.astype("category") if as_categorical else types}, index=types.index)
+    with pytest.raises(SchemaErrors) as raised:
+        sheet_schema(KONTAKTER).validate(frame, lazy=True)
+    cases = raised.value.failure_cases
+    found = sorted((int(i), "missing" if check == "not_nullable" else str(value))
+                   for i, check, value in zip(cases["index"], cases["check"], cases["failure_case"]))
+    assert found == [(3, "Fax"), (4, "missing"), (6, "Fax")]
