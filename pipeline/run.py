@@ -255,7 +255,9 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
                   before_writing: Callable[[str], None] | None = None) -> Outcome:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.count.report import build_report, period_enrolments, period_persons, worklist as worklist_of
+    from pipeline.count.report import (
+        build_report, period_enrolments, period_persons, period_register, worklist as worklist_of,
+    )
     from pipeline.read.reader import PARALLEL_ROWS
     from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
@@ -264,15 +266,16 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         with phase("räkna"):
-            enrolments = period_enrolments(reg, period)
-            people = period_persons(reg, enrolments, period)
-            listed = worklist_of(reg, enrolments, period, people)
+            current = period_register(reg, period)
+            people = period_persons(reg, current, period)
+            listed = worklist_of(reg, current, period, people)
             package = functools.partial(worklist_package, listed, period, reg.project.name,
                                         FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
             # a long worklist's file is made (by pyarrow and zlib, outside the GIL) while the tables are counted;
             # a short one's when it is written, as handing work to a thread costs more than it saves
             worklist = pool.submit(package).result if len(listed) > PARALLEL_ROWS else package
-            counted = build_report(reg, period, enrolments, people)
+            # the tables' preparation after the worklist has started: it is not needed for the list
+            counted = build_report(reg, period, period_enrolments(reg, period, current), people)
         if before_writing:
             before_writing(reg.project.case_number)
         with phase("jämföra"):

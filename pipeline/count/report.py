@@ -1,8 +1,9 @@
 """Assembling a report: the register counted for one period into all figures, checks and the worklist.
 
 This is the one place that decides which enrolments each table sees (the register
-as it stood at the period end, `period_enrolments`) and in which order the tables'
-figures are joined. The internal worklist is counted from the same enrolments.
+as it stood at the period end, `period_register`, prepared: `period_enrolments`) and in
+which order the tables' figures are joined. The internal worklist is counted from the
+same enrolments (it needs them unprepared, so that it can start before the tables).
 """
 
 from __future__ import annotations
@@ -49,15 +50,21 @@ def reporting_periods(register: Register) -> list[Period]:
     return [Period(start, end) for start, end in zip(periods["start"].tolist(), periods["end"].tolist())]
 
 
-def period_enrolments(register: Register, period: Period) -> pd.DataFrame:
-    """The enrolments every table of `period` counts: the register as it stood at its end, prepared."""
-    current = as_of(register.enrolments, period.end)
+def period_register(register: Register, period: Period) -> pd.DataFrame:
+    """The register as it stood at the end of `period` (`period.as_of`)."""
+    return as_of(register.enrolments, period.end)
+
+
+def period_enrolments(register: Register, period: Period, current: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The enrolments every table of `period` counts: the register as it stood at its end (`current`, if
+    `period_register` made it already), prepared."""
+    current = period_register(register, period) if current is None else current
     return t.prepare(current) if register.profile is ESF_2007 else current
 
 
 def period_persons(register: Register, enrolments: pd.DataFrame, period: Period) -> pd.DataFrame | None:
-    """ESF+: the persons of `period_enrolments` (`indicators.persons`), made once for the indicators and the
-    worklist; None under 2007-2013, which counts enrolments."""
+    """ESF+: the persons of `period_register` or `period_enrolments` (the same under ESF+: `indicators.persons`),
+    made once for the indicators and the worklist; None under 2007-2013, which counts enrolments."""
     return None if register.profile is ESF_2007 else ind.persons(enrolments, period)
 
 
@@ -102,7 +109,8 @@ def build_indicator_report(register: Register, period: Period, enrolments: pd.Da
 
 def worklist(register: Register, enrolments: pd.DataFrame, period: Period,
              people: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The internal worklist of the register's profile, from `period_enrolments` (and `period_persons`)."""
+    """The internal worklist of the register's profile, from `period_register` or `period_enrolments` (it reads
+    only the columns of the register) and `period_persons`."""
     if register.profile is ESF_2007:
         return follow_up_worklist(enrolments, period)
     return situation_worklist(enrolments, period, people)
@@ -134,7 +142,7 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """From `period_enrolments`: exits due for the 90-day follow-up at the period end and not yet
+    """From `period_register`: exits due for the 90-day follow-up at the period end and not yet
     followed up, the earliest due first (then by row)."""
     exited = enrolments["exited"].to_numpy(dtype="datetime64[ns]")
     due = np.flatnonzero(follow_up_due(exited, period.end) & enrolments["follow_up"].isna().to_numpy())

@@ -103,11 +103,11 @@ def _column(values: pd.Series) -> tuple[str, pa.Array]:
 
 def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Array:
     """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
-    ref = pc.binary_join_element_wise(f'<c r="{letter}', numbers, "")
+    ref = f'<c r="{letter}'
     if kind == DATE:
-        cells = pc.binary_join_element_wise(ref, '" s="1"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise(ref, numbers, '" s="1"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     elif kind == NUMBER:
-        cells = pc.binary_join_element_wise(ref, '"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise(ref, numbers, '"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     else:
         text = values
         if pc.any(pc.match_substring_regex(text, XML_SPECIAL_PATTERN)).as_py():  # rare: look before rewriting
@@ -115,7 +115,7 @@ def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Ar
                 text = pc.replace_substring(text, character, entity)
             for character in XML_CONTROLS:
                 text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
-        cells = pc.binary_join_element_wise(ref, '" t="inlineStr"><is><t xml:space="preserve">', text,
+        cells = pc.binary_join_element_wise(ref, numbers, '" t="inlineStr"><is><t xml:space="preserve">', text,
                                             "</t></is></c>", "")
     return pc.fill_null(cells, "")
 
