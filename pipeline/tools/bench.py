@@ -132,8 +132,9 @@ background scan overlap the load. Loading `Deltagare` is about the bare read. fa
 GIL while it parses (the set-up runs then), but not while it converts to Arrow, nor while its own copy
 of the cells is freed (75 ms at a million rows): that is done while pyarrow encodes the columns on two
 threads, which do not need the GIL. Look-alike IDs are folded by pyarrow
-on the other core from the start of validation, and the worklist is zipped by pyarrow and zlib in a
-thread while the tables are counted. Threads are used only where there is something to do beside
+on the other core from the start of validation, and the worklist, listed from the register as it stood
+at the period end before the tables' preparation, is made by pyarrow and zlib in a thread while the
+tables are counted. Threads are used only where there is something to do beside
 them: the load runs in threads in a fresh process (beside its imports) or for a file over 1 MB, and
 the look-alike IDs and the worklist get a thread from 20 000 rows. So a small register in a process
 that has reported before (a batch worker, the web page) is reported in one thread: handing its work
