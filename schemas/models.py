@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from schemas.register import KONTAKTER, PROFILES, Column, Sheet
+from schemas.register import FEW, KONTAKTER, PROFILES, Column, Sheet
 
 
 @contextmanager
@@ -56,18 +56,21 @@ def allowed_values(allowed) -> pa.Check:
     """Pandera's check that each value is one of `allowed`, judged once per category of a Categorical (as the
     parser makes every code column) and given to the rows by their codes: Pandera's own `isin` hashes every
     row, a fifth of a second at a million rows. An empty cell passes here; `nullable` judges it."""
-    allowed = frozenset(allowed)
+    listed, allowed = list(allowed), frozenset(allowed)
 
     def within(values: pd.Series) -> pd.Series:
         if not isinstance(values.dtype, pd.CategoricalDtype):
-            return values.isin(allowed) | values.isna()
-        categories = values.cat.categories.tolist()  # a code column's few distinct values
-        per_code = np.fromiter((c in allowed for c in categories), dtype=bool, count=len(categories))
+            return values.isin(listed) | values.isna()
+        categories = values.cat.categories
+        if len(categories) <= FEW:  # the usual case: a code column's few distinct texts, one by one
+            per_code = np.fromiter((c in allowed for c in categories.tolist()), dtype=bool, count=len(categories))
+        else:
+            per_code = categories.isin(listed)
         per_code = np.append(per_code, True)  # code -1 (empty) takes the appended True
         return pd.Series(per_code[values.cat.codes.to_numpy()], index=values.index, copy=False)
 
     # ignore_na=False: `within` passes the empty cells itself, which spares Pandera a copy of the column without them
-    return pa.Check(within, name="isin", error=f"isin({sorted(allowed)})", ignore_na=False)
+    return pa.Check(within, name="isin", error=f"isin({listed})", ignore_na=False)
 
 
 _SCHEMAS: dict[int, pa.DataFrameSchema] = {}

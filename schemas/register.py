@@ -19,6 +19,9 @@ Kind = Literal["id", "text", "code", "date"]
 
 
 SPACES = r"\s+"
+# up to this many distinct values, a column's values are judged one by one in plain Python (pandas costs more per
+# call than a handful of values do); beyond it, by pandas or pyarrow at once
+FEW = 256
 
 
 def normalise_label(text: str) -> str:

@@ -133,7 +133,7 @@ def test_few_and_many_distinct_values_are_typed_alike(texts, codes):
 
 
 @settings(max_examples=80, deadline=None)
-@given(first=st.dates(min_value=dt.date(1700, 1, 1), max_value=dt.date(2200, 1, 1)),
+@given(first=st.dates(min_value=dt.date(1700, 1, 1), max_value=dt.date(2150, 1, 1)),  # +40 000 days: in 2259
        span=st.sampled_from([1, 3, 40, 400, 40_000]), times=st.integers(1, 300), data=st.data())
 def test_a_date_s_year_month_and_day_are_the_calendar_s_however_many_dates_and_days(first, span, times, data):
     """`calendar_parts` looks dates up in a table of the days they span, or, for fewer dates than days between

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from pipeline.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile, Sheet,
-    normalise_label, normalise_labels,
+    DEFAULT_PROFILE, DELTAGARE, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile,
+    Sheet, normalise_label, normalise_labels,
 )
 
 # named groups, so that pyarrow (RE2) and Python's re read the same patterns
@@ -68,8 +68,12 @@ def holds(values: pd.Series, wanted) -> np.ndarray:
     is judged once per category, then given to the rows by their codes."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.isin(list(wanted)).fillna(False).to_numpy(dtype=bool)
-    wanted, categories = set(wanted), values.cat.categories.tolist()  # a code column's few distinct values
-    chosen = np.fromiter((c in wanted for c in categories), dtype=bool, count=len(categories))
+    categories = values.cat.categories
+    if len(categories) <= FEW:  # the usual case: a code column's few distinct texts, one by one
+        wanted = set(wanted)
+        chosen = np.fromiter((c in wanted for c in categories.tolist()), dtype=bool, count=len(categories))
+    else:
+        chosen = categories.isin(list(wanted))
     return np.append(chosen, False)[values.cat.codes.to_numpy()]  # code -1 (empty) takes the appended False
 
 
@@ -151,7 +155,6 @@ def _date_forms(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
             is_short, (iso_text.notna() | short.notna()).to_numpy())
 
 
-FEW = 256  # up to this many distinct texts, a column's values are typed one by one (pandas costs more per call)
 _ISO, _SHORT = re.compile(ISO_DATE, re.ASCII), re.compile(SHORT_DATE, re.ASCII)
 _WHOLE = re.compile(WHOLE_NUMBER_AS_DECIMAL, re.ASCII)
 # the dates a pandas Timestamp holds (nanoseconds since 1970 in 64 bits)

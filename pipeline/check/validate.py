@@ -33,7 +33,7 @@ from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypo
 from schemas.form import GROUP_LABELS, GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
+    FEW, DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
     normalise_label,
 )
 
@@ -301,14 +301,22 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     # the group of each (young, Född, Ersättning) as one table, looked up by the rows' codes at once; an empty
     # cell's code -1 takes the table's last place, which no group has
     by_codes = np.full((2, len(born.categories) + 1, len(benefit.categories) + 1), -1, dtype=np.int64)
-    born_at, benefit_at = ({text: i for i, text in enumerate(c.categories.tolist())} for c in (born, benefit))
     for number, g in reversed(list(enumerate(GROUPS))):  # reversed: where two groups could match, the first wins
-        b, e = born_at.get(g.born, -1), benefit_at.get(g.benefit, -1)
+        b, e = _position(born.categories, g.born), _position(benefit.categories, g.benefit)
         if b >= 0 and e >= 0:
             by_codes[int(g.young), b, e] = number
     codes = by_codes[young.astype(np.intp), born.codes, benefit.codes]
     group = pd.Categorical.from_codes(codes, dtype=GROUP_TYPE, validate=False)
     return {"age": age, "group": pd.Series(group, index=frame.index, copy=False)}
+
+
+def _position(categories: pd.Index, text: str) -> int:
+    """Where `text` stands among a column's categories (-1 if nowhere): a handful of them as a list, as pandas
+    costs more per call."""
+    if len(categories) <= FEW:
+        listed = categories.tolist()
+        return listed.index(text) if text in listed else -1
+    return int(categories.get_indexer([text])[0])
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:

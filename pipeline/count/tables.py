@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.check.parse import FEW
 from pipeline.check.validate import GROUP_TYPE
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
@@ -20,7 +19,7 @@ from pipeline.period import (
 from pipeline.count.figures import block, rows_frame, table_frame
 from schemas import form
 from schemas.form import GENDERS, GOAL, GROUP_LABELS, OUTCOME, SHARE, SHARE_OF_GOAL
-from schemas.register import CONTACT_TYPES, REASON_LABELS, normalise_label, normalise_labels
+from schemas.register import CONTACT_TYPES, FEW, REASON_LABELS, normalise_label, normalise_labels
 
 # --- shared helpers ----------------------------------------------------------------------
 
