@@ -61,17 +61,19 @@ def enrolment_numbers(person: np.ndarray, enrolled: pd.Series) -> np.ndarray:
     """Each enrolment's number for its person (0 = first), by date, then sheet order.
 
     One stable sort of an integer key (person, days since the earliest enrolment), not a sort
-    of text IDs.
+    of text IDs, and only of the persons enrolled more than once (most are enrolled once: their
+    one enrolment is their first).
     """
     enrolled_day = enrolled.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    number = np.zeros(len(person), dtype=np.int64)
     if not len(person):
-        return np.zeros(0, dtype=np.int64)
+        return number
     days = enrolled_day - enrolled_day.min()
-    order = np.argsort(person << 32 | days, kind="stable")
+    repeated = np.flatnonzero(np.bincount(person + 1)[person + 1] > 1)  # (no ID, -1, counts as one person)
+    order = repeated[np.argsort(person[repeated] << 32 | days[repeated], kind="stable")]
     sorted_person = person[order]
     starts = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
     run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
-    number = np.empty(len(order), dtype=np.int64)
     number[order] = np.arange(len(order)) - run_start
     return number
 

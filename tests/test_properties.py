@@ -169,3 +169,18 @@ def test_few_and_many_organisations_are_told_apart_alike(names):
     finally:
         tables.FEW = saved
     assert np.array_equal(few, many), names
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(-1, 6), st.integers(0, 20)), max_size=40))
+def test_an_enrolment_s_number_is_its_place_among_its_person_s_by_date_then_row(rows):
+    """`enrolment_numbers` sorts only the persons enrolled more than once: every enrolment's number is still
+    its place among its person's enrolments, by date and then row (rows without an ID, -1, count as one)."""
+    from pipeline.period import enrolment_numbers
+
+    person = np.array([p for p, _ in rows], dtype=np.int64)
+    enrolled = pd.Series(pd.Timestamp("2009-01-01") + pd.to_timedelta([d for _, d in rows], unit="D"),
+                         dtype="datetime64[ns]")
+    frame = pd.DataFrame({"person": person, "enrolled": enrolled, "row": np.arange(len(rows))})
+    expected = frame.sort_values(["enrolled", "row"]).groupby("person").cumcount().sort_index().to_numpy()
+    assert np.array_equal(enrolment_numbers(person, enrolled), expected)
