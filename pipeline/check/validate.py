@@ -33,7 +33,7 @@ from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypo
 from schemas.form import GROUP_LABELS, GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
-    FEW, DEFAULT_PROFILE, DELTAGARE, ESF_2007, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
+    DEFAULT_PROFILE, DELTAGARE, ESF_2007, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
     normalise_label,
 )
 
