@@ -301,8 +301,10 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     # the group of each (young, Född, Ersättning) as one table, looked up by the rows' codes at once; an empty
     # cell's code -1 takes the table's last place, which no group has
     by_codes = np.full((2, len(born.categories) + 1, len(benefit.categories) + 1), -1, dtype=np.int64)
+    born_at = _positions(born.categories, [g.born for g in GROUPS])
+    benefit_at = _positions(benefit.categories, [g.benefit for g in GROUPS])
     for number, g in reversed(list(enumerate(GROUPS))):  # reversed: where two groups could match, the first wins
-        b, e = _position(born.categories, g.born), _position(benefit.categories, g.benefit)
+        b, e = born_at[number], benefit_at[number]
         if b >= 0 and e >= 0:
             by_codes[int(g.young), b, e] = number
     codes = by_codes[young.astype(np.intp), born.codes, benefit.codes]
@@ -310,13 +312,13 @@ def derive_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
     return {"age": age, "group": pd.Series(group, index=frame.index, copy=False)}
 
 
-def _position(categories: pd.Index, text: str) -> int:
-    """Where `text` stands among a column's categories (-1 if nowhere): a handful of them as a list, as pandas
-    costs more per call."""
+def _positions(categories: pd.Index, texts: list[str]) -> list[int]:
+    """Where each of `texts` stands among a column's categories (-1 if nowhere): a handful of them as a list,
+    as pandas costs more per call."""
     if len(categories) <= FEW:
         listed = categories.tolist()
-        return listed.index(text) if text in listed else -1
-    return int(categories.get_indexer([text])[0])
+        return [listed.index(text) if text in listed else -1 for text in texts]
+    return categories.get_indexer(texts).tolist()
 
 
 def age_at(birth: pd.Series, on: pd.Series) -> pd.Series:

@@ -22,6 +22,7 @@ from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow
 from pipeline.count.checks import FAILED, run_checks, run_indicator_checks
 from pipeline.count.figures import Figures
 from pipeline.count.text import indicator_suggestions, suggestions
+from pipeline.check.parse import spread
 from pipeline.check.validate import Register
 
 
@@ -158,8 +159,7 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
 def _labels(codes: pd.Series, labels: dict[str, str]) -> np.ndarray:
     """Each row's code as its label (None for an empty cell or an unknown code), worked out per distinct code."""
     codes = pd.Categorical(codes)  # as parsed, it is one already
-    per_code = np.array([labels.get(code) for code in codes.categories.tolist()] + [None], dtype=object)
-    return per_code[codes.codes]  # code -1 (empty) takes the appended None
+    return spread(codes.codes, np.array([labels.get(code) for code in codes.categories.tolist()], dtype=object), None)
 
 
 def _who(enrolments: pd.DataFrame, taken: np.ndarray) -> dict[str, np.ndarray]:
