@@ -94,7 +94,7 @@ def test_the_six_month_point_is_the_same_day_or_the_months_last_day(tmp_path: Pa
 
     def counted(end) -> tuple[float, float]:
         period = Period(start, end)
-        figs = indicators(persons(frame, period), period).set_index(["Rad", "Kolumn", "Kön"])["Värde"]
+        figs = pd.DataFrame(indicators(persons(frame, period), period)).set_index(["Rad", "Kolumn", "Kön"])["Värde"]
         return figs[("EECR05", "Sedan starten", "")], figs[("EECR06", "Sedan starten", "")]
 
     assert counted(point - pd.Timedelta(days=1)) == (0, 0)

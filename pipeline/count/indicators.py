@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.check.parse import holds
-from pipeline.count.figures import block, rows_frame, table_frame
+from pipeline.count.figures import Long, block, rows_figures, table_figures
 from pipeline.period import Period, enrolment_numbers, person_codes, six_months_after
 from schemas import form_plus as fp
 from schemas.form import SINCE_START
@@ -118,7 +118,7 @@ def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.
     return rows
 
 
-def indicators(people: pd.DataFrame, period: Period) -> pd.DataFrame:
+def indicators(people: pd.DataFrame, period: Period) -> Long:
     """Every indicator (`Rad` its code) and the figures beside it (`Rad` their label), in long form: Perioden
     and Sedan starten, per gender and in total."""
     rows = indicator_masks(people, period)
@@ -128,11 +128,11 @@ def indicators(people: pd.DataFrame, period: Period) -> pd.DataFrame:
     by_gender = np.column_stack([masks[:, gender == g].sum(axis=1) for g in range(len(fp.GENDERS))])
     # the total counted on its own (every person has one of the genders), so Kontroller compares two counts
     counts = np.column_stack([by_gender, masks.sum(axis=1)]).reshape(len(rows), 2, len(fp.GENDERS) + 1)
-    return table_frame(fp.INDICATORS, [block(counts, [("Rad", [name for name, _, _ in rows]), ("Kolumn", fp.COLUMNS),
+    return table_figures(fp.INDICATORS, [block(counts, [("Rad", [name for name, _, _ in rows]), ("Kolumn", fp.COLUMNS),
                                                       ("Kön", [*fp.GENDERS, ""])])])
 
 
-def goals(figures: pd.DataFrame, project_goals: dict[str, float | None]) -> pd.DataFrame:
+def goals(figures: Long, project_goals: dict[str, float | None]) -> Long:
     """Resultat: each indicator with a goal (`Mål EECO01` ...), its outcome since the start, the goal and the
     share of it reached."""
     # the indicators' few hundred figures as plain rows: a pandas filter and index cost more than the whole pass
@@ -148,4 +148,4 @@ def goals(figures: pd.DataFrame, project_goals: dict[str, float | None]) -> pd.D
         rows += [(indicator.code, fp.OUTCOME, "", outcome), (indicator.code, fp.GOAL, "", goal)]
         if goal > 0:
             rows.append((indicator.code, fp.SHARE_OF_GOAL, "", outcome / goal))
-    return rows_frame(fp.RESULTS, rows)
+    return rows_figures(fp.RESULTS, rows)

@@ -20,7 +20,7 @@ from schemas import form
 from schemas.register import ESF_2007, REASON_LABELS
 from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow_up_from, six_months_after
 from pipeline.count.checks import FAILED, run_checks, run_indicator_checks
-from pipeline.count.figures import Figures
+from pipeline.count.figures import Figures, figures_frame, joined
 from pipeline.count.text import indicator_suggestions, suggestions
 from pipeline.check.parse import spread
 from pipeline.check.validate import Register
@@ -56,9 +56,10 @@ def period_register(register: Register, period: Period) -> pd.DataFrame:
     return as_of(register.enrolments, period.end)
 
 
-def period_enrolments(register: Register, period: Period, current: pd.DataFrame | None = None) -> pd.DataFrame:
+def period_enrolments(register: Register, period: Period,
+                       current: pd.DataFrame | None = None) -> "pd.DataFrame | t.Coded":
     """The enrolments every table of `period` counts: the register as it stood at its end (`current`, if
-    `period_register` made it already), prepared."""
+    `period_register` made it already), prepared (2007-2013: `tables.Coded`; ESF+ counts the frame)."""
     current = period_register(register, period) if current is None else current
     return t.prepare(current) if register.profile is ESF_2007 else current
 
@@ -80,20 +81,20 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     enrolments = t.coded(period_enrolments(register, period) if enrolments is None else enrolments)
     months = t.table_1_months(register.project.start, period)
     passed, total = t.project_months(register.project.start, register.project.end, period)
-    figs = pd.concat([
+    figs = joined([
         t.table_1(enrolments, months),
         t.table_2(enrolments, period),
         t.table_4(enrolments, periods),
         t.exit_reasons(enrolments, period),
         t.results(enrolments, register.contacts, period, register.project.goals, passed, total),
         t.text_figures(enrolments, register.project.start, period),
-    ], ignore_index=True)
+    ])
     labels = form.month_labels(months)
     period_months = [labels[m] for m in period.months if m in labels]
     lookup = Figures(figs)
     text = suggestions(lookup, period, months)
     checks = run_checks(lookup, period_months, text, period_in_table_1=set(period.months) <= set(months))
-    return Report(register, period, periods, months, figs, checks, text, lookup)
+    return Report(register, period, periods, months, figures_frame(figs), checks, text, lookup)
 
 
 def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None,
@@ -102,16 +103,16 @@ def build_indicator_report(register: Register, period: Period, enrolments: pd.Da
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     enrolments = period_enrolments(register, period) if enrolments is None else enrolments
     counted = ind.indicators(ind.persons(enrolments, period) if people is None else people, period)
-    figs = pd.concat([counted, ind.goals(counted, register.project.goals)], ignore_index=True)
+    figs = joined([counted, ind.goals(counted, register.project.goals)])
     lookup = Figures(figs)
     text = indicator_suggestions(lookup, period)
-    return Report(register, period, periods, None, figs, run_indicator_checks(lookup, text), text, lookup)
+    return Report(register, period, periods, None, figures_frame(figs), run_indicator_checks(lookup, text), text, lookup)
 
 
 def worklist(register: Register, enrolments: pd.DataFrame, period: Period,
              people: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The internal worklist of the register's profile, from `period_register` or `period_enrolments` (it reads
-    only the columns of the register) and `period_persons`."""
+    """The internal worklist of the register's profile, from `period_register` (the register's own columns: the
+    prepared enrolments hold no names or IDs) and `period_persons`."""
     if register.profile is ESF_2007:
         return follow_up_worklist(enrolments, period)
     return situation_worklist(enrolments, period, people)

@@ -12,31 +12,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.check.validate import GROUP_TYPE
 from pipeline.period import (
     NO_MONTH, Period, enrolment_numbers, follow_up_due, month_number, person_codes,
 )
-from pipeline.count.figures import block, rows_frame, table_frame
+from pipeline.count.figures import Long, block, rows_figures, table_figures
 from schemas import form
 from schemas.form import GENDERS, GOAL, GROUP_LABELS, OUTCOME, SHARE, SHARE_OF_GOAL
 from schemas.register import CONTACT_TYPES, FEW, REASON_LABELS, normalise_label, normalise_labels
 
 # --- shared helpers ----------------------------------------------------------------------
 
-def prepare(enrolments: pd.DataFrame) -> pd.DataFrame:
-    """Add what every table counts by: the output gender label, the target group as a Categorical,
-    each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
+def prepare(enrolments: pd.DataFrame) -> "Coded":
+    """The enrolments as every table counts them (`Coded`): gender as kv/m, the target group, the reason and
+    follow-up, each enrolment's number for its person (0 = first) and the months of enrolment and exit."""
     person = person_codes(enrolments["person_id"])
-    number = enrolment_numbers(person, enrolments["enrolled"])
-    kon = pd.Categorical.from_codes(_codes(enrolments["gender"], ["K", "M"]), dtype=GENDER_TYPE, validate=False)
-    group = pd.Categorical.from_codes(_codes(enrolments["group"], list(GROUP_LABELS)), dtype=GROUP_TYPE,
-                                      validate=False)
-    return enrolments.assign(kon=kon, person=person, enrolment_number=number, group=group,
-                             enrolled_month=month_number(enrolments["enrolled"]),
-                             exited_month=month_number(enrolments["exited"]))
-
-
-GENDER_TYPE = pd.CategoricalDtype(pd.Index(GENDERS, dtype="str"))  # the output's kv and m
+    follow_up = enrolments["follow_up"]
+    return Coded(dict(
+        group=_codes(enrolments["group"], list(GROUP_LABELS)), kon=_codes(enrolments["gender"], ["K", "M"]),
+        reason=_codes(enrolments["reason"], list(REASON_LABELS)),
+        follow_up_work=_codes(follow_up, ["Arbete"]) == 0, followed_up=follow_up.notna().to_numpy(),
+        foreign=_codes(enrolments["born"], ["Utrikes"]) == 0,
+        person=person, number=enrolment_numbers(person, enrolments["enrolled"]),
+        enrolled=enrolments["enrolled"].to_numpy(dtype="datetime64[ns]"),
+        exited=enrolments["exited"].to_numpy(dtype="datetime64[ns]"),
+        enrolled_month=month_number(enrolments["enrolled"]), exited_month=month_number(enrolments["exited"])))
 
 
 def _codes(values: pd.Series, categories: list) -> np.ndarray:
@@ -98,19 +97,8 @@ class Coded:
 
 
 def coded(enrolments: "pd.DataFrame | Coded") -> Coded:
-    """The prepared enrolments (`prepare`) as `Coded`; a `Coded` as it is."""
-    if isinstance(enrolments, Coded):
-        return enrolments
-    return Coded(dict(
-        group=_codes(enrolments["group"], list(GROUP_LABELS)), kon=_codes(enrolments["kon"], list(GENDERS)),
-        reason=_codes(enrolments["reason"], list(REASON_LABELS)),
-        follow_up_work=_codes(enrolments["follow_up"], ["Arbete"]) == 0,
-        followed_up=enrolments["follow_up"].notna().to_numpy(),
-        foreign=_codes(enrolments["born"], ["Utrikes"]) == 0,
-        person=enrolments["person"].to_numpy(), number=enrolments["enrolment_number"].to_numpy(),
-        enrolled=enrolments["enrolled"].to_numpy(dtype="datetime64[ns]"),
-        exited=enrolments["exited"].to_numpy(dtype="datetime64[ns]"),
-        enrolled_month=enrolments["enrolled_month"].to_numpy(), exited_month=enrolments["exited_month"].to_numpy()))
+    """The enrolments as `Coded`: prepared (`prepare`) once, and as they are after that."""
+    return enrolments if isinstance(enrolments, Coded) else prepare(enrolments)
 
 
 def _counts(*axes: tuple[np.ndarray, int]) -> np.ndarray:
@@ -172,19 +160,19 @@ def monthly_participants(enrolments, months: pd.PeriodIndex) -> np.ndarray:
     return np.cumsum(starts - stops, axis=-1)[..., :n]
 
 
-def table_1(enrolments, months: pd.PeriodIndex) -> pd.DataFrame:
+def table_1(enrolments, months: pd.PeriodIndex) -> Long:
     """Participants per month: enrolled at least one day of the month, by group and gender."""
     c = coded(enrolments)
     labels = list(form.month_labels(months).values())
     counts = monthly_participants(c, months)
-    return table_frame(form.T1, [
+    return table_figures(form.T1, [
         block(_inside(counts, 2), [("Rad", GROUP_LABELS), ("Kön", GENDERS), ("Kolumn", labels)]),
         block(_inside(counts.sum(axis=0), 1), [("Kön", GENDERS), ("Kolumn", labels)], {"Rad": form.T1_SUM_GENDER}),
         block(counts.sum(axis=(0, 1)), [("Kolumn", labels)], {"Rad": form.T1_SUM, "Kön": ""}),
     ])
 
 
-def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> pd.DataFrame:
+def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> Long:
     """The figures the status report's text needs that no table has (filed under Resultat).
 
     The mean number of participants per month over the months from the project start to
@@ -197,7 +185,7 @@ def text_figures(enrolments, project_start: pd.Timestamp, period: Period) -> pd.
     total = counts.sum(axis=(0, 1)).mean()
     average = form.AVERAGE_PER_MONTH
     repeated = int((c.number == 1).sum())  # each such person has exactly one second enrolment
-    return table_frame(form.RESULTS, [
+    return table_figures(form.RESULTS, [
         block(by_gender, [("Kön", GENDERS)], {"Rad": average, "Kolumn": OUTCOME}),
         block([total, repeated], [("Rad", [average, form.MORE_THAN_ONCE])], {"Kolumn": OUTCOME, "Kön": ""}),
     ])
@@ -209,7 +197,7 @@ def _between(dates: np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> np.nd
     return (dates >= start.to_datetime64()) & (dates <= end.to_datetime64())
 
 
-def table_2(enrolments, period: Period) -> pd.DataFrame:
+def table_2(enrolments, period: Period) -> Long:
     """Exits from the period's first to its last day, by calendar month, group and gender."""
     c = coded(enrolments)
     months = period.months
@@ -217,7 +205,7 @@ def table_2(enrolments, period: Period) -> pd.DataFrame:
     exits = c.where(_between(c.exited, period.start, period.end))
     month = (exits.exited_month - months[0].ordinal, len(labels))
     counts = _counts((exits.group, G), month, (exits.kon, K))
-    return table_frame(form.T2, [
+    return table_figures(form.T2, [
         block(_inside(counts), [("Rad", GROUP_LABELS), ("Kolumn", labels), ("Kön", GENDERS)]),
         block(_inside(counts.sum(axis=0)), [("Kolumn", labels), ("Kön", GENDERS)], {"Rad": form.T2_SUM_GENDER}),
         block(_inside(counts.sum(axis=(0, 2))), [("Kolumn", labels)], {"Rad": form.T2_SUM_MONTH, "Kön": ""}),
@@ -229,7 +217,7 @@ def table_2(enrolments, period: Period) -> pd.DataFrame:
 
 # --- Table 4 -----------------------------------------------------------------------------
 
-def table_4(enrolments, periods: list[Period]) -> pd.DataFrame:
+def table_4(enrolments, periods: list[Period]) -> Long:
     """New enrolments per reporting period so far; enrolments and unique persons since the start."""
     c = coded(enrolments)
     labels = [p.label for p in periods]
@@ -251,12 +239,12 @@ def table_4(enrolments, periods: list[Period]) -> pd.DataFrame:
                           {"Rad": form.T4_SUM_GENDER}),
                    block(_inside(counts.sum(axis=(0, 2))) if period else [len(part)], [("Kolumn", columns)],
                           {"Rad": form.T4_SUM, "Kön": ""})]
-    return table_frame(form.T4, blocks)
+    return table_figures(form.T4, blocks)
 
 
 # --- Exit reasons ------------------------------------------------------------------------
 
-def exit_reasons(enrolments, period: Period) -> pd.DataFrame:
+def exit_reasons(enrolments, period: Period) -> Long:
     """Exits by reason for the period and since the start, counts and shares (0..1)."""
     c = coded(enrolments)
     has_exit = ~np.isnat(c.exited)
@@ -269,7 +257,7 @@ def exit_reasons(enrolments, period: Period) -> pd.DataFrame:
         shares = counts / total if total else counts * 0.0
         blocks += [block(counts, [("Rad", rows)], {"Kolumn": column, "Kön": ""}),
                    block(shares, [("Rad", rows)], {"Kolumn": share_column, "Kön": ""})]
-    return table_frame(form.REASONS, blocks)
+    return table_figures(form.REASONS, blocks)
 
 
 # --- Resultat ----------------------------------------------------------------------------
@@ -281,7 +269,7 @@ def project_months(project_start: pd.Timestamp, project_end: pd.Timestamp, perio
 
 
 def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str, float],
-            months_passed: int, months_total: int) -> pd.DataFrame:
+            months_passed: int, months_total: int) -> Long:
     """Goals with outcome, participants of the period, 90-day follow-up and employer contacts."""
     c = coded(enrolments)
     rows: list[tuple[str, str, str, float]] = []
@@ -316,7 +304,7 @@ def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str,
     rows += period_exit_rows(c, period)
     rows += follow_up_rows(c, period, goals["goal_work_90_share"])
     rows += contact_rows(contacts, period, goals["goal_employer_contacts"])
-    return rows_frame(form.RESULTS, rows)
+    return rows_figures(form.RESULTS, rows)
 
 
 def _by_group_and_gender(c: Coded, row: str) -> list[tuple]:

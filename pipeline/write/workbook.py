@@ -65,7 +65,7 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     write_text(sheets[form.TEXT], fmt, report,
                "Textförslag till rapporteringen av indikatorerna" if plus else "Textförslag till lägesrapporten")
     write_checks(sheets[form.CHECKS], fmt, report.checks)
-    write_figures(sheets[form.FIGURES], fmt, report.figures)
+    write_figures(sheets[form.FIGURES], fmt, figs)
     write_about(sheets[form.ABOUT], fmt, report, run, fp.COUNTING_RULES if plus else form.COUNTING_RULES)
     if changes is not None:
         write_changes(sheets[form.CHANGES], fmt, changes)
@@ -346,17 +346,18 @@ def write_checks(ws, fmt: Formats, checks: pd.DataFrame) -> None:
     print_setup(ws, 1, 0)
 
 
-def write_figures(ws, fmt: Formats, figs: pd.DataFrame) -> None:
-    columns = list(figs.columns)
-    ws.write_row(0, 0, columns, fmt.header)
-    for c, column in enumerate(columns):
-        values = figs[column].tolist()
-        for r, value in enumerate(values, start=1):
-            if column == "Värde":
-                ws.write_number(r, c, value)
-            else:
-                ws.write_string(r, c, value)
-    ws.autofilter(0, 0, len(figs), len(columns) - 1)
+def write_figures(ws, fmt: Formats, figs: Figures) -> None:
+    """Siffror: every figure as a row (Tabell, Rad, Kolumn, Kön, Värde), in the report's order."""
+    ws.write_row(0, 0, form.FIGURE_COLUMNS, fmt.header)
+    value = len(form.FIGURE_COLUMNS) - 1  # Värde, the last column; the others are texts
+    for c, values in enumerate(zip(*figs.rows)):
+        if c == value:
+            for r, number in enumerate(values, start=1):
+                ws.write_number(r, c, number)
+        else:
+            for r, text in enumerate(values, start=1):
+                ws.write_string(r, c, text)
+    ws.autofilter(0, 0, len(figs.rows), value)
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 58)
     ws.set_column(2, 2, 58)
