@@ -171,6 +171,32 @@ def test_few_and_many_organisations_are_told_apart_alike(names):
     assert np.array_equal(few, many), names
 
 
+cell_like = st.one_of(st.none(), organisation_like, st.sampled_from(["", " ", "\u00a0", "K", " K", "K\t", "Kön",
+                                                                   "Ko\u0308n", "\u2003Kön\u2003"]),
+                      st.text(max_size=6))
+
+
+@settings(max_examples=80, deadline=None)
+@given(cells=st.lists(cell_like, max_size=40))
+def test_a_column_s_cells_read_alike_with_few_and_many_distinct_texts(cells):
+    """A column's distinct texts are judged in Python when they are few, by pyarrow when many: either way the
+    same cells become the same stripped, NFC-normalised categories, and blank ones empty."""
+    import pyarrow as pa
+
+    from pipeline.read import reader
+
+    few = reader.text_column(pa.array(cells, pa.string()))
+    saved = reader.FEW
+    reader.FEW = -1
+    try:
+        many = reader.text_column(pa.array(cells, pa.string()))
+    finally:
+        reader.FEW = saved
+    assert few.astype(object).tolist() == many.astype(object).tolist(), cells
+    assert list(few.categories) == list(many.categories), cells
+    assert all(text and text == text.strip(" \t\u00a0\u2003") for text in few.categories), cells
+
+
 @settings(max_examples=80, deadline=None)
 @given(rows=st.lists(st.tuples(st.integers(-1, 6), st.integers(0, 20)), max_size=40))
 def test_an_enrolment_s_number_is_its_place_among_its_person_s_by_date_then_row(rows):

@@ -20,7 +20,7 @@ from schemas import form
 from schemas.register import ESF_2007, REASON_LABELS
 from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow_up_from, six_months_after
 from pipeline.count.checks import FAILED, run_checks, run_indicator_checks
-from pipeline.count.figures import Figures, figures_frame, joined
+from pipeline.count.figures import Figures, Long, figures_frame, joined
 from pipeline.count.text import indicator_suggestions, suggestions
 from pipeline.check.parse import spread
 from pipeline.check.validate import Register
@@ -32,10 +32,16 @@ class Report:
     period: Period
     periods: list[Period]  # reporting periods up to and including this one
     table_1_months: pd.PeriodIndex | None  # None under ESF+, which has no Table 1
-    figures: pd.DataFrame  # Tabell, Rad, Kolumn, Kön, Värde
+    long: Long  # the figures in long form, in the order of Siffror
     checks: pd.DataFrame
     text: list[tuple[str, str]]  # Textförslag: (heading, sentence)
     lookup: Figures  # the figures by their key, made once
+
+    @cached_property
+    def figures(self) -> pd.DataFrame:
+        """The figures as a frame (Tabell, Rad, Kolumn, Kön, Värde), made when asked for: the workbook is written
+        from `lookup`, and only a comparison with an earlier report wants them as a frame."""
+        return figures_frame(self.long)
 
     @cached_property
     def failed_checks(self) -> pd.DataFrame:
@@ -94,7 +100,7 @@ def build_report(register: Register, period: Period, enrolments: pd.DataFrame | 
     lookup = Figures(figs)
     text = suggestions(lookup, period, months)
     checks = run_checks(lookup, period_months, text, period_in_table_1=set(period.months) <= set(months))
-    return Report(register, period, periods, months, figures_frame(figs), checks, text, lookup)
+    return Report(register, period, periods, months, figs, checks, text, lookup)
 
 
 def build_indicator_report(register: Register, period: Period, enrolments: pd.DataFrame | None = None,
@@ -106,7 +112,7 @@ def build_indicator_report(register: Register, period: Period, enrolments: pd.Da
     figs = joined([counted, ind.goals(counted, register.project.goals)])
     lookup = Figures(figs)
     text = indicator_suggestions(lookup, period)
-    return Report(register, period, periods, None, figures_frame(figs), run_indicator_checks(lookup, text), text, lookup)
+    return Report(register, period, periods, None, figs, run_indicator_checks(lookup, text), text, lookup)
 
 
 def worklist(register: Register, enrolments: pd.DataFrame, period: Period,

@@ -24,7 +24,7 @@ from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
 from pipeline.problems import ERROR, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
-from schemas.register import READ_SHEETS, Column, Sheet, normalise_label
+from schemas.register import FEW, READ_SHEETS, Column, Sheet, normalise_label
 
 
 @dataclass
@@ -178,12 +178,18 @@ def text_column(values: pa.Array) -> pd.Categorical:
     if not pa.types.is_string(values.type):  # a column with no value at all has the null type
         values = values.cast(pa.string())
     encoded = values.dictionary_encode()
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)  # pandas narrows them as it needs
+    indices = encoded.indices
+    # pandas narrows them as it needs
+    indices = (indices.fill_null(-1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
     # one text, one form: "Kön" typed, or pasted decomposed ("Ko" + a combining diaeresis), is the same text
     dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
-    if not pc.all(pc.string_is_ascii(dictionary)).as_py():  # ASCII text is already in every normal form
-        dictionary = pc.utf8_normalize(dictionary, "NFC")
-    if len(dictionary) and (not dictionary.equals(encoded.dictionary) or pc.index(dictionary, "").as_py() >= 0):
+    # a few distinct texts (a small sheet, a code column) are looked at in Python: a pyarrow call costs more
+    texts = dictionary.to_pylist() if len(dictionary) <= FEW else None
+    if not (all(text.isascii() for text in texts) if texts is not None
+            else pc.all(pc.string_is_ascii(dictionary)).as_py()):  # ASCII text is already in every normal form
+        dictionary, texts = pc.utf8_normalize(dictionary, "NFC"), None
+    if len(dictionary) and (not dictionary.equals(encoded.dictionary)
+                            or ("" in texts if texts is not None else pc.index(dictionary, "").as_py() >= 0)):
         # stripping or normalising made some values equal (" K" and "K") or empty: merge them
         again = dictionary.dictionary_encode()
         keep = pc.invert(pc.equal(again.dictionary, "")).to_numpy(zero_copy_only=False)
