@@ -100,16 +100,25 @@ def calendar_parts(dates: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarra
         zeros = np.zeros(len(values), dtype=np.int64)
         return zeros, zeros, zeros, missing
     days = values // NANOSECONDS_A_DAY
-    first, last = days[~missing].min(), days[~missing].max()
+    last = days.max()  # (a missing date's day lies far below every other)
+    any_missing = missing.any()
+    if any_missing:
+        days = np.where(missing, last + 1, days)  # the table's last place, which holds 0 for a missing date
+    first = days.min()
     each = last - first >= len(days)  # fewer dates than days between them (a small sheet): each date converted
-    span = (np.where(missing, first, days) if each else np.arange(first, last + 1)).astype("datetime64[D]")
+    span = (days if each else np.arange(first, last + 1)).astype("datetime64[D]")
     years, months = span.astype("datetime64[Y]"), span.astype("datetime64[M]")
     # each day's year, month and day packed in one integer (day: 5 bits, month: 4), so that one gather serves all
     table = ((years.astype(np.int64) + 1970) << 9 | ((months - years.astype("datetime64[M]")).astype(np.int64) + 1) << 5
              | ((span - months.astype("datetime64[D]")).astype(np.int64) + 1))
-    packed = table if each else table.take(np.where(missing, 0, days - first))
-    if missing.any():
-        packed[missing] = 0
+    if each:
+        packed = table
+        if any_missing:
+            packed[missing] = 0
+    else:
+        if any_missing:
+            table = np.append(table, 0)
+        packed = table.take(days - first)
     return packed >> 9, (packed >> 5) & 15, packed & 31, missing
 
 

@@ -60,8 +60,8 @@ def spread(codes: np.ndarray, per_unique: np.ndarray, empty) -> np.ndarray:
     """Per-unique results back onto the rows (`empty` where the cell was empty)."""
     if len(per_unique) == 0:
         return np.full(len(codes), empty, dtype=per_unique.dtype if per_unique.dtype != object else object)
-    out = per_unique[np.clip(codes, 0, None)]
-    return np.where(codes >= 0, out, empty) if (codes < 0).any() else out
+    # one gather: an empty cell's code -1 takes the appended `empty`
+    return np.append(per_unique, np.array([empty], dtype=per_unique.dtype))[codes]
 
 
 def holds(values: pd.Series, wanted) -> np.ndarray:

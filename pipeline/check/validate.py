@@ -506,12 +506,12 @@ def reported_period_problems(read: ReadRegister, register: Register, period: Per
     return out
 
 
-def _comparable(values: pd.Series) -> np.ndarray:
-    """A column as integers that are equal where its values are (-1 where empty): a Categorical's codes, a
-    date's nanoseconds."""
+def _comparable(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """A column's values at the positions `rows` as integers that are equal where the values are (-1 where
+    empty): a Categorical's codes, a date's nanoseconds."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64)
-    raw = values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        return values.cat.codes.to_numpy()[rows].astype(np.int64)
+    raw = values.to_numpy(dtype="datetime64[ns]")[rows].view(np.int64)
     return np.where(raw == np.iinfo(np.int64).min, -1, raw)
 
 
@@ -527,8 +527,10 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     repeated = np.flatnonzero(ok & (counts[np.clip(person, 0, None)] > 1 if len(counts) else False))
     if not len(repeated):
         return out
-    # sorted by person (as integer codes: sorting a million text IDs costs seconds), date, row
-    order = repeated[np.lexsort((repeated, enrolled[repeated], person[repeated]))]
+    # sorted by person (as integer codes: sorting a million text IDs costs seconds), date, row: one stable sort of
+    # one integer key, the person above the day (dates are whole days, and their span fits in 32 bits)
+    days = enrolled[repeated].astype("datetime64[D]").astype(np.int64)
+    order = repeated[np.argsort(person[repeated] << 32 | (days - days.min()), kind="stable")]
     rows = f.index.to_numpy()[order]
     who = person[order]
     exited = f["exited"].to_numpy(dtype="datetime64[ns]")[order]
@@ -545,7 +547,7 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     first = np.maximum.accumulate(np.where(~same, np.arange(len(order)), 0))  # each one's person's first, by position
     for key in same_keys:
         header = raw.sheet.column(key).header
-        values = _comparable(f[key])[order]
+        values = _comparable(f[key], order)
         differs = (values != values[first]) & (values >= 0) & (values[first] >= 0)
         for i in np.flatnonzero(differs):
             row, first_row = int(rows[i]), int(rows[first[i]])

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.count import indicators as ind
 from pipeline.count import tables as t
@@ -22,8 +23,8 @@ from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow
 from pipeline.count.checks import FAILED, run_checks, run_indicator_checks
 from pipeline.count.figures import Figures, Long, figures_frame, joined
 from pipeline.count.text import indicator_suggestions, suggestions
-from pipeline.check.parse import spread
 from pipeline.check.validate import Register
+from pipeline.read.reader import TEXT
 
 
 @dataclass
@@ -141,12 +142,13 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
     left = exited.to_numpy(dtype="datetime64[ns]")
     dates = np.concatenate([left[missing] + np.timedelta64(SITUATION_DAYS, "D"),
                             six_months_after(exited.iloc[six]).to_numpy(dtype="datetime64[ns]")])
-    tasks = np.repeat(np.array([f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
-                                "Uppföljning 6 månader (från datumet)"], dtype=object), [len(missing), len(six)])
+    tasks = np.repeat(np.arange(2), [len(missing), len(six)])
     order = np.lexsort((rows, dates))
     taken = rows[order]
-    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": left[taken], "Att fylla i": tasks[order],
-                         "Datum": dates[order]})
+    task_texts = pa.array([f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
+                           "Uppföljning 6 månader (från datumet)"])
+    return pd.DataFrame({**_who(enrolments, taken), "Utskriven": left[taken],
+                         "Att fylla i": _texts_at(task_texts, tasks[order]), "Datum": dates[order]})
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -160,19 +162,34 @@ def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame
     taken = due[order]
     return pd.DataFrame({**_who(enrolments, taken), "Utskriven": exited[taken],
                          "Uppföljning från": due_from[order],
-                         "Utskrivningsorsak": _labels(enrolments["reason"], REASON_LABELS)[taken]})
+                         "Utskrivningsorsak": _labels_at(enrolments["reason"], REASON_LABELS, taken)})
 
 
-def _labels(codes: pd.Series, labels: dict[str, str]) -> np.ndarray:
-    """Each row's code as its label (None for an empty cell or an unknown code), worked out per distinct code."""
+def _texts_at(per_code, codes: np.ndarray):
+    """Texts by their codes (-1: none) as pandas' text, taken from `per_code` (pyarrow strings) by pyarrow: the
+    worklist's columns are made without a Python string per row, and its file is written from them as they are."""
+    return pd.array(per_code.take(pa.array(codes, mask=codes < 0)), dtype=TEXT)
+
+
+def _labels_at(codes: pd.Series, labels: dict[str, str], taken: np.ndarray):
+    """The rows' codes at the positions `taken` as their labels (none for an empty cell or an unknown code),
+    worked out per distinct code."""
     codes = pd.Categorical(codes)  # as parsed, it is one already
-    return spread(codes.codes, np.array([labels.get(code) for code in codes.categories.tolist()], dtype=object), None)
+    return _texts_at(pa.array([labels.get(code) for code in codes.categories.tolist()], pa.string()),
+                     codes.codes[taken])
 
 
-def _who(enrolments: pd.DataFrame, taken: np.ndarray) -> dict[str, np.ndarray]:
+def _text_at(values: pd.Series, taken: np.ndarray):
+    """A text column (a Categorical, as parsed) at the positions `taken`, taken from its categories."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.iloc[taken].to_numpy()
+    return _texts_at(pa.array(values.cat.categories.array), values.cat.codes.to_numpy()[taken])
+
+
+def _who(enrolments: pd.DataFrame, taken: np.ndarray) -> dict:
     """A worklist's first columns, of the enrolments at the positions `taken`: the row, the ID and the coach.
     The rows are taken before the columns become texts: a Categorical of a million IDs made into texts
     whole cost a worklist most of its time."""
     return {"Rad i registret": enrolments.index.to_numpy()[taken],
-            "Deltagar-ID": enrolments["person_id"].iloc[taken].to_numpy(),
-            "Coach": enrolments["coach"].iloc[taken].to_numpy()}
+            "Deltagar-ID": _text_at(enrolments["person_id"], taken),
+            "Coach": _text_at(enrolments["coach"], taken)}
