@@ -109,15 +109,16 @@ def calendar_parts(dates: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarra
     span = (days if each else np.arange(first, last + 1)).astype("datetime64[D]")
     years, months = span.astype("datetime64[Y]"), span.astype("datetime64[M]")
     # each day's year, month and day packed in one integer (day: 5 bits, month: 4), so that one gather serves all
+    # (in 32 bits: the parts of a million dates are read and written a few times over)
     table = ((years.astype(np.int64) + 1970) << 9 | ((months - years.astype("datetime64[M]")).astype(np.int64) + 1) << 5
-             | ((span - months.astype("datetime64[D]")).astype(np.int64) + 1))
+             | ((span - months.astype("datetime64[D]")).astype(np.int64) + 1)).astype(np.int32)
     if each:
         packed = table
         if any_missing:
             packed[missing] = 0
     else:
         if any_missing:
-            table = np.append(table, 0)
+            table = np.append(table, np.int32(0))
         packed = table.take(days - first)
     return packed >> 9, (packed >> 5) & 15, packed & 31, missing
 

@@ -84,11 +84,13 @@ def parse_codes(raw: RawSheet, column: Column) -> pd.Series:
     values = raw.frame[column.key]
     labels = code_labels(values.cat.categories, column)
     categories = list(dict.fromkeys([*column.allowed, *labels]))
+    # the codes as narrow as pandas keeps them: a million of them are gathered once, not converted after
+    narrow = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
     if len(labels) <= FEW:
         position = {label: i for i, label in enumerate(categories)}
-        positions = np.array([position[label] for label in labels] + [-1], dtype=np.int64)
+        positions = np.array([position[label] for label in labels] + [-1], dtype=narrow)
     else:
-        positions = np.append(pd.Index(categories).get_indexer(labels), -1)
+        positions = np.append(pd.Index(categories).get_indexer(labels), -1).astype(narrow)
     codes = positions[values.cat.codes.to_numpy()]  # an empty cell (code -1) takes the appended -1
     # distinct by construction (dict.fromkeys), so pandas' own check of that is spared
     dtype = pd.CategoricalDtype._from_fastpath(pd.Index(categories, dtype="str"), ordered=False)

@@ -287,7 +287,7 @@ def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str,
     total = float(len(c))
     young = [GROUP_LABELS.index(g) for g in form.YOUNG_GROUPS]
     count_goal(form.ENROLLED, total, goals["goal_enrolled"])
-    count_goal(form.YOUNG, float(np.isin(c.group, young).sum()), goals["goal_young"])
+    count_goal(form.YOUNG, float(_grid((c.group, G))[young].sum()), goals["goal_young"])
     count_goal(form.DOMESTIC_ADULTS, float((c.group == GROUP_LABELS.index(form.ADULT_DOMESTIC.label)).sum()),
                goals["goal_domestic_adults"])
     count_goal(form.FOREIGN, float(c.foreign.sum()), goals["goal_foreign"])
@@ -297,7 +297,8 @@ def results(enrolments, contacts: pd.DataFrame, period: Period, goals: dict[str,
     rows.extend([(form.MEN, OUTCOME, "", men), (form.MEN, SHARE, "", men / total if total else 0.0)])
     has_exit = ~np.isnat(c.exited)
     rows.append((form.EXITED, OUTCOME, "", float(has_exit.sum())))
-    share_goal(form.TO_WORK_OR_STUDIES, float((has_exit & np.isin(c.reason, [0, 1])).sum()),
+    by_reason = _grid((np.where(has_exit, c.reason, -1), len(REASON_LABELS)))  # (a bincount: np.isin sorts)
+    share_goal(form.TO_WORK_OR_STUDIES, float(by_reason[[0, 1]].sum()),
                float(has_exit.sum()), goals["goal_work_or_studies_share"])
     count_goal(form.PROJECT_TIME, float(months_passed), float(months_total))
     rows += participant_rows(c, period)
