@@ -2,8 +2,9 @@
 
 Every table function returns its figures in long form (`Long`: the columns
 `schemas.form.FIGURE_COLUMNS` as arrays), built from arrays of counts by `block` and
-`table_figures` (or given one by one to `rows_figures`); the report joins them into one
-frame (`Siffror`, `figures_frame`), made once: a frame per table cost a small register a
+`table_figures` (or given one by one to `rows_figures`); the report joins them (`joined`)
+and makes `Figures` of them once, from which `Siffror` is written. A frame of them
+(`figures_frame`) is made only when asked for: a frame per table cost a small register a
 tenth of its counting. `Figures` answers a single figure by the names `schemas.form`
 declares, so no sheet or sentence counts anything itself. A key that occurs twice is
 ambiguous and is never answered (Kontroller reports it).

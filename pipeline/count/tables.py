@@ -1,10 +1,11 @@
 """The report's tables, one pure function per table, each returning its figures in long form.
 
-Every function takes typed frames (never files) and returns rows of
-`Tabell, Rad, Kolumn, Kön, Värde`: the `Siffror` sheet is their concatenation, and
-the writer lays out each table sheet from the same rows. Sum rows are counted
-from the enrolments directly, not added up from the group rows, so that
-`pipeline.count.checks` compares two independent counts.
+Every function takes the enrolments as `prepare` makes them (`Coded`: integer codes and
+dates in numpy arrays; a typed frame is prepared first), never files, and returns its
+figures in long form (`Tabell, Rad, Kolumn, Kön, Värde`, `figures.Long`): the `Siffror`
+sheet is their concatenation, and the writer lays out each table sheet from the same
+rows. Sum rows are counted from the enrolments directly, not added up from the group
+rows, so that `pipeline.count.checks` compares two independent counts.
 """
 
 from __future__ import annotations

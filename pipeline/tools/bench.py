@@ -128,7 +128,10 @@ their own: `övriga blad`, beside `Deltagare`), which decompresses with zlib and
 RE2 in pyarrow (first for two rare-byte hints of a formula or an error cell, which pass over a sheet
 without either several times faster than the full pattern), both outside the GIL. So a report costs
 the load of `Deltagare` plus what follows it (read, validate, count, write); `förbereda` and the
-background scan overlap the load. Loading `Deltagare` is about the bare read. fastexcel releases the
+background scan overlap the load. Loading `Deltagare` is about the bare read on a quiet machine (it
+reads every date cell as text, which costs it about 0.3 s at a million rows more than the bare read's
+inferred date type); on a busy one it takes longer than the bare read, as the scan and the imports
+beside it then compete with it for the cores while the bare read runs alone. fastexcel releases the
 GIL while it parses (the set-up runs then), but not while it converts to Arrow, nor while its own copy
 of the cells is freed (75 ms at a million rows): that is done while pyarrow encodes the columns on two
 threads, which do not need the GIL. Look-alike IDs are folded by pyarrow
@@ -143,8 +146,11 @@ between threads cost a tenth of its time.
 A small register's time (the warm, in-process lines) goes into fixed costs per call, not into
 its rows: reading opens the package and scans its XML, validation is the typing of each column,
 Pandera on two frames and the rules between cells, rows and persons (pandas' overhead per call on
-70 rows), counting builds Coded arrays once and then a few numpy calls per table plus the checks and
-the text over plain rows of the few hundred figures, and writing (about two fifths) is xlsxwriter's
+70 rows), counting builds Coded arrays once (`tables.prepare`, straight from the parsed frame) and
+then a few numpy calls per table, each table's figures as plain arrays joined once (a pandas frame per
+table cost a tenth of the counting; the frame of all figures is made only for a comparison with an
+earlier report), plus the checks and the text over plain rows of the few hundred figures, and
+writing (about two fifths) is xlsxwriter's
 cell by cell XML of ten sheets, `Siffror` alone 1 500 cells (about 3.6 microseconds a cell, its
 zip a tenth of that), and the two fsyncs that make the files durable before they are linked into
 place. Under a sampling profiler (py-spy), xlsxwriter is three tenths of a small report and pandas'
@@ -152,8 +158,12 @@ own code a third, spread over some hundred calls; no single call of ours is more
 Where a small sheet's work was a pandas call per column or per value, it is plain Python or numpy over
 the distinct values: a calendar of each date when there are fewer dates than days between them (the
 birth dates of 70 rows span decades), the target groups as one lookup of the Född and Ersättning
-codes, Pandera's check of a code column on its categories (and in place: it copies nothing), the
-90-day follow-up dates, the periods' order and the month labels in numpy or lists. A process that
+codes, Pandera's check of a code column on its categories (and in place: it copies nothing), a
+column's few distinct texts checked for blanks and ASCII, date texts made day numbers and numpy dates
+at once (each distinct text parsed once per process: a worker meets the same dates register after
+register), the 90-day follow-up dates, the periods' order and the month labels in numpy or lists.
+Pandera asks for geopandas at every column it validates; as it is not installed, the tool records it
+as absent once, instead of each asking searching the import path again. A process that
 reports register after register freezes what its imports made out of the garbage collector's full
 passes (`run.prepare`), which otherwise scanned a hundred thousand objects of pandas and Pandera
 thirteen times in 200 registers; and Pandera is imported without hypothesis (installed here for the
