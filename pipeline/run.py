@@ -144,19 +144,28 @@ def prepare() -> None:
     schemas: about a hundred thousand) are frozen out of the cyclic garbage collector's full passes
     (`gc.freeze`); they live as long as the process. A process that reports register after register
     otherwise scanned them all at every full pass: thirteen times in a batch of 200 registers, a second
-    of its time. Frozen objects are still freed when nothing refers to them any more."""
+    of its time. Frozen objects are still freed when nothing refers to them any more.
+
+    pyarrow is also set to take its memory from the system's allocator (`malloc`), as fastexcel does, unless
+    `ARROW_DEFAULT_MEMORY_POOL` says otherwise: a large register's columns are then encoded in the memory that
+    fastexcel has just freed, where pyarrow's own allocator (mimalloc) asked the system for fresh pages, each
+    costing microseconds on a virtual machine (a fifth of a second after loading a million rows)."""
+    import pyarrow
+
     import pipeline.count.report  # noqa: F401 - imported ahead
     import pipeline.write.workbook  # noqa: F401 - imported ahead
     import pipeline.write.worklist  # noqa: F401 - imported ahead
     from pipeline.check.validate import warm_up
 
     warm_up()
-    if not _FROZEN:  # once per process (asking gc.get_freeze_count() would walk the frozen objects: 8 ms)
+    if not _PREPARED:  # once per process (asking gc.get_freeze_count() would walk the frozen objects: 8 ms)
+        if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+            pyarrow.set_memory_pool(pyarrow.system_memory_pool())
         gc.freeze()
-        _FROZEN.append(True)
+        _PREPARED.append(True)
 
 
-_FROZEN: list[bool] = []
+_PREPARED: list[bool] = []
 
 
 def parse_period(text: str):

@@ -127,3 +127,23 @@ def test_a_process_set_up_for_reports_imports_no_test_tools_and_keeps_its_import
     first, again = int(shown[0]), int(shown[1])
     assert first > 10_000  # pandas, pyarrow and Pandera
     assert again == first  # frozen once: later reports' objects stay collectable
+
+
+def test_a_process_set_up_for_reports_gives_pyarrow_the_system_allocator_unless_told_otherwise():
+    """`run.prepare` lets pyarrow take its memory from malloc, as fastexcel does (a large register's columns
+    are then encoded in the memory fastexcel has just freed), and leaves a pool chosen by
+    ARROW_DEFAULT_MEMORY_POOL as it is."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import pyarrow; from pipeline import run; run.prepare(); "
+              "print(pyarrow.default_memory_pool().backend_name)")
+
+    def backend(**env) -> str:
+        environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[1], env=environment).stdout.strip()
+
+    assert backend() == "system"
+    assert backend(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "mimalloc"
