@@ -159,6 +159,21 @@ def test_a_zip_bomb_is_refused_before_it_is_read(tmp_path: Path, capsys):
     assert_refused(bomb, tmp_path, capsys, "orimligt stor när den packas upp")
 
 
+def test_a_sheet_whose_bytes_fail_their_checksum_is_refused_as_damaged(tmp_path: Path, capsys):
+    """A copy damaged on its way (a shared folder, a mail) can still unpack; fastexcel does not check the
+    sheet's CRC-32, the scan of the sheet XML does, so nothing is counted from bytes the file disowns."""
+    import struct
+
+    path = tmp_path / "skadad.xlsx"
+    write_register(path, ROWS)
+    with zipfile.ZipFile(path) as package:
+        crc = struct.pack("<I", package.getinfo("xl/worksheets/sheet1.xml").CRC)
+    content = path.read_bytes()
+    assert content.count(crc) == 2  # the member's local header and its central directory entry
+    path.write_bytes(content.replace(crc, struct.pack("<I", struct.unpack("<I", crc)[0] ^ 0xFFFF)))
+    assert_refused(path, tmp_path, capsys, "är skadad och kan inte läsas")
+
+
 def test_a_workbook_without_deltagare(tmp_path: Path, capsys):
     path = write_register(tmp_path / "r.xlsx", ROWS)
     wb = openpyxl.load_workbook(path)
