@@ -57,20 +57,28 @@ def person_codes(ids: pd.Series) -> np.ndarray:
     return pd.factorize(ids)[0].astype(np.int64)
 
 
+def in_person_order(positions: np.ndarray, person: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
+    """`positions` (ascending) ordered by person, then enrolment date, then position: one stable sort of one
+    integer key, the person's code above the day (days since the earliest of them: whole days, whose span fits
+    in 32 bits), as sorting a million text IDs would cost seconds. `enrolled` is datetime64, none missing at
+    `positions`."""
+    if not len(positions):
+        return positions
+    days = enrolled[positions].astype("datetime64[D]").astype(np.int64)
+    return positions[np.argsort(person[positions] << 32 | (days - days.min()), kind="stable")]
+
+
 def enrolment_numbers(person: np.ndarray, enrolled: pd.Series) -> np.ndarray:
     """Each enrolment's number for its person (0 = first), by date, then sheet order.
 
-    One stable sort of an integer key (person, days since the earliest enrolment), not a sort
-    of text IDs, and only of the persons enrolled more than once (most are enrolled once: their
-    one enrolment is their first).
+    Only the persons enrolled more than once are put in order (`in_person_order`): most are enrolled
+    once, and their one enrolment is their first.
     """
-    enrolled_day = enrolled.to_numpy(dtype="datetime64[D]").astype(np.int64)
     number = np.zeros(len(person), dtype=np.int64)
     if not len(person):
         return number
-    days = enrolled_day - enrolled_day.min()
     repeated = np.flatnonzero(np.bincount(person + 1)[person + 1] > 1)  # (no ID, -1, counts as one person)
-    order = repeated[np.argsort(person[repeated] << 32 | days[repeated], kind="stable")]
+    order = in_person_order(repeated, person, enrolled.to_numpy(dtype="datetime64[ns]"))
     sorted_person = person[order]
     starts = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
     run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))

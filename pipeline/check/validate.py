@@ -26,7 +26,8 @@ from pipeline.check.parse import (
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import (
-    Period, calendar_parts, entry_positions, follow_up_from, person_codes, situation_due, six_months_after,
+    Period, calendar_parts, entry_positions, follow_up_from, in_person_order, person_codes, situation_due,
+    six_months_after,
 )
 from pipeline.read.reader import PARALLEL_ROWS, RawSheet, ReadRegister
 from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypothesis
@@ -527,10 +528,7 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     repeated = np.flatnonzero(ok & (counts[np.clip(person, 0, None)] > 1 if len(counts) else False))
     if not len(repeated):
         return out
-    # sorted by person (as integer codes: sorting a million text IDs costs seconds), date, row: one stable sort of
-    # one integer key, the person above the day (dates are whole days, and their span fits in 32 bits)
-    days = enrolled[repeated].astype("datetime64[D]").astype(np.int64)
-    order = repeated[np.argsort(person[repeated] << 32 | (days - days.min()), kind="stable")]
+    order = in_person_order(repeated, person, enrolled)
     rows = f.index.to_numpy()[order]
     who = person[order]
     exited = f["exited"].to_numpy(dtype="datetime64[ns]")[order]
