@@ -9,8 +9,8 @@ folder, never on screen). The command line (`pipeline.cli`) and a web page print
 outcomes; neither decides anything.
 
 This module imports neither pandas nor Pandera when it is imported: `report` starts
-loading the register in the background first (`pipeline.read.loading`) and imports them
-while fastexcel parses.
+loading the register first (`pipeline.read.loading`, on the calling thread) and imports
+them on a helper thread while fastexcel parses.
 """
 
 from __future__ import annotations
@@ -83,7 +83,6 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
     files are written (a batch run by several processes waits there for its turn)."""
     register, out = Path(register), Path(out)
     today = today or date.today()
-    loading.start(register)  # fastexcel starts on the register while the rest of the program imports
     phases = _Phases()
     try:
         outcome = _guarded(lambda: _report(register, period, out, today, previous, phases, before_writing),
@@ -96,16 +95,22 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
 
 def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
             phase: _Phases, before_writing: Callable[[str], None] | None = None) -> Outcome:
-    with phase("förbereda"):  # pandas and Pandera import while the register loads
-        from pipeline.check.validate import choose_period, reported_period_problems, validate_register
-        from pipeline.read.reader import read_register
-
     if not register.exists():
         raise UsageError(f"Filen {register} finns inte.")
     if register.is_dir():
         raise UsageError(f"{register} är en mapp, inte en registerfil.")
-    chosen = parse_period(period_text) if period_text else None
+    if period_text:
+        period_dates(period_text)  # its calendar is checked once pandas is imported, below
     check_output_folder(out)
+    # fastexcel loads the register on this thread (see pipeline.read.loading) while a helper thread imports the
+    # modules that read, count and write, and lets Pandera set itself up
+    with _prepared_beside(phase):
+        with phase("fastexcel"):
+            loading.start(register)
+    from pipeline.check.validate import choose_period, reported_period_problems, validate_register
+    from pipeline.read.reader import read_register
+
+    chosen = parse_period(period_text) if period_text else None
     earlier = None
     if previous is not None:
         from pipeline.read.earlier import read_about
@@ -114,11 +119,6 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         if earlier is None:
             raise UsageError(f"{previous} är ingen rapport från det här verktyget (bladen Om rapporten och "
                              "Siffror saknas).")
-    # While fastexcel loads the register (started above, see pipeline.read.loading: it reads the file's
-    # bytes once, hashes and parses those), this thread gets the rest ready: the modules that count and
-    # write, and Pandera's set-up.
-    with phase("förbereda"):
-        prepare()
     try:
         with phase("läsa"):
             read = read_register(register)
@@ -134,6 +134,38 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
         with phase("skriva fel"):
             return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets, content=read.content)
     return _write_report(register, read.sha256, reg, period, out, earlier, phase, before_writing)
+
+
+@contextmanager
+def _prepared_beside(phase: _Phases):
+    """`prepare()` on a helper thread while the body runs (the load of the register), the first time in a
+    process: its imports then cost the run nothing but the second core. Once a process has prepared, doing it
+    again is quick and done here, after the body. The phase `förbereda` is what this thread spends on it (the
+    wait for the helper); the helper's own time is `loading.SECONDS["förbereda"]`."""
+    if _PREPARED:
+        yield
+        with phase("förbereda"):
+            prepare()
+        return
+    failed: list[BaseException] = []
+
+    def get_ready() -> None:
+        started = time.perf_counter()
+        try:
+            prepare()
+        except BaseException as exc:  # noqa: BLE001 - raised on this thread, below
+            failed.append(exc)
+        loading.SECONDS["förbereda"] = time.perf_counter() - started
+
+    helper = threading.Thread(target=get_ready, daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        with phase("förbereda"):
+            helper.join()
+    if failed:
+        raise failed[0]
 
 
 def prepare() -> None:
@@ -168,16 +200,23 @@ def prepare() -> None:
 _PREPARED: list[bool] = []
 
 
-def parse_period(text: str):
-    """`2009-05-01..2009-06-30` (or the form's `090501-090630`) as two pandas Timestamps."""
-    from pipeline.check.parse import parse_date_value
-
+def period_dates(text: str) -> tuple[str, str]:
+    """The two dates of `2009-05-01..2009-06-30` (or the form's `090501-090630`) as written: a period written
+    otherwise is refused before the register is loaded (this needs no pandas)."""
     m = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text) or \
         re.fullmatch(r"\s*(\d{6})-(\d{6})\s*", text)
     if not m:
         raise UsageError(f"Perioden {text!r} ska skrivas FRÅN..TILL, t.ex. 2009-05-01..2009-06-30.")
-    start, end = parse_date_value(m.group(1)), parse_date_value(m.group(2))
-    for written, value in ((m.group(1), start), (m.group(2), end)):
+    return m.group(1), m.group(2)
+
+
+def parse_period(text: str):
+    """`2009-05-01..2009-06-30` (or the form's `090501-090630`) as two pandas Timestamps."""
+    from pipeline.check.parse import parse_date_value
+
+    dates = period_dates(text)
+    start, end = parse_date_value(dates[0]), parse_date_value(dates[1])
+    for written, value in zip(dates, (start, end)):
         if value is None:
             raise UsageError(f"Perioden {text.strip()!r}: {written} är inget datum som finns i kalendern. "
                              "Kontrollera dag och månad.")

@@ -306,11 +306,12 @@ def test_the_scan_passes_over_only_windows_without_a_formula_or_an_error_cell(be
 @pytest.mark.parametrize("large", [False, True])
 def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(tmp_path: Path, monkeypatch,
                                                                                 large: bool):
-    """A small register in a process that has reported before is loaded in the caller's thread, a large one
-    (or any, in a fresh process) in threads beside the rest: the same frames, problems and checksum. A large
-    one (`large`: every file counts as one here) has its other sheets loaded by the scan's thread with a reader
-    of their own, and its columns encoded on two threads."""
+    """A register is loaded on the caller's thread, a large one with its checksum and scan on threads beside
+    it, a small one with them in turn: the same frames, problems and checksum. A large one (`large`: every file
+    counts as one here) has its other sheets loaded by the scan's thread with a reader of their own, and its
+    columns encoded on two threads."""
     import hashlib
+    import threading
 
     from pipeline.read import loading, reader
 
@@ -327,12 +328,15 @@ def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(
 
     def read(threaded: bool):
         monkeypatch.setattr(loading, "worth_threads", lambda _: threaded)
+        beside = []
+        monkeypatch.setattr(loading, "_sha256", lambda content: beside.append(threading.current_thread())
+                            or hashlib.sha256(content).hexdigest())
         loading.start(path)
-        started = path.resolve() in loading._STARTED
-        return started, read_register(path)
+        assert path.resolve() in loading._STARTED
+        return beside == [threading.main_thread()], read_register(path)
 
-    (in_threads, threaded), (here, inline) = read(True), read(False)
-    assert in_threads and not here
+    (here, threaded), (all_here, inline) = read(True), read(False)
+    assert not here and all_here  # the checksum ran beside the load, or on its thread
     assert ("fastexcel övriga blad" in loading.SECONDS) == large
     assert threaded.sha256 == inline.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert threaded.sheets.keys() == inline.sheets.keys()

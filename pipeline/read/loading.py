@@ -1,15 +1,22 @@
-"""Loading a register's cells with fastexcel in background threads, started before anything else.
+"""Loading a register's cells with fastexcel: `Deltagare` on the calling thread, the rest beside it.
 
 A report's cost is dominated by fastexcel parsing the `Deltagare` sheet, during which
-it releases the GIL. So a run (`pipeline.run.report`) starts the load first, and pandas, Pandera
-and the rest of the program import on the main thread while it runs. For an `.xlsx`
-a second thread scans the sheet XML for what fastexcel does not show
+it releases the GIL. A run (`pipeline.run.report`) therefore starts on it first, and
+pandas, Pandera and the rest of the program import on a helper thread meanwhile. The
+parse runs on the calling thread (the main thread of a command), not on a thread of its
+own: glibc gives each new thread a malloc arena of its own, whose heap grows a page at a
+time with an `mprotect` call each, where the main thread's heap grows by `brk` with room
+to spare. fastexcel makes millions of small allocations: a million rows cost 50,000
+`mprotect` calls on a thread of its own and 2,400 on the main thread, a quarter of a
+second of system time, and more on a busy host.
+
+For an `.xlsx` a second thread scans the sheet XML for what fastexcel does not show
 (`pipeline.read.xlsx_scan`), on the second core. A large register's other sheets are
 then loaded in that thread, beside `Deltagare`, with a reader of their own: it parses the
 workbook's shared strings (a million IDs) a second time, but on the core the parse of
 `Deltagare` leaves free, where after it they would compete with the reader's work on
 `Deltagare`. A small register's other sheets are loaded after `Deltagare` with the same
-reader. The reader makes frames of `Deltagare` as soon as it is loaded (`Loading.participants`).
+reader.
 
 fastexcel reads the file by its path (given the bytes, it takes a tenth of a second at a
 million rows to take them over); the bytes read once (`read_once`) are what is hashed
@@ -25,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import sys
 import threading
 import time
 import zipfile
@@ -39,7 +45,7 @@ from pipeline.read.xlsx_scan import (
 from schemas.register import DELTAGARE, normalise_label
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-SECONDS: dict[str, float] = {}  # what the background threads spent (printed with --timings)
+SECONDS: dict[str, float] = {}  # what the threads beside the main one spent (printed with --timings)
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
@@ -152,17 +158,18 @@ def load_sheet(reader, name: str) -> LoadedSheet:
 
 
 class Loading:
-    """A load in progress; `result()` waits for it and raises what it raised."""
+    """A load: `Deltagare` (and a small register's other sheets) loaded on the calling thread when it is
+    made, what runs beside it perhaps still running; `result()` waits for that and raises what the load
+    raised."""
 
     def __init__(self, path: Path, threaded: bool = True):
         self.path = path
         self._errors: list[BaseException] = []
         self._loaded: Loaded | None = None
-        self._participants_loaded = threading.Event()  # set once Deltagare is loaded, or the load has failed
-        self._threaded = threaded  # else everything is done here and now, in the caller's thread
+        self._threaded = threaded  # the checksum and the scan in threads beside; else all of it here, in turn
         self._threads: list[threading.Thread] = []
         self._others_beside = False  # the other sheets are loaded by the scan's thread (see _load_participants)
-        self._beside(self._load_main)
+        self._guard(self._load_main)
 
     def _beside(self, work) -> None:
         """`work` in a thread of its own (a threaded load), or now."""
@@ -180,13 +187,7 @@ class Loading:
             self._errors.append(exc)
 
     def _load_main(self) -> None:
-        try:
-            loaded, participants, is_xlsx = self._load_participants()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who may be waiting for Deltagare only
-            self._errors.append(exc)
-            return
-        finally:
-            self._participants_loaded.set()
+        loaded, participants, is_xlsx = self._load_participants()
         if not self._others_beside:
             # the small sheets with the same reader, which has parsed the shared strings once already
             self._load_others(loaded, loaded.reader, participants)
@@ -222,9 +223,7 @@ class Loading:
         if is_xlsx:
             self._beside(lambda: self._load_side(loaded, participants))  # the scan of the sheet XML, on the second core
         if participants is not None:
-            started = time.perf_counter()
             loaded.sheets[participants] = load_sheet(reader, participants)
-            SECONDS["fastexcel Deltagare"] = time.perf_counter() - started
         return loaded, participants, is_xlsx
 
     def _load_side(self, loaded: Loaded, participants: str | None) -> None:
@@ -235,7 +234,8 @@ class Loading:
             loaded.first_rows = first_value_rows(io.BytesIO(loaded.content))
             scan = scan_sheets(io.BytesIO(loaded.content))
             loaded.hidden, loaded.merged, loaded.totals, loaded.shown = scan.hidden, scan.merged, scan.totals, scan.shown
-            SECONDS["XML-sökning"] = time.perf_counter() - started
+            if self._threaded:  # (else it is part of the load's own time)
+                SECONDS["XML-sökning"] = time.perf_counter() - started
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise RegisterUnreadable(f"Filen {self.path.name} är skadad och kan inte läsas.") from exc
         if self._others_beside:
@@ -243,17 +243,8 @@ class Loading:
             self._load_others(loaded, open_workbook(self.path, loaded.content), participants)
             SECONDS["fastexcel övriga blad"] = time.perf_counter() - started
 
-    def participants(self) -> Loaded:
-        """What is loaded once `Deltagare` is, and the scan beside it is done: the other sheets may still be
-        loading (into the same `Loaded`), so that the reader can make frames of `Deltagare` meanwhile."""
-        self._participants_loaded.wait()  # once it is set, every other thread has been started
-        return self._wait(self._threads[1:])  # (a load done here and now has none)
-
     def result(self) -> Loaded:
-        return self._wait(self._threads)
-
-    def _wait(self, threads: list[threading.Thread]) -> Loaded:
-        for thread in threads:
+        for thread in self._threads:
             thread.join()
         if self._loaded is not None:
             self.unchanged(self._loaded)  # first: a file saved while it was read may also fail to load
@@ -275,7 +266,7 @@ class Loading:
 def _yield_to_others() -> None:
     """Make this thread give way to the others (Linux: a thread's own nice value). The scan has time to
     spare beside the load of `Deltagare`, but competing for the cores with it and with the imports of the
-    main thread it would lengthen the load, which is what the report waits for."""
+    helper thread it would lengthen the load, which is what the report waits for."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):  # not Linux, or not allowed: the scan runs as the others do
@@ -297,20 +288,21 @@ SMALL_FILE_BYTES = 1_000_000  # about 20,000 enrolments
 
 
 def worth_threads(path: Path) -> bool:
-    """Whether loading `path` in threads pays: there must be something to do beside them, the imports of a
-    fresh process (pandas not imported yet) or a file large enough that its scan and checksum run beside
-    the load. A small register in a process that has reported before (a batch worker, the web page) is
-    loaded where it is asked for: handing its work between threads cost a tenth of its report."""
+    """Whether loading `path` with threads beside it pays: only for a file large enough that its scan and
+    checksum take time of their own. A small register's are done on the loading thread, in turn: handing them to threads cost a tenth of a report in a process that has reported before (a batch worker,
+    the web page), and a fresh process's imports take longer than the whole load anyway."""
     try:
-        return "pandas" not in sys.modules or path.stat().st_size > SMALL_FILE_BYTES
+        return path.stat().st_size > SMALL_FILE_BYTES
     except OSError:
-        return True  # said by the load itself, where it is asked for
+        return False  # said by the load itself
 
 
 def start(path: Path) -> None:
-    """Begin loading `path` in the background (a run does this before its heavy imports), if that pays."""
-    if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES and worth_threads(path):
-        _STARTED[path.resolve()] = Loading(path)
+    """Load `path`'s sheets now, on this thread (a run does this first, its imports on a helper thread
+    meanwhile), with a large register's checksum and scan beside; the reader takes the load over
+    (`underway`). A load that fails says so when the reader asks for its result, as one made there would."""
+    if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
+        _STARTED[path.resolve()] = Loading(path, threaded=worth_threads(path))
 
 
 def discard(path: Path) -> None:
@@ -319,10 +311,10 @@ def discard(path: Path) -> None:
 
 
 def underway(path: Path) -> Loading:
-    """The load `start` began for `path`, or one made now (in threads, if that pays)."""
+    """The load `start` made for `path`, or one made now (with threads beside it, if that pays)."""
     return _STARTED.pop(path.resolve(), None) or Loading(path, threaded=worth_threads(path))
 
 
 def load(path: Path) -> Loaded:
-    """What `start` began for `path`, or a load started and waited for now."""
+    """What `start` loaded for `path`, or a load made now, once everything beside it is done."""
     return underway(path).result()

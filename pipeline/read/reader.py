@@ -82,17 +82,10 @@ class ReadRegister:
 def read_register(path: Path) -> ReadRegister:
     """Read the four sheets as text; judging what was found is validation's."""
     load = loading.underway(path)
-    loaded = load.participants()
+    loaded = load.result()
     by_label: dict[str, list[str]] = {}
     for name in loaded.sheet_names:
         by_label.setdefault(normalise_label(name), []).append(name)
-    # Deltagare is made into frames while fastexcel loads the other sheets (on a million rows, a third of
-    # a second each), unless reading it needs the reader itself, which is busy loading them
-    participants, early = READ_SHEETS[0], None
-    found = by_label.get(normalise_label(participants.name), [])
-    if len(found) == 1 and loaded.sheets[found[0]].cells is not None and found[0] in loaded.first_rows:
-        early = _read_sheet(loaded, found[0], participants)
-    loaded = load.result()
     sheets: dict[str, RawSheet] = {}
     missing: list[Sheet] = []
     twice: dict[str, list[str]] = {}
@@ -102,8 +95,6 @@ def read_register(path: Path) -> ReadRegister:
             twice[sheet.name] = found
         elif not found:
             missing.append(sheet)
-        elif sheet is participants and early is not None:
-            sheets[sheet.name] = early
         else:
             sheets[sheet.name] = _read_sheet(loaded, found[0], sheet)
     load.unchanged(loaded)  # (a sheet that made fastexcel panic was read again, from the file)

@@ -117,31 +117,36 @@ def bench(sizes: list[int], runs: int, bad_size: int | None, plus_size: int | No
 
 PHASES_TEXT = """\
 The last column is the report's own timing of its last run (`--timings`). The main thread's
-phases follow each other: `förbereda` (prepare: pandas and Pandera import, Pandera sets itself up,
-the register's checksum), `läsa` (read: waiting for fastexcel, then each column made a Categorical of
-its text), `validera` (validate), `räkna` (count), `jämföra` (the search of the output folder for an
-earlier report) and `skriva` (write), or `skriva fel` (the error list and error workbook). The
-`(bakom: ...)` entries ran in background threads from the start: fastexcel loading `Deltagare` (and,
-for a small register, then the other sheets with the same reader), and the scan of the sheet XML for
-error cells and formulas (after which, for a large register, the other sheets are loaded with a reader of
-their own: `övriga blad`, beside `Deltagare`), which decompresses with zlib and searches with
+phases follow each other: `fastexcel` (the register loaded: `Deltagare` on the main thread, and a
+small register's other sheets and its scan after it), `förbereda` (prepare: waiting for the helper
+thread that imports pandas and Pandera and lets Pandera set itself up meanwhile; in a process that has
+reported before, that set-up done again, quickly), `läsa` (read: each column made a Categorical of its
+text), `validera` (validate), `räkna` (count), `jämföra` (the search of the output folder for an earlier
+report) and `skriva` (write), or `skriva fel` (the error list and error workbook). The `(bakom: ...)`
+entries ran on other threads beside the load: `förbereda` the helper's imports, and for a register over
+1 MB the scan of the sheet XML for error cells and formulas (after which the other sheets are loaded with
+a reader of their own: `övriga blad`, beside `Deltagare`), which decompresses with zlib and searches with
 RE2 in pyarrow (first for two rare-byte hints of a formula or an error cell, which pass over a sheet
-without either several times faster than the full pattern), both outside the GIL. So a report costs
-the load of `Deltagare` plus what follows it (read, validate, count, write); `förbereda` and the
-background scan overlap the load. Loading `Deltagare` is about the bare read on a quiet machine (it
-reads every date cell as text, which costs it about 0.3 s at a million rows more than the bare read's
-inferred date type); on a busy one it takes longer than the bare read, as the scan and the imports
-beside it then compete with it for the cores while the bare read runs alone. fastexcel releases the
-GIL while it parses (the set-up runs then), but not while it converts to Arrow, nor while its own copy
-of the cells is freed (75 ms at a million rows): that is done while pyarrow encodes the columns on two
-threads, which do not need the GIL. Look-alike IDs are folded by pyarrow
-on the other core from the start of validation, and the worklist, listed from the register as it stood
-at the period end before the tables' preparation, is made by pyarrow and zlib in a thread while the
-tables are counted. Threads are used only where there is something to do beside
-them: the load runs in threads in a fresh process (beside its imports) or for a file over 1 MB, and
-the look-alike IDs and the worklist get a thread from 20 000 rows. So a small register in a process
-that has reported before (a batch worker, the web page) is reported in one thread: handing its work
-between threads cost a tenth of its time.
+without either several times faster than the full pattern), both outside the GIL, and the register's
+checksum. So a report costs the load of `Deltagare` plus what follows it (read, validate, count,
+write). `Deltagare` is loaded on the main thread, not on a thread of its own, because of the memory
+fastexcel asks for: millions of small allocations, which glibc serves on a new thread from an arena of
+that thread's own, whose heap grows a page at a time with an `mprotect` call each (50 000 of them at a
+million rows, against 2 400 on the main thread, whose heap grows by `brk` with room to spare): a
+quarter of a second of system time, and more on a busy host. Loading `Deltagare` is then about the bare
+read (it reads every date cell as text, which costs its conversion to Arrow 0.1 to 0.3 s at a million
+rows more than the bare read's inferred date type); on a busy minute it takes longer than the bare read,
+as the scan and the imports beside it compete with it for the cores while the bare read runs alone.
+fastexcel releases the GIL while it parses (the imports run then), but asks for it again and again while
+it converts to Arrow, and not at all while its own copy of the cells is freed (75 ms at a million rows):
+that is done while pyarrow encodes the columns on two threads, which do not need the GIL. Look-alike IDs
+are folded by pyarrow on the other core from the start of validation, and the worklist, listed from the
+register as it stood at the period end before the tables' preparation, is made by pyarrow and zlib in a
+thread while the tables are counted. Threads are used only where there is something to do beside them:
+the helper in a fresh process (beside the load), the scan and checksum for a file over 1 MB, and the
+look-alike IDs and the worklist from 20 000 rows. So a small register in a process that has reported
+before (a batch worker, the web page) is reported in one thread: handing its work between threads cost
+a tenth of its time.
 
 A small register's time (the warm, in-process lines) goes into fixed costs per call, not into
 its rows: reading opens the package and scans its XML, validation is the typing of each column,
