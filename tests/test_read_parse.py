@@ -341,8 +341,8 @@ def test_a_register_loaded_in_threads_reads_as_one_loaded_where_it_is_asked_for(
         assert loaded_on["Deltagare"] is threading.main_thread()
         return beside == [threading.main_thread()], read_register(path)
 
-    (here, threaded), (all_here, inline) = read(True), read(False)
-    assert not here and all_here  # the checksum ran beside the load, or on its thread
+    (checksum_here, threaded), (checksum_here_too, inline) = read(True), read(False)
+    assert not checksum_here and checksum_here_too  # the checksum ran beside the load, or on its thread, in turn
     assert ("fastexcel övriga blad" in loading.SECONDS) == large
     assert threaded.sha256 == inline.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert threaded.sheets.keys() == inline.sheets.keys()

@@ -289,8 +289,9 @@ SMALL_FILE_BYTES = 1_000_000  # about 20,000 enrolments
 
 def worth_threads(path: Path) -> bool:
     """Whether loading `path` with threads beside it pays: only for a file large enough that its scan and
-    checksum take time of their own. A small register's are done on the loading thread, in turn: handing them to threads cost a tenth of a report in a process that has reported before (a batch worker,
-    the web page), and a fresh process's imports take longer than the whole load anyway."""
+    checksum take time of their own. A small register's are done on the loading thread, in turn: handing
+    them to threads cost a tenth of a report in a process that has reported before (a batch worker, the web
+    page), and a fresh process's imports on the helper thread take longer than the whole load anyway."""
     try:
         return path.stat().st_size > SMALL_FILE_BYTES
     except OSError:
