@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from schemas.register import FEW, KONTAKTER, PROFILES, Column, Sheet
+from schemas.register import KONTAKTER, PROFILES, Column, Sheet, categories_in
 
 
 @contextmanager
@@ -67,12 +67,7 @@ def allowed_values(allowed) -> pa.Check:
     def within(values: pd.Series) -> pd.Series:
         if not isinstance(values.dtype, pd.CategoricalDtype):
             return values.isin(listed) | values.isna()
-        categories = values.cat.categories
-        if len(categories) <= FEW:  # the usual case: a code column's few distinct texts, one by one
-            per_code = np.fromiter((c in allowed for c in categories.tolist()), dtype=bool, count=len(categories))
-        else:
-            per_code = categories.isin(listed)
-        per_code = np.append(per_code, True)  # code -1 (empty) takes the appended True
+        per_code = np.append(categories_in(values.cat.categories, allowed), True)  # code -1 (empty): True
         return pd.Series(per_code[values.cat.codes.to_numpy()], index=values.index, copy=False)
 
     # ignore_na=False: `within` passes the empty cells itself, which spares Pandera a copy of the column without them

@@ -35,6 +35,18 @@ SPACE_RUN_RE2 = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a
                  r"\x{3000}]+")
 
 
+def categories_in(categories, wanted):
+    """Whether each of a Categorical's `categories` (a pandas Index) is one of `wanted`, as a numpy bool array: a
+    code column's few distinct texts (up to FEW) one by one, more by pandas at once. The rows take it by their
+    codes: judging each row would hash a million of them."""
+    import numpy as np
+
+    if len(categories) <= FEW:
+        wanted = wanted if isinstance(wanted, (set, frozenset)) else set(wanted)
+        return np.fromiter((c in wanted for c in categories.tolist()), dtype=bool, count=len(categories))
+    return categories.isin(list(wanted))
+
+
 def normalise_labels(texts):
     """`normalise_label` of every text of a pandas string Series (missing stays missing): the Unicode form,
     the spaces and the ends by pyarrow in three passes, then `casefold`, which pyarrow lacks, text by text

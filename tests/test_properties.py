@@ -210,3 +210,23 @@ def test_an_enrolment_s_number_is_its_place_among_its_person_s_by_date_then_row(
     frame = pd.DataFrame({"person": person, "enrolled": enrolled, "row": np.arange(len(rows))})
     expected = frame.sort_values(["enrolled", "row"]).groupby("person").cumcount().sort_index().to_numpy()
     assert np.array_equal(enrolment_numbers(person, enrolled), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(categories=st.lists(code_like, max_size=20, unique=True), wanted=st.lists(code_like, max_size=6))
+def test_a_category_is_judged_one_of_the_wanted_alike_when_few_and_when_many(categories, wanted):
+    """`categories_in` judges a code column's few categories one by one, many by pandas: the same answer either
+    way, and each answer is whether the category is among the wanted (the parser's `holds` and Pandera's code
+    check both use it)."""
+    from schemas import register
+
+    index = pd.Index(categories, dtype="str")
+    few = register.categories_in(index, wanted)
+    saved = register.FEW
+    register.FEW = -1
+    try:
+        many = register.categories_in(index, tuple(wanted))
+    finally:
+        register.FEW = saved
+    assert few.dtype == bool and np.array_equal(few, many), (categories, wanted)
+    assert few.tolist() == [c in wanted for c in categories]

@@ -26,7 +26,7 @@ from pipeline.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
 from schemas.register import (
     DEFAULT_PROFILE, DELTAGARE, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile,
-    Sheet, normalise_label, normalise_labels,
+    Sheet, categories_in, normalise_label, normalise_labels,
 )
 
 # named groups, so that pyarrow (RE2) and Python's re read the same patterns
@@ -69,12 +69,7 @@ def holds(values: pd.Series, wanted) -> np.ndarray:
     is judged once per category, then given to the rows by their codes."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.isin(list(wanted)).fillna(False).to_numpy(dtype=bool)
-    categories = values.cat.categories
-    if len(categories) <= FEW:  # the usual case: a code column's few distinct texts, one by one
-        wanted = set(wanted)
-        chosen = np.fromiter((c in wanted for c in categories.tolist()), dtype=bool, count=len(categories))
-    else:
-        chosen = categories.isin(list(wanted))
+    chosen = categories_in(values.cat.categories, wanted)
     return np.append(chosen, False)[values.cat.codes.to_numpy()]  # code -1 (empty) takes the appended False
 
 
