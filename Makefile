@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report serve test template bench sample readme golden pictures clean
+.PHONY: help report serve test template wheel platforms bench sample readme golden pictures clean
 
 help: ## visa kommandona
 	@echo "Kommandon:"
@@ -13,7 +13,8 @@ help: ## visa kommandona
 	@echo "  PERIOD=2009-05-01..2009-06-30 make report   väljer rapportperiod (för register som har den perioden)"
 
 # The dependencies pinned in pyproject.toml (runtime and test), with every transitive one pinned
-# by constraints.txt. The code itself runs from this folder (`python -m pipeline`), uninstalled.
+# by constraints.txt. The code itself runs from this folder, uninstalled: `python -m pipeline` runs
+# the same entry point (pipeline.__main__:command) as the installed `esf-rapport` command.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -33,6 +34,15 @@ test: $(STAMP) ## kör alla tester
 
 template: $(STAMP) ## skriv en tom registermall till output/ (PROFILE=2021-2027 ger ESF+-mallen)
 	$(PY) -m pipeline template --out output $(if $(PROFILE),--profil $(PROFILE))
+
+wheel: $(STAMP) ## bygg verktyget som ett paket att installera (dist/esf_lagesrapport-*.whl)
+	rm -rf build
+	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
+
+platforms: $(STAMP) ## kontrollera att varje beroende finns färdigbyggt för Windows och macOS (laddar ner)
+	$(PY) -m pipeline.tools.platforms
 
 bench: $(STAMP) ## mät tid och minne på genererade register med 10 000 till 1 000 000 rader
 	$(PY) -m pipeline.tools.bench

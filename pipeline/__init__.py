@@ -1,3 +1,3 @@
 """ESF status report pipeline: register in, validated report workbook out."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

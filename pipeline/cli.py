@@ -1,19 +1,24 @@
 """Command line: argument parsing, printing and exit statuses over the library (`pipeline.run`).
 
-`report` (one register), `batch` (what `make report` runs), `template`, `sample` and
-`readme`. Exit status of `report`: 0 written, 1 the register is invalid or unreadable
-(the problems printed and written to an error file in the output folder), 2 a usage
-error, 3 an internal error. Every message is Swedish; no traceback reaches the user.
+`main()` is run by one entry point, `pipeline.__main__.command`: the installed `esf-rapport`
+command, `python -m pipeline` and the Makefile's targets. `report` (one register), `batch` (what `make report` runs),
+`template`, `serve`, `webb` (the page, opened in the default browser), `sample` and `readme`.
+Exit status of `report`: 0 written, 1 the register is invalid or unreadable (the problems
+printed and written to an error file in the output folder), 2 a usage error, 3 an internal
+error. Every message and the help are Swedish; no traceback reaches the user, and a console
+that cannot show a character (a Windows console in code page 850 or 1252) shows a look-alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from pipeline import run
+from pipeline.console import SwedishParser, program_name
 from pipeline.read import loading
 from pipeline.problems import UsageError, visible_controls
 from pipeline.run import USAGE_ERROR, WRITTEN
@@ -21,14 +26,12 @@ from pipeline.run import USAGE_ERROR, WRITTEN
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl+C
 
 
-class SwedishParser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own messages are English
-        raise UsageError(f"Felaktigt kommando: {message}. Se 'python -m pipeline --help'.")
-
-
-def build_parser() -> SwedishParser:
-    parser = SwedishParser(prog="python -m pipeline", description="ESF-lägesrapport från deltagarregistret.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=SwedishParser)
+def build_parser(prog: str | None = None) -> SwedishParser:
+    parser = SwedishParser(prog=prog or program_name(), description=(
+        "ESF-lägesrapport från deltagarregistret. Starta webbsidan med 'webb', eller skriv rapporten för ett "
+        "register med 'report'."))
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=SwedishParser,
+                                     title="kommandon", metavar="KOMMANDO")
     report = commands.add_parser("report", help="Skriv rapporten för ett register.")
     report.add_argument("register", type=Path, help="registerfilen (.xlsx, .xls eller .ods)")
     report.add_argument("--period", help="rapportperioden FRÅN..TILL, t.ex. 2009-05-01..2009-06-30 "
@@ -38,11 +41,12 @@ def build_parser() -> SwedishParser:
                                                      "senaste för samma diarienummer i utdatamappen)")
     report.add_argument("--today", help=argparse.SUPPRESS)
     report.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
-    batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (make report).")
-    batch.add_argument("--input", type=Path, default=Path("input"))
-    batch.add_argument("--samples", type=Path, default=Path("input_samples"))
-    batch.add_argument("--period")
-    batch.add_argument("--out", type=Path, default=Path("output"))
+    batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (det som make report gör).")
+    batch.add_argument("--input", type=Path, default=Path("input"), help="mappen med register (standard: input)")
+    batch.add_argument("--samples", type=Path, default=run.samples_folder(),
+                       help="exempelregistren som används när mappen är tom (standard: verktygets egna)")
+    batch.add_argument("--period", help="rapportperioden FRÅN..TILL för alla register")
+    batch.add_argument("--out", type=Path, default=Path("output"), help="utdatamappen (standard: output)")
     batch.add_argument("--today", help=argparse.SUPPRESS)
     batch.add_argument("--jobs", type=int, help="hur många register som körs samtidigt (standard: en per "
                                                 "processorkärna; 1 kör dem ett i taget)")
@@ -53,26 +57,15 @@ def build_parser() -> SwedishParser:
     template = commands.add_parser("template", help="Skriv en tom registermall med listor och datumkontroller.")
     template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
     template.add_argument("--profil", default="2007-2013", help="programperioden: 2007-2013 eller 2021-2027 (ESF+)")
-    commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner.")
-    serve = commands.add_parser("serve", help="Starta webbsidan (make serve).")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner (för utvecklare).")
+    serve = commands.add_parser("serve", help="Starta webbsidan för andra att använda (make serve).")
+    serve.add_argument("--host", default="127.0.0.1", help="adressen att lyssna på (standard: 127.0.0.1, "
+                                                           "bara den egna datorn)")
+    serve.add_argument("--port", type=int, default=8000, help="porten (standard: 8000)")
+    webb = commands.add_parser("webb", help="Starta webbsidan på den egna datorn och öppna den i webbläsaren.")
+    webb.add_argument("--port", type=int, default=8000, help="porten (standard: 8000, eller en ledig om 8000 "
+                                                             "används)")
     return parser
-
-
-def serve(host: str, port: int) -> int:
-    import uvicorn
-
-    from pipeline.web import create_app
-
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"VARNING: webbsidan tar emot anslutningar från andra datorer ({host}). Register som laddas upp "
-              "innehåller personuppgifter: använd bara ett skyddat nätverk, som kommunens intranät.")
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Webbsidan startar på http://{shown}:{port}/ (avsluta med Ctrl+C).", flush=True)
-    # no access log: a path names no person, but nothing of an upload belongs in a log
-    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_level="warning")
-    return WRITTEN
 
 
 def print_lines(outcome: run.Outcome) -> None:
@@ -85,7 +78,7 @@ def run_batch(args, today: date) -> int:
     for path, why in plan.skipped.items():
         print(f"Hoppar över {path.name} ({why}).")
     if plan.created:
-        print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör make report igen.")
+        print(f"Mappen {args.input}/ fanns inte och är nu skapad. Lägg registret där och kör kommandot igen.")
     if plan.used_samples:
         print(f"Inga register i {args.input}/; använder exemplen i {args.samples}/.")
     if args.jobs is not None and args.jobs < 1:
@@ -101,9 +94,14 @@ def run_batch(args, today: date) -> int:
     return max(o.status for o in outcomes)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser(prog)
+        if not argv:  # the command alone: what it can do, in Swedish
+            parser.print_help()
+            return WRITTEN
+        args = parser.parse_args(argv)
         today = date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
         if args.command == "report":
             outcome = run.report(args.register, args.period, args.out, today, args.previous)
@@ -125,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "template":
             print(f"Registermallen är skriven: {run.template(args.out, args.profil)}")
             return WRITTEN
-        if args.command == "serve":
-            return serve(args.host, args.port)
+        if args.command in ("serve", "webb"):
+            from pipeline.web.serving import serve
+
+            serve(args.host if args.command == "serve" else "127.0.0.1", args.port, open_browser=args.command == "webb")
+            return WRITTEN
         if args.command == "readme":
             from pipeline.tools.docs import update_readme
 

@@ -437,6 +437,14 @@ def registers_in(folder: Path) -> tuple[list[Path], dict[Path, str]]:
     return found, skipped
 
 
+def samples_folder() -> Path:
+    """The sample registers, one per programme period: inside the installed package (`pipeline/samples/`,
+    put there by the wheel), or in a checkout its `input_samples/`."""
+    package = Path(__file__).resolve().parent
+    installed = package / "samples"
+    return installed if installed.is_dir() else package.parent / "input_samples"
+
+
 @dataclass
 class BatchPlan:
     registers: list[Path]  # in name order
@@ -491,16 +499,14 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
         except BrokenProcessPool:  # a worker was stopped from outside (out of memory, killed): the rest here
             return here(register)
 
-    # forked workers start at once (from the command line, which has no thread of its own yet); a process
-    # that runs threads (a test, a server) spawns fresh ones instead, as forking it could copy a held lock
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 and hasattr(os, "fork")
-                                          else "spawn")
+    context = multiprocessing.get_context(start_method())
     turns = _Turns(context, len(plan.registers))
     others = set(multiprocessing.active_children())  # a caller's own processes, which are not the batch's
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_batch_worker_ready, initargs=(turns,)) as pool:
         try:
-            futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
-                       for i, register in enumerate(plan.registers)]
+            with _workers_ignore_ctrl_c():  # spawned workers are started by the first submits
+                futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
+                           for i, register in enumerate(plan.registers)]
             return _in_order(plan.registers, map(result, futures, plan.registers), starting, done)
         except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
             pool.shutdown(wait=False, cancel_futures=True)
@@ -508,6 +514,34 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
                 worker.terminate()
                 worker.join()
             raise
+
+
+def start_method() -> str:
+    """How a batch starts its worker processes. Forked workers start at once (from the command line, which has
+    no thread of its own yet); a process that runs threads (a test, a server) spawns fresh ones instead, as
+    forking it could copy a held lock, and so does every system without fork (Windows). ESF_START_METHOD=spawn
+    chooses spawn here too: the tests run the batch as Windows runs it."""
+    chosen = os.environ.get("ESF_START_METHOD", "")
+    if chosen in ("spawn", "forkserver", "fork") and (chosen != "fork" or hasattr(os, "fork")):
+        return chosen
+    return "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+
+
+@contextmanager
+def _workers_ignore_ctrl_c():
+    """Worker processes started in this block ignore Ctrl+C until they are ready (`_batch_worker_ready`), so
+    that a Ctrl+C while a spawned worker is still importing ends it quietly, by the batch, instead of with a
+    traceback of its own. (A POSIX child inherits an ignored signal; on Windows the block changes nothing.)"""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _in_order(registers: list[Path], outcomes, starting, done) -> list[Outcome]:
@@ -594,7 +628,7 @@ def template(target: Path, profile: str | None = None) -> Path:
     """Write the empty register for coaches into a folder (as `registermall.xlsx`, or
     `registermall_2021-2027.xlsx` for ESF+) or to a `.xlsx` name; `profile` is the programme period
     (`2007-2013` by default). Raises UsageError for an unknown profile or a folder that cannot be written."""
-    from pipeline.write.files import write_set
+    from pipeline.write.files import windows_safe, write_set
     from pipeline.write.template import write_template
     from schemas.register import DEFAULT_PROFILE, PROFILES
 
@@ -603,7 +637,8 @@ def template(target: Path, profile: str | None = None) -> Path:
         raise UsageError(f"Programperioden {profile!r} finns inte. Välj {' eller '.join(PROFILES)}.")
     default_stem = "registermall" if chosen is DEFAULT_PROFILE else f"registermall_{chosen.name}"
     target = Path(target)
-    folder, stem = (target.parent, target.stem) if target.suffix.lower() == ".xlsx" else (target, default_stem)
+    folder, stem = (target.parent, windows_safe(target.stem)) if target.suffix.lower() == ".xlsx" \
+        else (target, default_stem)
     check_output_folder(folder)
     [path] = write_set(folder, [stem], ".xlsx", [lambda f: write_template(f, chosen)])
     return path

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, SAMPLE, TODAY, person, write_register
 from pipeline import run
 from pipeline.cli import main
@@ -178,11 +180,15 @@ def _batch_under_way(tmp_path: Path, registers: int, **popen) -> tuple[subproces
     return process, out
 
 
-def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_files(tmp_path: Path):
-    """Ctrl+C as a terminal sends it, to the batch and its worker processes at once."""
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_ctrl_c_stops_a_batch_on_every_core_with_a_swedish_message_and_whole_files(start_method: str,
+                                                                                   tmp_path: Path):
+    """Ctrl+C as a terminal sends it, to the batch and its worker processes at once; with spawned workers too,
+    as Windows starts them."""
     import signal
 
-    process, out = _batch_under_way(tmp_path, BATCH_UNDER_WAY, start_new_session=True)
+    process, out = _batch_under_way(tmp_path, BATCH_UNDER_WAY, start_new_session=True,
+                                    env=os.environ | {"ESF_START_METHOD": start_method})
     os.killpg(process.pid, signal.SIGINT)
     printed, errors = process.communicate(timeout=60)
     assert process.returncode == 130, (printed, errors)

@@ -86,7 +86,12 @@ def read_once(path: Path) -> tuple[bytes, tuple[int, int, int]]:
     """The file's bytes and its signature (size, time of change, inode); a file that changes while it is read
     is refused, never counted half old, half new."""
     before = path.stat()
-    content = path.read_bytes()
+    try:
+        content = path.read_bytes()
+    except PermissionError:  # Windows: a program holds it without sharing it; elsewhere: no right to read it
+        raise RegisterUnreadable(f"Filen {path.name} kan inte öppnas: ett annat program (till exempel Excel eller "
+                                 "OneDrive) håller den låst, eller så saknar du behörighet att läsa den. Stäng "
+                                 "filen i det programmet och kör igen.") from None
     after = path.stat()
     if _signature(before) != _signature(after) or len(content) != after.st_size:
         raise _changed(path)

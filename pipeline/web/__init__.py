@@ -82,7 +82,7 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
     """The page's application; `max_upload` bytes at most per register, files kept `keep_seconds`."""
     store = Store(keep_seconds)
     too_large = (f"Filen är för stor: webbsidan tar emot register på högst {max(1, max_upload // 1_000_000)} MB. "
-                 "Ett större register kan köras med make report.")
+                 "Ett större register kan köras med kommandot esf-rapport report.")
     pool: dict[str, ProcessPoolExecutor] = {}
 
     def new_pool() -> ProcessPoolExecutor:

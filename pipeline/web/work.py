@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline import run
 from pipeline.problems import ERROR
+from pipeline.write.files import windows_safe
 
 MAX_UPLOAD_BYTES = 50_000_000  # a register of several hundred thousand enrolments
 FILE_TEXTS = {  # what each output file is, by the kind in its name
@@ -38,7 +39,7 @@ def upload_name(name: str) -> str:
     """The uploaded file's own name, without any folder and with only harmless characters."""
     base = Path(name.replace("\\", "/")).name.lstrip(".")
     cleaned = re.sub(r"[^\w .()-]", "_", base)[-120:].strip()
-    return cleaned or "register.xlsx"
+    return windows_safe(cleaned) if cleaned else "register.xlsx"
 
 
 def report_upload(content: bytes, name: str, period: str | None) -> tuple[dict, list[tuple[str, bytes]]]:

@@ -23,6 +23,9 @@ from schemas.register import ESF_2007, PROFILE_ITEM, PROJEKT, Column, Profile
 TEMPLATE_ROWS = 5000
 HEADER_FILL = style.fill(style.HEADER)
 
+RUN_INSTRUCTION = ("Skapa rapporten på webbsidan: starta den med esf-rapport webb (på Windows genvägen "
+                   "ESF-rapport) och släpp registret där. Med kommandon: esf-rapport report REGISTERFIL, eller make "
+                   "report i en kopia av verktygets källkod. Alla fel visas på en gång, med cell och förklaring.")
 INSTRUCTIONS = (
     "Så fyller du i registret",
     "",
@@ -35,7 +38,7 @@ INSTRUCTIONS = (
     "Projektstart.",
     "Arbetsgivarkontakter: en rad per kontakt. Samma organisation kan stå flera gånger.",
     "",
-    "Lägg registret i mappen input/ och kör make report. Alla fel visas på en gång, med cell och förklaring.",
+    RUN_INSTRUCTION,
 )
 PLUS_INSTRUCTIONS = (
     "Så fyller du i registret (ESF+ 2021-2027)",
@@ -52,7 +55,7 @@ PLUS_INSTRUCTIONS = (
     "personer för de indikatorer projektet har mål för och ta bort de andra raderna eller lämna dem tomma.",
     "Perioder: rapportperioderna i ordning och utan glapp; den första börjar på Projektstart.",
     "",
-    "Lägg registret i mappen input/ och kör make report. Alla fel visas på en gång, med cell och förklaring.",
+    RUN_INSTRUCTION,
 )
 
 

@@ -181,7 +181,7 @@ formular.addEventListener("submit", (e) => {
     if (xhr.response && xhr.response.status) {
       visa(xhr.response);
     } else if (xhr.status === 413) {
-      resultat.replaceChildren(ruta("fel", "Filen är för stor", "Ett så stort register kan köras med make report."));
+      resultat.replaceChildren(ruta("fel", "Filen är för stor", "Ett så stort register kan köras med kommandot esf-rapport report."));
     } else {
       resultat.replaceChildren(ruta("fel", "Något gick fel", "Sidan fick inget svar. Försök igen."));
     }
