@@ -26,8 +26,8 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP) ## skriv rapporten för varje register i input/ (eller exemplet) till output/
 	$(PY) -m pipeline batch --input input --samples input_samples --out output $(if $(PERIOD),--period $(PERIOD))
 
-serve: $(STAMP) ## starta webbsidan på http://127.0.0.1:8000 (PORT= byter port, HOST= lyssnar på nätet)
-	$(PY) -m pipeline serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
+serve: $(STAMP) ## starta webbsidan på http://127.0.0.1:8000 (PORT= byter port, HOST= och ALLOW=namn för nätet)
+	$(PY) -m pipeline serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000) $(foreach name,$(ALLOW),--tillat-vard $(name))
 
 test: $(STAMP) ## kör alla tester
 	$(PY) -m pytest

@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline import run
 from pipeline.console import SwedishParser, program_name
 from pipeline.read import loading
+from pipeline.web import serving
 from pipeline.problems import UsageError, visible_controls
 from pipeline.run import USAGE_ERROR, WRITTEN
 
@@ -58,13 +59,9 @@ def build_parser(prog: str | None = None) -> SwedishParser:
     template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
     template.add_argument("--profil", default="2007-2013", help="programperioden: 2007-2013 eller 2021-2027 (ESF+)")
     commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner (för utvecklare).")
-    serve = commands.add_parser("serve", help="Starta webbsidan för andra att använda (make serve).")
-    serve.add_argument("--host", default="127.0.0.1", help="adressen att lyssna på (standard: 127.0.0.1, "
-                                                           "bara den egna datorn)")
-    serve.add_argument("--port", type=int, default=8000, help="porten (standard: 8000)")
-    webb = commands.add_parser("webb", help="Starta webbsidan på den egna datorn och öppna den i webbläsaren.")
-    webb.add_argument("--port", type=int, default=8000, help="porten (standard: 8000, eller en ledig om 8000 "
-                                                             "används)")
+    serving.add_arguments(commands.add_parser("serve", help="Starta webbsidan för andra att använda (make serve)."),
+                          commands.add_parser("webb", help="Starta webbsidan på den egna datorn och öppna den i "
+                                                            "webbläsaren."))
     return parser
 
 
@@ -124,9 +121,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             print(f"Registermallen är skriven: {run.template(args.out, args.profil)}")
             return WRITTEN
         if args.command in ("serve", "webb"):
-            from pipeline.web.serving import serve
-
-            serve(args.host if args.command == "serve" else "127.0.0.1", args.port, open_browser=args.command == "webb")
+            serving.serve_as_asked(args)
             return WRITTEN
         if args.command == "readme":
             from pipeline.tools.docs import update_readme

@@ -96,20 +96,20 @@ def sample_copy(tmp_path: Path) -> Path:
 class Server:
     """The web page served by uvicorn on a free loopback port, in a thread of the test process."""
 
-    def __init__(self, **options):
+    def __init__(self, uvicorn_options: dict | None = None, **options):
         import socket
         import threading
 
         import uvicorn
 
-        from pipeline.web import create_app
+        from pipeline.web.app import create_app
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(**options), host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False)
+                                access_log=False, **({"proxy_headers": False} | (uvicorn_options or {})))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

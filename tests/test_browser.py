@@ -93,3 +93,39 @@ def test_junk_gets_a_message_and_the_page_stays_usable(browser, web, tmp_path: P
 
 def test_chromium_is_the_debian_package():
     assert shutil.which("chromium") == CHROMIUM[0]
+
+
+def test_on_the_network_a_person_logs_in_uploads_and_downloads(tmp_path_factory):
+    """The page as IT hosts it: the login form, then the upload and a download bound to the browser's session."""
+    from selenium.webdriver.common.by import By
+
+    from conftest import Server
+    from pipeline.tools.browsing import chromium
+    from pipeline.web.guard import Access
+
+    server = Server(workers=1, access=Access(token="kommunens-lösen", sessions=True))
+    downloads = tmp_path_factory.mktemp("hamtat_natet")
+    driver = chromium(tmp_path_factory.mktemp("profil_natet"), downloads=downloads)
+    try:
+        driver.get(server.url + "/")
+        assert driver.current_url == server.url + "/inloggning"
+        driver.find_element(By.ID, "token").send_keys("fel")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert "Lösenordet stämmer inte" in driver.find_element(By.TAG_NAME, "body").text
+        driver.get(server.url + "/inloggning")
+        driver.find_element(By.ID, "token").send_keys("kommunens-lösen")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert driver.current_url == server.url + "/"
+        driver.downloads = downloads
+        box = send(driver, server, SAMPLE)
+        assert box.find_element(By.TAG_NAME, "h2").text == "Rapporten för Navigator är klar."
+        driver.find_element(By.LINK_TEXT, "Navigator_lagesrapport_090501-090630.xlsx").click()
+        target = downloads / "Navigator_lagesrapport_090501-090630.xlsx"
+        for _ in range(100):
+            if target.exists():
+                break
+            time.sleep(0.1)
+        assert openpyxl.load_workbook(target)["Tabell 1"]
+    finally:
+        driver.quit()
+        server.stop()

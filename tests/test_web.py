@@ -11,6 +11,7 @@ import io
 import re
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -180,7 +181,7 @@ def test_the_template_link(web):
     assert 'href="/mall/esf-plus"' in httpx.get(web.url + "/").text
 
 
-def test_nothing_of_an_upload_stays_on_disk(web, tmp_path: Path):
+def test_nothing_of_an_upload_stays_on_disk(web, tmp_path: Path):  # (a killed worker: test_web_hosting)
     before = set(Path(tempfile.gettempdir()).glob("esf-webb-*"))
     upload(web, write_register(tmp_path / "r.xlsx", [person(kon="X")]))
     upload(web, SAMPLE)
@@ -199,7 +200,7 @@ def _workers() -> set[int]:
     return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
 
 
-def test_a_worker_that_dies_is_replaced(tmp_path: Path):
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_upload(tmp_path: Path):
     import os
     import signal
 
@@ -208,8 +209,8 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path):
     try:
         for pid in _workers() - before:
             os.kill(pid, signal.SIGKILL)
-        failed = upload(server, SAMPLE)
-        assert failed.status_code == 500 and failed.json()["meddelande"].startswith("Ett internt fel uppstod")
-        assert upload(server, SAMPLE).json()["status"] == "skriven"  # a new worker took over
+        time.sleep(0.5)  # the pool notices
+        assert upload(server, SAMPLE).json()["status"] == "skriven"  # the innocent upload: a new worker took it
+        assert upload(server, SAMPLE).json()["status"] == "skriven"
     finally:
         server.stop()

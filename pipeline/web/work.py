@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pipeline import run
 from pipeline.problems import ERROR
-from pipeline.write.files import windows_safe
+from pipeline.write.files import STALE_SECONDS, process_ended, windows_safe
 
+UPLOAD_PREFIX = "esf-webb-"  # then the server's process number: esf-webb-<pid>-<random>
 MAX_UPLOAD_BYTES = 50_000_000  # a register of several hundred thousand enrolments
 FILE_TEXTS = {  # what each output file is, by the kind in its name
     "lagesrapport": ("Lägesrapporten att skicka till ESF-samordnaren.", False),
@@ -42,19 +43,35 @@ def upload_name(name: str) -> str:
     return windows_safe(cleaned) if cleaned else "register.xlsx"
 
 
-def report_upload(content: bytes, name: str, period: str | None) -> tuple[dict, list[tuple[str, bytes]]]:
-    """Report an uploaded register; what the page shows, and the finished files (name, bytes)."""
-    with tempfile.TemporaryDirectory(prefix="esf-webb-") as folder:
-        register = Path(folder) / upload_name(name)
-        register.write_bytes(content)
-        outcome = run.report(register, period, Path(folder) / "ut")
-        files = [(path.name, path.read_bytes()) for path in outcome.written]
-        return describe(outcome), files
+def report_upload(content: bytes, name: str, period: str | None, folder: str) -> tuple[dict, list[tuple[str, bytes]]]:
+    """Report an uploaded register in `folder` (the server's, which removes it); what the page shows, and the
+    finished files (name, bytes)."""
+    register = Path(folder) / upload_name(name)
+    register.write_bytes(content)
+    outcome = run.report(register, period, Path(folder) / "ut")
+    files = [(path.name, path.read_bytes()) for path in outcome.written]
+    return describe(outcome), files
+
+
+def sweep_uploads(root: Path) -> None:
+    """Remove the upload folders of servers that have ended (killed, or the computer turned off): a folder is
+    named after the server process that made it, and none lives longer than a request (an hour at most)."""
+    import shutil
+    import time
+
+    cutoff = time.time() - STALE_SECONDS
+    for folder in root.glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and (
+                    process_ended(folder.name[len(UPLOAD_PREFIX):]) or folder.stat().st_mtime < cutoff):
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def template_bytes(profile: str | None = None) -> bytes:
     """The register template of the programme period (2007-2013 by default)."""
-    with tempfile.TemporaryDirectory(prefix="esf-webb-") as folder:
+    with tempfile.TemporaryDirectory(prefix="esf-mall-") as folder:
         return run.template(Path(folder), profile).read_bytes()
 
 

@@ -178,18 +178,21 @@ def rename_new(source: str | Path, target: str | Path) -> None:
 def _writer_gone(leftover: Path) -> bool:
     """The process that wrote a named temporary has ended (its number is in the name). On Windows a file that
     a running process still writes cannot be removed anyway, so every leftover is tried there."""
-    if WINDOWS:
-        return True
-    number = leftover.name[len(TEMPORARY_PREFIX):].split("-", 1)[0]
-    if not number.isdigit():
+    return WINDOWS or process_ended(leftover.name[len(TEMPORARY_PREFIX):])
+
+
+def process_ended(named: str) -> bool:
+    """Whether the process whose number begins `named` (`1234-…`) has ended; False when unsure."""
+    number = named.split("-", 1)[0]
+    if not number.isdigit() or WINDOWS:  # (on Windows os.kill would end the process, not ask after it)
         return False
     try:
-        os.kill(int(number), 0)  # (POSIX only: on Windows os.kill would end the process)
+        os.kill(int(number), 0)
     except ProcessLookupError:
         return True
     except OSError:
         return False
-    return False  # alive
+    return False
 
 
 def sweep_stale_temporaries(folder: Path) -> None:
