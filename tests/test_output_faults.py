@@ -173,11 +173,20 @@ def _batch_under_way(tmp_path: Path, registers: int, **popen) -> tuple[subproces
         (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
     command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
                "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    # Ctrl+C reaches the batch however the tests were started (a shell's background job ignores it, and a
+    # child inherits that)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ctrl_c_as_a_terminal_sends_it, **popen)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and any(out.glob("*_lagesrapport_*"))):
         time.sleep(0.05)
     return process, out
+
+
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
