@@ -1,7 +1,7 @@
 """The process's entry point: `esf-rapport` (installed) and `python -m pipeline` both run `command()`.
 
-It sets the console up (`pipeline.console`), runs the command line (`pipeline.cli.main`) and ends
-the process with its exit status.
+It sets the console up (`pipeline.console`), runs the command line (`pipeline.cli.main`; a report in a
+child process it watches, `pipeline.supervise`) and ends the process with its exit status.
 """
 
 import os
@@ -9,6 +9,7 @@ import sys
 
 from pipeline.cli import main  # (Pandera is imported without hypothesis however the tool starts: schemas.models)
 from pipeline.console import configure_console
+from pipeline.supervise import watched
 
 BROKEN_PIPE = 141  # the shell's status of a command whose reader went away (128 + SIGPIPE)
 
@@ -17,7 +18,7 @@ def command() -> None:
     """Run the command line, then end the process."""
     configure_console()
     try:
-        status = main()
+        status = watched(sys.argv[1:], main)
         sys.stdout.flush()
     except BrokenPipeError:
         # A reader of the output that went away (`| head`) ends the run as it ends any command line tool,

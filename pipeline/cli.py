@@ -22,9 +22,8 @@ from pipeline.console import SwedishParser, program_name
 from pipeline.read import loading
 from pipeline.web import serving
 from pipeline.problems import UsageError, visible_controls
-from pipeline.run import USAGE_ERROR, WRITTEN
+from pipeline.run import INTERRUPTED, USAGE_ERROR, WRITTEN
 
-INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl+C
 
 
 def build_parser(prog: str | None = None) -> SwedishParser:

@@ -38,6 +38,7 @@ from pipeline.read import loading
 from pipeline.read.loading import READABLE_SUFFIXES
 
 WRITTEN, INVALID, USAGE_ERROR, INTERNAL = 0, 1, 2, 3
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl+C
 INTERNAL_LOG = "internt_fel"  # a log of its own per error: internt_fel_<time>_<random>.log
 
 
@@ -379,18 +380,26 @@ def _guarded(action: Callable[[], Outcome], register: Path, out: Path) -> Outcom
         return Outcome(register, USAGE_ERROR, "utdatamappen är full", lines=[full_message(out)])
     except Exception:  # noqa: BLE001 - the last line of defence: log the details, say it in Swedish
         return _internal(register, out)
+    except BaseException as exc:  # a panic of the reading library's native code is no Exception
+        if not loading.is_panic(exc):
+            raise
+        return _internal(register, out)
 
 
-def _internal(register: Path, out: Path) -> Outcome:
-    """An unexpected error: its details in a log of this run's own (a new file, never through a link)."""
-    details = f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n"
+def _write_log(out: Path, details: str) -> str:
+    """`details` in a new `internt_fel_*.log` of `out` (never through a link); where, in Swedish."""
     try:
         fd, log = tempfile.mkstemp(prefix=f"{INTERNAL_LOG}_{datetime.now():%Y%m%d-%H%M%S}_", suffix=".log", dir=out)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp: O_EXCL, never through a link
             handle.write(details)
-        where = f"Detaljerna finns i {log}"
+        return f"Detaljerna finns i {log}"
     except OSError:
-        where = "Detaljerna kunde inte sparas"
+        return "Detaljerna kunde inte sparas"
+
+
+def _internal(register: Path, out: Path) -> Outcome:
+    """An unexpected error: its details in a log of this run's own (a new file, never through a link)."""
+    where = _write_log(out, f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
     message = f"Ett internt fel uppstod med {register.name}. {where}; kontakta den som underhåller verktyget."
     return Outcome(register, INTERNAL, "internt fel", lines=[message])
 
@@ -477,43 +486,92 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
     """Report every register of the plan, each on its own: one that fails never stops the others.
     `starting` and `done` are called around each register, in the plan's order.
 
-    With more than one register, `jobs` worker processes (by default one per core this process may
-    use) report them side by side; `jobs=1` reports them one after the other in this process. The
-    files and words are the same either way: a register compares and writes only after every register
-    of its project before it in the plan (`_Turns`). A batch's outcomes carry no `report` or `changes`."""
-    today = today or date.today()
-    jobs = min(jobs or available_cores(), len(plan.registers))
-
-    def here(register: Path) -> Outcome:  # reported in this process
-        return _without_figures(report(register, period, out, today))
-
-    if jobs <= 1:
-        return _in_order(plan.registers, map(here, plan.registers), starting, done)
+    The registers are reported in `jobs` worker processes (by default one per core this process may use),
+    side by side; `jobs=1` one after the other, in one worker. The files and words are the same either way:
+    a register compares and writes only after every register of its project before it in the plan
+    (`_Turns`). This process reads no register itself, so that nothing a register does (a native library
+    that aborts or panics, the system killing a worker for its memory) can stop the batch: when a worker
+    dies, the registers that had not started go on in a new pool, and each one that was being reported is
+    reported again in a process of its own (`_alone`), where only the register that ends that process too
+    fails, named, with a log. A batch's outcomes carry no `report` or `changes`."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    def result(future, register: Path) -> Outcome:
-        try:
-            return future.result()
-        except BrokenProcessPool:  # a worker was stopped from outside (out of memory, killed): the rest here
-            return here(register)
-
+    today = today or date.today()
+    jobs = max(1, min(jobs or available_cores(), len(plan.registers)))
     context = multiprocessing.get_context(start_method())
-    turns = _Turns(context, len(plan.registers))
     others = set(multiprocessing.active_children())  # a caller's own processes, which are not the batch's
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_batch_worker_ready, initargs=(turns,)) as pool:
-        try:
-            with _workers_ignore_ctrl_c():  # spawned workers are started by the first submits
-                futures = [pool.submit(_batch_worker_report, i, register, period, out, today)
-                           for i, register in enumerate(plan.registers)]
-            return _in_order(plan.registers, map(result, futures, plan.registers), starting, done)
-        except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
+    pools: list[ProcessPoolExecutor] = []
+    turns: list[_Turns] = []  # one per pool: a worker that died may have left its pool's condition unusable
+    futures: list = [None] * len(plan.registers)
+
+    def submit_from(first: int) -> None:
+        """A new pool for every register from `first` on that has not started (all of them, at first)."""
+        current = _Turns(context, len(plan.registers), turns[-1] if turns else None)
+        turns.append(current)
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_batch_worker_ready, initargs=(current,))
+        pools.append(pool)
+        with _workers_ignore_ctrl_c():  # spawned workers are started by the first submits
+            for i in range(first, len(plan.registers)):
+                if current.state[i] == _Turns.PENDING:
+                    futures[i] = pool.submit(_batch_worker_report, i, plan.registers[i], period, out, today)
+
+    def result(i: int) -> Outcome:
+        while True:
+            try:
+                return futures[i].result()
+            except BrokenProcessPool:  # a worker died: this register's, or another's
+                if turns[-1].state[i] == _Turns.PENDING:
+                    submit_from(i)
+                    continue
+                outcome = _alone(context, plan.registers[i], period, out, today)
+                turns[-1].ended(i)
+                return outcome
+
+    try:
+        submit_from(0)
+        return _in_order(plan.registers, map(result, range(len(plan.registers))), starting, done)
+    except BaseException:  # Ctrl+C: the workers stop too, now (a file is written whole or not at all)
+        for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
-            for worker in set(multiprocessing.active_children()) - others:
-                worker.terminate()
-                worker.join()
-            raise
+        for worker in set(multiprocessing.active_children()) - others:
+            worker.terminate()
+            worker.join()
+        raise
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True)
+
+
+def _alone(context, register: Path, period: str | None, out: Path, today: date) -> Outcome:
+    """One register reported in a process of its own; an outcome that names it if that process dies too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _workers_ignore_ctrl_c():
+        pool = ProcessPoolExecutor(1, mp_context=context, initializer=_alone_ready)
+        future = pool.submit(_report_alone, register, period, out, today)
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return crashed(register, out)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def crashed(register: Path, out: Path, how: str = "", times: int = 2) -> Outcome:
+    """A register whose process ended abruptly (`times` times): killed by the system (out of memory) or by a
+    native library that aborted; said in Swedish, with a log of its own."""
+    details = (f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\nThe process that reported this register ended "
+               f"abruptly {'once' if times == 1 else 'twice'} {how}: killed by the system (out of memory) or by a "
+               "native library that aborted or crashed while reading it.\n")
+    where = _write_log(out, details)
+    message = (f"Registret {register.name} kunde inte läsas: läsningen avbröts {'av' if times == 1 else 'två gånger av'} "
+               "systemet (till exempel för att minnet tog slut, eller för att läsbiblioteket kraschade på filen). "
+               f"{where}; kontakta den som underhåller verktyget."
+               + (" De andra registren påverkades inte." if times > 1 else ""))
+    return Outcome(register, INTERNAL, "avbröts (krasch)", lines=[message])
 
 
 def start_method() -> str:
@@ -571,12 +629,14 @@ class _Turns:
     the plan has either ended or counted another project, so that it finds the reports of its own project
     written before it (two copies of one register: the second is said to be a copy of the first)."""
 
-    PENDING, COUNTED, ENDED = 0, 1, 2
+    PENDING, COUNTED, ENDED, STARTED = 0, 1, 2, 3
 
-    def __init__(self, context, registers: int):
+    def __init__(self, context, registers: int, earlier: _Turns | None = None):
         self.condition = context.Condition()
         self.state = context.Array("b", registers, lock=False)
         self.project = context.Array("q", registers, lock=False)  # a number for each register's Diarienummer
+        if earlier is not None:  # where the registers of a pool whose worker died had come (read without its lock)
+            self.state[:], self.project[:] = earlier.state[:], earlier.project[:]
 
     def counted(self, index: int, case_number: str) -> None:
         key = int.from_bytes(hashlib.blake2b(case_number.strip().encode(), digest_size=7).digest(), "big")
@@ -586,6 +646,10 @@ class _Turns:
             while not all(self.state[j] == self.ENDED or (self.state[j] == self.COUNTED and self.project[j] != key)
                           for j in range(index)):
                 self.condition.wait()
+
+    def started(self, index: int) -> None:
+        with self.condition:
+            self.state[index] = self.STARTED
 
     def ended(self, index: int) -> None:
         with self.condition:
@@ -608,11 +672,22 @@ def _batch_worker_ready(turns: _Turns) -> None:
 
 def _batch_worker_report(index: int, register: Path, period: str | None, out: Path, today: date) -> Outcome:
     turns = _TURNS[0]
+    turns.started(index)
     try:
         outcome = report(register, period, out, today, before_writing=lambda case: turns.counted(index, case))
     finally:
         turns.ended(index)
     return _without_figures(outcome)
+
+
+def _alone_ready() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _report_alone(register: Path, period: str | None, out: Path, today: date) -> Outcome:
+    return _without_figures(report(register, period, out, today))
 
 
 def _without_figures(outcome: Outcome) -> Outcome:

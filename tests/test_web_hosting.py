@@ -123,15 +123,6 @@ def test_behind_a_trusted_https_proxy_the_cookie_is_secure(guarded):
     assert "Secure" in login.headers["set-cookie"]
 
 
-def test_a_proxy_header_is_not_trusted_unless_asked_to():
-    server = Server(workers=1, access=Access(token="t", sessions=True))  # no proxy named: proxy_headers off
-    try:
-        login = httpx.get(server.url + "/?token=t", headers={"X-Forwarded-Proto": "https"})
-        assert login.status_code == 303 and "Secure" not in login.headers["set-cookie"]
-    finally:
-        server.stop()
-
-
 def _upload_folders() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}{os.getpid()}-*"))
 
@@ -160,23 +151,23 @@ def _spawned() -> set[int]:
     return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
 
 
-@pytest.mark.parametrize("kills, status", [(1, "skriven"), (2, "fel")])
-def test_a_worker_killed_mid_report_leaves_nothing_on_disk(kills: int, status: str):
+def test_a_worker_killed_mid_report_leaves_nothing_on_disk():
     """Killed once, the upload is tried again and reported; killed twice, it is answered in Swedish. Either way
     the server, which outlives its workers, removes the upload's folder."""
     before = _upload_folders()
     server = Server(workers=1)
     try:
-        answers = []
-        sender = threading.Thread(target=lambda: answers.append(httpx.post(server.url + "/rapport", files=FILE,
-                                                                           timeout=180)))
-        sender.start()
-        _kill_the_worker_once_it_has_the_register(before, kills)
-        sender.join(timeout=180)
-        assert answers and answers[0].json()["status"] == status
-        if status == "fel":
-            assert answers[0].json()["meddelande"].startswith("Registret kunde inte läsas: verktyget avbröts")
-        assert _upload_folders() - before == set()
+        for kills, status in ((1, "skriven"), (2, "fel")):
+            answers = []
+            sender = threading.Thread(target=lambda: answers.append(httpx.post(server.url + "/rapport", files=FILE,
+                                                                               timeout=180)))
+            sender.start()
+            _kill_the_worker_once_it_has_the_register(before, kills)
+            sender.join(timeout=180)
+            assert answers and answers[0].json()["status"] == status, kills
+            if status == "fel":
+                assert answers[0].json()["meddelande"].startswith("Registret kunde inte läsas: verktyget avbröts")
+            assert _upload_folders() - before == set()
         assert httpx.post(server.url + "/rapport", files=FILE, timeout=120).json()["status"] == "skriven"
     finally:
         server.stop()
@@ -205,14 +196,16 @@ def test_an_upload_beside_one_whose_worker_is_killed_is_still_reported():
         server.stop()
 
 
-def test_a_restarted_server_sweeps_the_folders_of_one_that_was_killed():
+def test_a_restarted_server_sweeps_the_folders_of_one_that_was_killed_and_trusts_no_proxy_unasked():
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{gone.stdout.strip()}-"))
     (stale / "register.xlsx").write_bytes(b"personuppgifter")
     live = Path(tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-"))  # this process's: still in use
-    server = Server(workers=1)
+    server = Server(workers=1, access=Access(token="t", sessions=True))  # no proxy named: proxy_headers off
     try:
         assert not stale.exists() and live.exists()
+        login = httpx.get(server.url + "/?token=t", headers={"X-Forwarded-Proto": "https"})
+        assert login.status_code == 303 and "Secure" not in login.headers["set-cookie"]
     finally:
         server.stop()
         live.rmdir()
@@ -277,7 +270,7 @@ def _serving(port: int, *options: str, **popen) -> subprocess.Popen:
     raise AssertionError(process.communicate(timeout=10))
 
 
-def test_slow_connections_are_closed_and_a_normal_request_is_answered():
+def test_slow_and_dropped_connections_are_closed_quietly_and_a_normal_request_is_answered():
     port = _free_port()
     process = _serving(port, "--sidhuvud-sekunder", "1", "--kropp-sekunder", "2")
     slow = []
@@ -291,6 +284,11 @@ def test_slow_connections_are_closed_and_a_normal_request_is_answered():
         for connection in slow[:20]:
             connection.settimeout(5)
             assert connection.recv(100) == b""  # closed by the server
+        for _ in range(20):  # a client that drops its upload half-way
+            with socket.create_connection(("127.0.0.1", port)) as connection:
+                connection.sendall(b"POST /rapport HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+                                   b"Content-Type: multipart/form-data; boundary=x\r\n\r\n--x\r\nContent-Disposition: "
+                                   b"form-data; name=\"fil\"; filename=\"r.xlsx\"\r\n\r\nPK")
         with socket.create_connection(("127.0.0.1", port)) as trickle:  # headers in time, the body never whole
             trickle.sendall(b"POST /rapport HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\nContent-Type: "
                             b"multipart/form-data; boundary=x\r\n\r\n--x\r\n")
@@ -302,24 +300,7 @@ def test_slow_connections_are_closed_and_a_normal_request_is_answered():
             connection.close()
         process.send_signal(signal.SIGINT)
         printed, errors = process.communicate(timeout=60)
-    assert "Traceback" not in errors
-
-
-def test_a_client_that_drops_its_upload_leaves_no_traceback_in_the_log():
-    port = _free_port()
-    process = _serving(port)
-    try:
-        for _ in range(20):
-            with socket.create_connection(("127.0.0.1", port)) as connection:
-                connection.sendall(b"POST /rapport HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
-                                   b"Content-Type: multipart/form-data; boundary=x\r\n\r\n--x\r\nContent-Disposition: "
-                                   b"form-data; name=\"fil\"; filename=\"r.xlsx\"\r\n\r\nPK")
-        time.sleep(1)
-        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
-    finally:
-        process.send_signal(signal.SIGINT)
-        printed, errors = process.communicate(timeout=60)
-    assert "Traceback" not in errors and errors.strip() == "", errors[-2000:]
+    assert errors.strip() == "", errors[-2000:]  # no traceback for a slow or dropped client, nothing logged
     assert printed.rstrip().endswith("Webbsidan är stoppad.")
 
 
@@ -343,7 +324,7 @@ def test_running_out_of_open_files_logs_a_few_lines_and_the_page_recovers():
     finally:
         process.send_signal(signal.SIGINT)
         printed, errors = process.communicate(timeout=60)
-    assert len(errors.splitlines()) < 60, errors[-3000:]
+    assert 1 <= errors.count("Too many open files") <= 3, errors[-3000:]  # once a minute, not once a connection
 
 
 def test_serving_on_the_network_prints_the_token_and_asks_for_it(capsys):

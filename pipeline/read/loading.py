@@ -40,7 +40,8 @@ from pathlib import Path
 
 from pipeline.problems import RegisterUnreadable
 from pipeline.read.xlsx_scan import (
-    HiddenCell, PackageRefused, check_package_size, first_value_rows, ods_error_cells, scan_sheets, xls_error_cells,
+    HiddenCell, PackageRefused, check_package_size, first_value_rows, ods_error_cells, scan_sheets, too_far_out,
+    xls_error_cells,
 )
 from schemas.register import DELTAGARE, normalise_label
 
@@ -142,6 +143,25 @@ def _not_utf8(path: Path) -> bool:
         return True
 
 
+def refuse_far_cells(path: Path, content: bytes) -> None:
+    """Refuse, naming the cell, a sheet whose values span more cells than fastexcel can hold as one block (a
+    value typed far out): loading it would abort the process (`xlsx_scan.too_far_out`)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        far = too_far_out(io.BytesIO(content))
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:  # a sheet that fails its checksum, a broken package
+        raise RegisterUnreadable(f"Filen {path.name} är skadad och kan inte läsas.") from exc
+    if far:
+        sheet = far[0]
+        where = ("cell " if len(sheet.cells_out) == 1 else "cellerna ") + " och ".join(sheet.cells_out)
+        size = f"{sheet.cells:,}".replace(",", " ")
+        raise RegisterUnreadable(
+            f"Bladet {sheet.sheet} har ett värde långt utanför tabellen, i {where}: bladet blir då {size} celler "
+            f"stort och kan inte läsas. Gå till cellen (skriv {sheet.cells_out[-1]} i namnrutan till vänster om "
+            "formelfältet och tryck Enter), ta bort innehållet med Delete och spara registret igen.")
+
+
 def is_panic(exc: BaseException) -> bool:
     # fastexcel's Rust panics reach Python as pyo3's PanicException, a BaseException
     return type(exc).__name__ == "PanicException"
@@ -215,6 +235,7 @@ class Loading:
     def _load_participants(self) -> tuple[Loaded, str | None, bool]:
         """Open the file, start the checksum and the scan beside, and load `Deltagare`."""
         content, signature = read_once(self.path)
+        refuse_far_cells(self.path, content)
         reader = open_workbook(self.path, content)
         loaded = Loaded(reader, list(reader.sheet_names), content, signature=signature)
         # the checksum of the very bytes parsed, in a thread of its own (hashlib releases the GIL)

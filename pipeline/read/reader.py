@@ -369,7 +369,12 @@ def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem
 
 
 def first_row_index(reader, name: str, total_height: int) -> int:
-    from_row_two = _load(reader, name, 1).total_height
+    try:
+        from_row_two = _load(reader, name, 1).total_height
+    except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
+        if is_panic(exc) and total_height <= 1:
+            return 0  # a sheet of one row, its header (.ods, .xls): no row two to start from, so it starts at row one
+        raise
     # header_row=None gives rows [s, end]; header_row=1 gives rows (max(1, s), end].
     return max(0, from_row_two - total_height + 2) if total_height else 0
 

@@ -249,6 +249,88 @@ def scan_sheets(source: BinaryIO) -> SheetScan:
 
 
 
+# fastexcel (calamine) holds a sheet as one dense block from its first to its last cell with a value: a value
+# typed far out (XFD1048576, after Ctrl+End) would take hundreds of gigabytes, and the process is aborted by the
+# allocator, beyond anything Python can catch. 60 million cells is 60 columns of a million rows.
+MAX_SHEET_CELLS = 60_000_000
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_VALUED = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?<!/)>'
+                     rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>))?<(?:\w+:)?(?:v|is)>', re.S)
+
+
+@dataclass(frozen=True)
+class FarCell:
+    """A sheet whose cells with a value span more than `MAX_SHEET_CELLS`: its farthest cell."""
+
+    sheet: str
+    cells_out: tuple[str, ...]  # the cell farthest down and the one farthest right (one, when they are the same)
+    cells: int  # the block's size, rows times columns
+
+
+def too_far_out(source: BinaryIO) -> list[FarCell]:
+    """The sheets of an .xlsx that fastexcel cannot load as one block, each with the cell farthest out.
+
+    The `<dimension>` a writer puts first in a sheet says its extent at once; only where it claims more than
+    the limit (it also counts cells that are merely formatted) or is missing are the cells with a value
+    themselves looked at, in a stream."""
+    if not zipfile.is_zipfile(source):
+        return []
+    found = []
+    with zipfile.ZipFile(source) as package:
+        names = set(package.namelist())
+        if "xl/workbook.xml" not in names:
+            return []
+        for sheet, target in _sheet_targets(package).items():
+            if target not in names:
+                continue
+            with package.open(target) as stream:
+                head = stream.read(4096)
+            claimed = _DIMENSION.search(head)
+            if claimed and _block(claimed.group(1), claimed.group(2), claimed.group(3) or claimed.group(1),
+                                  claimed.group(4) or claimed.group(2)) <= MAX_SHEET_CELLS:
+                continue
+            far = _valued_extent(package, target)
+            if far is not None and far[1] > MAX_SHEET_CELLS:
+                found.append(FarCell(sheet, *far))
+    return found
+
+
+def _block(first_letters: bytes, first_row: bytes, last_letters: bytes, last_row: bytes) -> int:
+    rows = int(last_row) - int(first_row) + 1
+    columns = _column_index(last_letters.decode()) - _column_index(first_letters.decode()) + 1
+    return max(rows, 1) * max(columns, 1)
+
+
+def _valued_extent(package: zipfile.ZipFile, target: str) -> tuple[tuple[str, ...], int] | None:
+    """The cells farthest down and farthest right of those with a value, and the block they all span, read in
+    4 MB windows that are cut at the start of a row, so that no cell is split between two."""
+    low, high = [None, None], [0, 0]  # (row, column)
+    extreme = ["", ""]  # the cell farthest down, the one farthest right
+    tail = b""
+    with package.open(target) as stream:
+        while True:
+            window = stream.read(4 << 20)
+            data = tail + window
+            cut = _last_row_start(data) if window else len(data)
+            for match in _VALUED.finditer(data, 0, cut):
+                place = (int(match.group(2)), _column_index(match.group(1).decode()))
+                for axis in (0, 1):
+                    low[axis] = place[axis] if low[axis] is None else min(low[axis], place[axis])
+                    if place[axis] > high[axis]:
+                        high[axis], extreme[axis] = place[axis], f"{match.group(1).decode()}{place[0]}"
+            tail = data[cut:]
+            if not window:
+                break
+    if low[0] is None:
+        return None
+    return tuple(dict.fromkeys(extreme)), (high[0] - low[0] + 1) * (high[1] - low[1] + 1)
+
+
+def _last_row_start(data: bytes) -> int:
+    at = max(data.rfind(b"<row"), data.rfind(b":row"))
+    return data.rfind(b"<", 0, at + 1) if at > 0 else 0
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
