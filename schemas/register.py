@@ -29,6 +29,20 @@ def normalise_label(text: str) -> str:
     return re.sub(SPACES, " ", unicodedata.normalize("NFC", str(text))).strip().casefold()
 
 
+# words a coach adds to a header without changing what it says ("Uppföljning efter 90 dagar", "Situation
+# efter 6 månader"); left out of every header and every declared spelling alike before they are matched
+FILLER_WORDS = frozenset({"efter", "vid", "inom", "om", "per", "på", "i", "av", "för", "den", "det", "de"})
+
+
+def header_key(text: str) -> str:
+    """A header as it is matched: `normalise_label` (a line break from Alt+Enter is a space), a word hyphenated
+    at a line break joined again ("Upp-" + line break + "följning"), and the filler words left out."""
+    joined = re.sub(r"(\w)-[ \t]*\r?\n\s*(\w)", r"\1\2", str(text))
+    label = normalise_label(joined)
+    kept = [word for word in label.split(" ") if word not in FILLER_WORDS]
+    return " ".join(kept) or label
+
+
 # what Python's `\s` matches in text (str.isspace), as RE2 writes it: RE2's own `\s` is ASCII only, and a
 # no-break space pasted from the web must fold as it does in `normalise_label`
 SPACE_RUN_RE2 = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
@@ -117,11 +131,18 @@ class Sheet:
         return next(c for c in self.columns if c.key == key)
 
     def header_lookup(self) -> dict[str, Column]:
+        """Every accepted spelling of the sheet's headers, as `header_key` folds it."""
         lookup: dict[str, Column] = {}
         for column in self.columns:
             for spelling in (column.header, *column.aliases):
-                lookup[normalise_label(spelling)] = column
+                lookup[header_key(spelling)] = column
         return lookup
+
+    def resembled(self, header: str) -> list[Column]:
+        """The columns an unknown header seems to be: those whose header's first word it holds (`Uppföljning`
+        in "Uppföljning 3 mån"), a word long enough to say what the column is."""
+        words = set(header_key(header).split(" "))
+        return [c for c in self.columns if len(first := header_key(c.header).split(" ")[0]) >= 5 and first in words]
 
 
 GENDER = Column(

@@ -73,7 +73,7 @@ def test_a_killed_run_of_a_portable_step_leaves_nothing_after_the_next_run(step:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today", TODAY]
     env = os.environ | {"ESF_PORTABLE": step}
-    for delay in (0.6, 1.0, 1.3):
+    for delay in (0.8, 1.2):
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)

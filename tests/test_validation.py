@@ -331,6 +331,83 @@ def test_ids_that_look_alike_are_named_with_both_cells(tmp_path: Path):
     assert "Deltagare!A7" not in {p.place for p in outcome.problems}
 
 
+def test_invisible_characters_pasted_with_an_id_make_no_second_person(tmp_path: Path):
+    """A zero-width space or a byte-order mark (Unicode category Cf) comes along when an ID is pasted from a web
+    page or a mail; Excel shows nothing. The person leaves and comes back: one person, two enrolments."""
+    rows = [person("P1", inskriven="2008-06-01", utskriven="2008-07-01", orsak=3),
+            person("\u200bP1", inskriven="2009-01-10"), person("P2\ufeff", kon="M", inskriven="2009-02-01"),
+            person("P2", kon="M", inskriven="2008-06-02", utskriven="2008-08-01", orsak=3)]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    ids = outcome.report.register.enrolments["person_id"]
+    assert sorted(ids.astype(str).unique()) == ["P1", "P2"]
+
+
+def test_an_id_written_with_another_dash_is_a_look_alike_naming_both_cells(tmp_path: Path):
+    rows = [person("N-008", inskriven="2008-06-01", utskriven="2008-07-01", orsak=3),
+            person("N\u2013008", inskriven="2009-01-10"), person("N\u2011009", kon="M", inskriven="2009-02-01")]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare!A3").message.startswith(
+        "Deltagar-ID N\u2013008 ser ut som N-008 (A2) men är skrivet på ett annat sätt (versaler, mellanslag, "
+        "bindestreck")
+    assert "Deltagare!A4" not in {p.place for p in outcome.problems}  # alone, its dash is no problem
+
+
+def test_a_follow_up_without_the_column_utskriven_is_said_plainly(tmp_path: Path):
+    headers = [h for h in DELTAGARE_HEADERS if h != "Utskriven"]
+    row = person(uppfoljning="Arbete")
+    del row[DELTAGARE_HEADERS.index("Utskriven")]
+    outcome = run(write_register(tmp_path / "r.xlsx", [row], headers=headers))
+    messages = [p.message for p in outcome.problems]
+    assert not [m for m in messages if "saknas är tom" in m]
+    assert any("Uppföljning 90 dagar är ifylld men personen är inte utskriven (kolumnen Utskriven saknas)." in m
+               for m in messages), messages
+
+
+FOLLOWED = [person("P1", inskriven="2008-06-01", utskriven="2008-07-01", orsak=1, uppfoljning="Arbete"),
+            person("P2", kon="M", inskriven="2008-06-02", utskriven="2008-08-01", orsak=2, uppfoljning="Studier"),
+            person("P3", inskriven="2009-01-10")]
+
+
+def _with_header(tmp_path: Path, name: str, header: str) -> Path:
+    headers = [header if h == "Uppföljning 90 dagar" else h for h in DELTAGARE_HEADERS]
+    path = write_register(tmp_path / name, FOLLOWED, headers=headers)
+    wb = openpyxl.load_workbook(path)  # wrapped as Excel shows a header typed with Alt+Enter
+    wb["Deltagare"].cell(1, DELTAGARE_HEADERS.index("Uppföljning 90 dagar") + 1).alignment = \
+        openpyxl.styles.Alignment(wrap_text=True)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("header", ["Uppföljning\nefter 90 dagar", "Upp-\nföljning 90\ndagar", "UPPFÖLJNING  EFTER 90 DAGAR"])
+def test_a_header_wrapped_with_alt_enter_and_worded_as_people_say_it_is_the_column(header: str, tmp_path: Path):
+    canonical = run(_with_header(tmp_path, "ratt.xlsx", "Uppföljning 90 dagar"))
+    wrapped = run(_with_header(tmp_path, "radbruten.xlsx", header))
+    assert wrapped.status == library.WRITTEN, wrapped.lines
+    assert not [p for p in wrapped.problems if "Okänd kolumn" in p.message]
+    pd_equal = wrapped.report.figures.equals(canonical.report.figures)
+    assert pd_equal and canonical.report.value("Resultat", "I arbete 90 dagar efter utskrivning", "Utfall") > 0
+
+
+def test_an_unknown_header_that_seems_to_be_a_missing_column_is_an_error_naming_both(tmp_path: Path):
+    outcome = run(_with_header(tmp_path, "r.xlsx", "Uppföljning 3 mån"))
+    assert outcome.status == library.INVALID
+    problem = at(outcome, "Deltagare!I1")
+    assert problem.value == "Uppföljning 3 mån"
+    assert problem.message.startswith("Rubriken liknar kolumnen Uppföljning 90 dagar, som saknas")
+
+
+def test_an_unknown_header_beside_the_column_it_resembles_is_only_a_notice(tmp_path: Path):
+    path = _with_header(tmp_path, "r.xlsx", "Uppföljning 90 dagar")
+    wb = openpyxl.load_workbook(path)
+    wb["Deltagare"].cell(1, len(DELTAGARE_HEADERS) + 1, "Uppföljning kommentar")
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.WRITTEN
+    assert at(outcome, "Deltagare!K1", NOTICE).message == "Okänd kolumn; den läses inte."
+
+
 def test_two_sheets_whose_names_differ_only_by_case_or_spaces_are_an_error(tmp_path: Path):
     path = write_register(tmp_path / "r.xlsx", [person()])
     wb = openpyxl.load_workbook(path)

@@ -250,3 +250,19 @@ def test_any_column_left_out_is_a_swedish_problem_never_an_internal_error(profil
     outcome = run.report(path, None if profile == "2007-2013" else "2024-01-01..2024-06-30", tmp_path / "out", TODAY)
     assert outcome.status in (run.WRITTEN, run.INVALID), outcome.lines
     assert all(p.message and p.message[0].isupper() for p in outcome.problems)
+
+
+def test_situation_after_six_months_under_a_wrapped_header_worded_as_people_say_it_is_counted(tmp_path: Path):
+    rows = [plus_person("P1", inskriven="2024-01-10", utskriven="2024-02-01", situation="Arbete",
+                        kvalifikation="Nej", sex_man="Arbete"),
+            plus_person("P2", kon="M", inskriven="2024-01-15", utskriven="2024-02-10", situation="Studier",
+                        kvalifikation="Nej", sex_man="Ej arbete")]
+    figures = {}
+    for name, header in (("ratt", "Situation 6 månader"), ("radbruten", "Situation\nefter 6 månader")):
+        headers = [header if h == "Situation 6 månader" else h for h in PLUS_HEADERS]
+        outcome = outcome_of(write_plus_register(tmp_path / f"{name}.xlsx", rows, headers=headers), None,
+                             dt.date(2025, 12, 1))
+        assert outcome.status == run.WRITTEN, outcome.lines
+        assert not [p for p in outcome.problems if "Okänd kolumn" in p.message]
+        figures[name] = outcome.report.figures
+    assert figures["radbruten"].equals(figures["ratt"])

@@ -35,7 +35,7 @@ from schemas.form import GROUP_LABELS, GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
     DEFAULT_PROFILE, DELTAGARE, ESF_2007, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
-    normalise_label,
+    header_key, normalise_label,
 )
 
 
@@ -134,9 +134,8 @@ def structure_problems(read: ReadRegister, profile: Profile = DEFAULT_PROFILE) -
                                     "ovanför den (till exempel en rubrik) läses inte."))
         problems += [Problem(NOTICE, name, cell, "", "Kolumnen har ingen rubrik och läses inte.")
                      for cell in headers.unnamed]
-        problems += [Problem(NOTICE, name, cell, text, "Okänd kolumn; den läses inte.")
-                     for cell, text in headers.unknown]
-        problems += [Problem(ERROR, name, cell, text, f"Kolumnen {raw.sheet.header_lookup()[normalise_label(text)].header} "
+        problems += unknown_header_problems(raw, headers.unknown)
+        problems += [Problem(ERROR, name, cell, text, f"Kolumnen {raw.sheet.header_lookup()[header_key(text)].header} "
                              f"finns två gånger (även i {first}). Ta bort eller byt namn på den ena.")
                      for cell, text, first in headers.repeated]
         keys = {c.key for c in declared.columns}
@@ -154,6 +153,23 @@ def structure_problems(read: ReadRegister, profile: Profile = DEFAULT_PROFILE) -
         problems += [Problem(NOTICE, name, f"{raw.letters[column.key]}{row}", column.header,
                              f"Kolumnen {column.header} används inte i programperiod {profile.name} och läses inte.")
                      for column in raw.sheet.columns if column.key in raw.letters and column.key not in keys]
+    return problems
+
+
+def unknown_header_problems(raw: RawSheet, unknown: list[tuple[str, str]]) -> list[Problem]:
+    """An unknown header is read as nothing (a notice), unless it seems to be a declared column the sheet lacks:
+    then it is an error naming it, as dropping it would count every value in it as missing."""
+    problems = []
+    for cell, text in unknown:
+        lacking = [c for c in raw.sheet.resembled(text) if c.key not in raw.letters]
+        if lacking:
+            names = " eller ".join(c.header for c in lacking)
+            problems.append(Problem(ERROR, raw.sheet.name, cell, text, (
+                f"Rubriken liknar kolumnen {names}, som saknas, men är inte skriven som den. Skriv rubriken "
+                f"{lacking[0].header}, så läses kolumnen; är det en annan kolumn, ge den en rubrik som inte liknar "
+                "registrets.")))
+        else:
+            problems.append(Problem(NOTICE, raw.sheet.name, cell, text, "Okänd kolumn; den läses inte."))
     return problems
 
 
@@ -395,7 +411,8 @@ def enrolment_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.
          "utskrivningsdatum eller töm orsaken.")
     followed_up = _filled(f["follow_up"])
     flag(followed_up & ~exited & exit_cell_empty, "follow_up", lambda row:
-         f"Uppföljning 90 dagar är ifylld men personen är inte utskriven ({cell('exited', row)} är tom).")
+         "Uppföljning 90 dagar är ifylld men personen är inte utskriven ("
+         + (f"{raw.cell('exited', row)} är tom)." if "exited" in raw.letters else "kolumnen Utskriven saknas)."))
     age = f["age"]
     ages = age.to_numpy(dtype="float64", na_value=np.nan)
     flag((ages < MIN_AGE) | (ages > MAX_AGE), "birth_date", lambda row:
@@ -558,17 +575,23 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
     return out
 
 
+# a dash that is no hyphen-minus (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign, the small
+# and full-width hyphen-minus): Excel shows N‑008 and N-008 alike
+OTHER_DASHES = r"[\x{2010}-\x{2015}\x{2212}\x{fe63}\x{ff0d}]"
+
+
 def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
-    """IDs (the typed `Deltagar-ID` column, indexed by Excel row) that differ only by case, spaces or leading
-    zeros (`N-044` and `n-44`, `044` and `44`) look like one person in Excel but count as two: each is named
+    """IDs (the typed `Deltagar-ID` column, indexed by Excel row) that differ only by case, spaces, the kind of
+    dash or leading zeros (`N-044` and `n-44`, `044` and `44`, `N-8` and `N–8`) look like one person in Excel but count as two: each is named
     with the cell of the first, for the coach to decide. Worked out on the distinct IDs only."""
     ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
     # by pyarrow on the distinct IDs: a million of them in a fraction of a second. Only the IDs with a space or
     # a leading zero are rewritten (found in one pass; the rest are only lowercased), in the same two steps.
     folded = pc.utf8_lower(pa.array(ids.cat.categories.array, pa.string()))
-    special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]")
+    special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]|" + OTHER_DASHES)
     if pc.any(special).as_py():
         rewritten = pc.replace_substring_regex(folded.filter(special), r"\s+", "")
+        rewritten = pc.replace_substring_regex(rewritten, OTHER_DASHES, "-")
         rewritten = pc.replace_substring_regex(rewritten, r"(^|[^0-9])0+([0-9])", r"\1\2")
         folded = pc.replace_with_mask(folded, special, rewritten)
     if len(pc.unique(folded)) == len(folded):
@@ -588,7 +611,7 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
         for other in variants[1:]:
             out.append(Problem(ERROR, raw.sheet.name, raw.cell("person_id", int(first_rows[other])), distinct[other],
                                f"Deltagar-ID {distinct[other]} ser ut som {distinct[first]} ({first_cell}) men är "
-                               "skrivet på ett annat sätt (versaler, mellanslag eller inledande nollor), så de räknas "
+                               "skrivet på ett annat sätt (versaler, mellanslag, bindestreck eller inledande nollor), så de räknas "
                                "som två personer. Är det samma person? Skriv då ID:t likadant på alla rader; annars "
                                "ge personerna tydligt olika ID."))
     return out

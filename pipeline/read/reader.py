@@ -24,7 +24,7 @@ from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
 from pipeline.problems import ERROR, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
-from schemas.register import FEW, READ_SHEETS, Column, Sheet, normalise_label
+from schemas.register import FEW, READ_SHEETS, Column, Sheet, header_key, normalise_label
 
 
 @dataclass
@@ -164,8 +164,8 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", made straigh
 
 
 def text_column(values: pa.Array) -> pd.Categorical:
-    """One column's cells as a Categorical of their text, stripped and in Unicode NFC; empty and blank cells
-    are missing."""
+    """One column's cells as a Categorical of their text, stripped, in Unicode NFC and without invisible format
+    characters (Unicode category Cf); empty and blank cells are missing."""
     if not pa.types.is_string(values.type):  # a column with no value at all has the null type
         values = values.cast(pa.string())
     encoded = values.dictionary_encode()
@@ -178,7 +178,10 @@ def text_column(values: pa.Array) -> pd.Categorical:
     texts = dictionary.to_pylist() if len(dictionary) <= FEW else None
     if not (all(text.isascii() for text in texts) if texts is not None
             else pc.all(pc.string_is_ascii(dictionary)).as_py()):  # ASCII text is already in every normal form
-        dictionary, texts = pc.utf8_normalize(dictionary, "NFC"), None
+        # and has no invisible format character: a zero-width space or a byte-order mark pasted with an ID would
+        # make one person two
+        invisible_gone = pc.replace_substring_regex(pc.utf8_normalize(dictionary, "NFC"), r"\p{Cf}+", "")
+        dictionary, texts = pc.utf8_trim_whitespace(invisible_gone), None
     if len(dictionary) and (not dictionary.equals(encoded.dictionary)
                             or ("" in texts if texts is not None else pc.index(dictionary, "").as_py() >= 0)):
         # stripping or normalising made some values equal (" K" and "K") or empty: merge them
@@ -229,7 +232,7 @@ def read_sheet(reader, loaded_sheet: LoadedSheet, sheet: Sheet, first_row: int |
             if body.column(position).null_count < body.num_rows:
                 found.unnamed.append(cell)
             continue
-        column = lookup.get(normalise_label(header))
+        column = lookup.get(header_key(header))
         if column is None:
             found.unknown.append((cell, str(header)))
         elif column.key in chosen:
@@ -343,7 +346,7 @@ def header_offset(cells: pa.RecordBatch, sheet: Sheet) -> int:
     top = cells.slice(0, HEADER_SEARCH_ROWS)
     columns = [top.column(i).to_pylist() for i in range(top.num_columns)]
     for row in range(top.num_rows):
-        keys = {lookup[label].key for label in (normalise_label(c[row]) for c in columns if c[row] is not None)
+        keys = {lookup[label].key for label in (header_key(c[row]) for c in columns if c[row] is not None)
                 if label in lookup}
         if required <= keys:
             return row
