@@ -437,7 +437,7 @@ def registers_in(folder: Path) -> tuple[list[Path], dict[Path, str]]:
     for path in sorted(folder.iterdir()):
         if path.is_dir():
             continue
-        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in READABLE_SUFFIXES:
+        if path.name.startswith(("~$", ".")) or path.suffix.lower() not in (*READABLE_SUFFIXES, ".xlsb"):
             skipped[path] = NOT_A_REGISTER
         elif written_by_this_tool(path):
             skipped[path] = OWN_FILE

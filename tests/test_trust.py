@@ -336,3 +336,40 @@ def test_a_file_saved_after_its_bytes_were_read_but_while_fastexcel_reads_it_is_
     code, printed = report(register, tmp_path / "out", capsys)
     assert code == 1 and "ändrades medan den lästes" in printed and "Traceback" not in printed
     assert not list((tmp_path / "out").glob("*lagesrapport*"))
+
+
+def test_a_package_whose_parts_declare_less_than_they_hold_is_refused_before_it_is_inflated(tmp_path: Path, capsys):
+    """The zip-bomb check no longer trusts the sizes a package declares: a sheet of 40 MB of XML (3 MB packed)
+    whose headers say 1,000 bytes is refused at once, as no writer makes such a part."""
+    import struct
+    import zipfile
+
+    from conftest import SAMPLE
+
+    bomb = tmp_path / "bomb.xlsx"
+    row = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>'
+    with zipfile.ZipFile(SAMPLE) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as written:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet4.xml":
+                rows = b"".join(row % (r, r) for r in range(2, 600_000))
+                data = data.replace(b"<sheetData>", b"<sheetData>" + rows, 1)
+            written.writestr(item.filename, data)
+    content = bytearray(bomb.read_bytes())
+    with zipfile.ZipFile(bomb) as package:
+        info = package.getinfo("xl/worksheets/sheet4.xml")
+        assert info.file_size > 40_000_000 and info.compress_size < 5_000_000
+    # the declared uncompressed size, in the local header and in the central directory, made a lie
+    local = info.header_offset
+    struct.pack_into("<I", content, local + 22, 1000)
+    position = 0
+    while (position := content.find(b"PK\x01\x02", position)) >= 0:
+        name_length = struct.unpack_from("<H", content, position + 28)[0]
+        if bytes(content[position + 46:position + 46 + name_length]) == b"xl/worksheets/sheet4.xml":
+            struct.pack_into("<I", content, position + 24, 1000)
+        position += 4
+    bomb.write_bytes(bytes(content))
+    outcome = report(bomb, tmp_path / "out", capsys)
+    assert outcome[0] == 1
+    assert "bomb.xlsx är orimligt stor när den packas upp (delen xl/worksheets/sheet4.xml säger sig vara 1000 byte" \
+        in outcome[1]

@@ -134,9 +134,38 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
     return parsed
 
 
+# a date cell with a time zone, as web exports built on SheetJS write them (t="d": 2008-05-04T00:00:00.000Z, or
+# +01:00): the date it names is the day in Sweden at that moment (a local midnight written in UTC is 22:00 the
+# day before)
+ZONED = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
+SWEDISH_TIME = "Europe/Stockholm"
+
+
+def _swedish_day(text: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo(SWEDISH_TIME)).date().isoformat()
+    except (ValueError, OverflowError):
+        return text  # no date: said as such by the forms below
+
+
+def _without_zones(uniques: pd.Index) -> pd.Index:
+    """The distinct texts, a date-time with a zone replaced by the day it names in Sweden."""
+    texts = pa.array(uniques.array, pa.string()) if len(uniques) else None
+    if texts is None or not pc.any(pc.match_substring_regex(texts, ZONED)).as_py():
+        return uniques
+    zoned = re.compile(ZONED)
+    return pd.Index([_swedish_day(t) if isinstance(t, str) and zoned.match(t) else t for t in uniques.tolist()],
+                    dtype=uniques.dtype)
+
+
 def _date_forms(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each distinct text: its date (YYMMDD as 20YY), the date with YYMMDD as 19YY, whether it is
     YYMMDD, and whether it has a date's form at all (NaT where the form's date is not in the calendar)."""
+    uniques = _without_zones(uniques)
     if len(uniques) <= FEW:  # one by one, by the same patterns and calendar
         found = [_date_form(v) for v in uniques.tolist()]
         if not found:

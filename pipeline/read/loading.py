@@ -40,8 +40,8 @@ from pathlib import Path
 
 from pipeline.problems import RegisterUnreadable
 from pipeline.read.xlsx_scan import (
-    HiddenCell, PackageRefused, check_package_size, first_value_rows, ods_error_cells, scan_sheets, too_far_out,
-    xls_error_cells,
+    HiddenCell, PackageRefused, chart_sheets, check_package_size, first_value_rows, ods_error_cells, scan_sheets,
+    too_far_out, xls_error_cells,
 )
 from schemas.register import DELTAGARE, normalise_label
 
@@ -81,6 +81,7 @@ class Loaded:
     merged: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> merged ranges ("A2:A4")
     totals: dict[str, list[int]] = field(default_factory=dict)  # sheet name -> an Excel Table's totals rows
     shown: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet name -> cell -> number as shown
+    charts: set[str] = field(default_factory=set)  # chart sheets (.xlsx): no cells, never loaded
 
 
 def read_once(path: Path) -> tuple[bytes, tuple[int, int, int]]:
@@ -121,11 +122,13 @@ def open_workbook(path: Path, content: bytes):
     if head == OLE_MAGIC and path.suffix.lower() in (".xlsx", ".xlsm"):
         raise RegisterUnreadable(f"Filen {path.name} är lösenordsskyddad (krypterad). Spara en kopia utan "
                                  "lösenord och kör igen.")
+    refuse_other_formats(path, content)
     try:
         check_package_size(io.BytesIO(content))
     except PackageRefused as exc:
         raise RegisterUnreadable(f"Filen {path.name} är orimligt stor när den packas upp ({exc}) och läses "
                                  "inte: den är skadad eller gjord för att överbelasta datorn.") from None
+    refuse_far_cells(path, content)
     try:
         return fastexcel.read_excel(content if _not_utf8(path) else str(path))
     except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
@@ -141,6 +144,27 @@ def _not_utf8(path: Path) -> bool:
         return False
     except UnicodeEncodeError:  # a name that is not UTF-8 on disk, which fastexcel cannot take as a path
         return True
+
+
+SAVE_AS_XLSX = ("Öppna filen i Excel och välj Arkiv, Spara som och filformatet Excel-arbetsbok (*.xlsx), eller i "
+                "LibreOffice Arkiv, Spara som och Excel 2007-365 (.xlsx), och kör igen med den nya filen.")
+
+
+def refuse_other_formats(path: Path, content: bytes) -> None:
+    """A file that is another kind than its name says, or a kind the tool does not read, told as what it is and
+    how to save it as .xlsx: a binary workbook (.xlsb, whose error cells fastexcel reads as empty), an XML
+    Spreadsheet 2003 or an HTML table saved with the ending .xls (what older case systems export)."""
+    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if content[:4] == b"PK\x03\x04" and b"xl/workbook.bin" in content[-65536:]:
+        kind = "en binär Excel-arbetsbok (.xlsb), som verktyget inte läser: celler med fel (#SAKNAS!) skulle räknas som tomma"
+    elif head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        kind = "ett XML-kalkylblad (Excel 2003 XML), ingen arbetsbok som verktyget läser"
+    elif head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or (
+            head.startswith(b"<") and b"<table" in head):
+        kind = "en webbsida (en HTML-tabell) med ändelsen " + path.suffix + ", ingen riktig Excel-fil"
+    else:
+        return
+    raise RegisterUnreadable(f"Filen {path.name} är {kind}. {SAVE_AS_XLSX}")
 
 
 def refuse_far_cells(path: Path, content: bytes) -> None:
@@ -227,7 +251,7 @@ class Loading:
     @staticmethod
     def _load_others(loaded: Loaded, reader, participants: str | None) -> None:
         for name in loaded.sheet_names:
-            if name != participants:
+            if name != participants and name not in loaded.charts:
                 loaded.sheets[name] = sheet = load_sheet(reader, name)
                 if sheet.cells is not None:
                     sheet.sheet = None
@@ -235,9 +259,10 @@ class Loading:
     def _load_participants(self) -> tuple[Loaded, str | None, bool]:
         """Open the file, start the checksum and the scan beside, and load `Deltagare`."""
         content, signature = read_once(self.path)
-        refuse_far_cells(self.path, content)
         reader = open_workbook(self.path, content)
         loaded = Loaded(reader, list(reader.sheet_names), content, signature=signature)
+        if self.path.suffix.lower() in (".xlsx", ".xlsm"):
+            loaded.charts = chart_sheets(io.BytesIO(content))
         # the checksum of the very bytes parsed, in a thread of its own (hashlib releases the GIL)
         self._beside(lambda: setattr(loaded, "sha256", _sha256(content)))
         self._loaded = loaded

@@ -42,11 +42,18 @@ class HiddenCell:
 
 
 def check_package_size(source: BinaryIO) -> None:
-    """Refuse an .xlsx whose uncompressed parts are far larger than any real register."""
+    """Refuse an .xlsx whose uncompressed parts are far larger than any real register, and one whose parts
+    declare an uncompressed size smaller than their compressed data: no real writer does that, and a reader
+    that trusts the declared size would inflate such a part without limit (a 6 MB package declaring 59 KB
+    inflated to 6 GB in memory)."""
     if not zipfile.is_zipfile(source):
         return
     with zipfile.ZipFile(source) as package:
         infos = package.infolist()
+    lying = [i for i in infos if i.compress_size > i.file_size * 1.1 + 1024]
+    if lying:
+        raise PackageRefused(f"delen {lying[0].filename} säger sig vara {lying[0].file_size} byte men packad är den "
+                             f"{lying[0].compress_size} byte")
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNCOMPRESSED_BYTES or (total > 50_000_000 and total / packed > MAX_COMPRESSION_RATIO):
@@ -375,6 +382,17 @@ def _letters(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def chart_sheets(source: BinaryIO) -> set[str]:
+    """The chart sheets of an .xlsx (sheets that hold one chart and no cells): fastexcel lists them with the
+    worksheets, and loading one prints an English line of its own on the console."""
+    if not zipfile.is_zipfile(source):
+        return set()
+    with zipfile.ZipFile(source) as package:
+        if "xl/workbook.xml" not in package.namelist():
+            return set()
+        return {name for name, target in _sheet_targets(package).items() if "/chartsheets/" in target}
 
 
 def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
