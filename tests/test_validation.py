@@ -459,3 +459,36 @@ def test_the_model_flags_a_code_outside_its_values_and_a_missing_required_one(as
     found = sorted((int(i), "missing" if check == "not_nullable" else str(value))
                    for i, check, value in zip(cases["index"], cases["check"], cases["failure_case"]))
     assert found == [(3, "Fax"), (4, "missing"), (6, "Fax")]
+
+
+def test_participants_on_a_second_sheet_are_an_error_naming_both_sheets(tmp_path: Path):
+    """A sheet per year, `Deltagare` and `Deltagare 2009` with the same header: only one would be counted."""
+    path = write_register(tmp_path / "r.xlsx", [person("P1", inskriven="2008-06-01")])
+    wb = openpyxl.load_workbook(path)
+    later = wb.create_sheet("Deltagare 2009")
+    later.append(DELTAGARE_HEADERS)
+    for row in (person("P2", inskriven="2009-01-10"), person("P3", kon="M", inskriven="2009-02-01")):
+        later.append(row)
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    problem = at(outcome, "Deltagare 2009")
+    assert problem.message.startswith("Bladet Deltagare 2009 har samma kolumner som Deltagare, men bara bladet "
+                                      "Deltagare läses.")
+
+
+def test_a_visible_copy_beside_a_hidden_original_names_both_and_says_which_is_read(tmp_path: Path):
+    """Excel names a copied sheet `Deltagare (2)`; the stale original was hidden, not deleted."""
+    path = write_register(tmp_path / "r.xlsx", [person("P1", inskriven="2008-06-01")])
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb["Deltagare"])
+    copy.title = "Deltagare (2)"
+    copy.append(person("P2", inskriven="2009-01-10"))
+    wb["Deltagare"].sheet_state = "hidden"
+    wb.active = wb.sheetnames.index("Deltagare (2)")
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare (2)").message.startswith("Bladet Deltagare (2) har samma kolumner som Deltagare")
+    assert at(outcome, "Deltagare", NOTICE).message.startswith("Bladet Deltagare är dolt i arbetsboken, och det är "
+                                                               "det bladet som läses.")

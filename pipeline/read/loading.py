@@ -60,6 +60,7 @@ class LoadedSheet:
     failed: bool = False  # fastexcel could not load the sheet at all
     height: int = 0  # rows in fastexcel's range, from its first non-empty row
     first_column: int = 0  # 0-based column where fastexcel's range starts
+    visible: str = "visible"  # or "hidden", "veryhidden": as the workbook shows the sheet
 
     @property
     def panicked(self) -> bool:
@@ -198,12 +199,14 @@ def load_sheet(reader, name: str) -> LoadedSheet:
         return LoadedSheet(name, failed=True)
     columns = sheet.available_columns()
     first_column = columns[0].absolute_index if columns else 0
+    visible = str(getattr(sheet, "visible", "visible"))
     try:
-        return LoadedSheet(name, sheet, sheet.to_arrow(), height=sheet.total_height, first_column=first_column)
+        return LoadedSheet(name, sheet, sheet.to_arrow(), height=sheet.total_height, first_column=first_column,
+                           visible=visible)
     except BaseException as exc:  # noqa: BLE001 - only the Rust panic is expected here
         if not is_panic(exc):
             raise
-        return LoadedSheet(name, sheet, height=sheet.total_height, first_column=first_column)
+        return LoadedSheet(name, sheet, height=sheet.total_height, first_column=first_column, visible=visible)
 
 
 class Loading:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pipeline.read import loading
 from pipeline.read.loading import LoadedSheet, is_panic
-from pipeline.problems import ERROR, Problem, RegisterUnreadable, column_letter
+from pipeline.problems import ERROR, NOTICE, Problem, RegisterUnreadable, column_letter
 from pipeline.read.xlsx_scan import HiddenCell
 from schemas.register import FEW, READ_SHEETS, Column, Sheet, header_key, normalise_label
 
@@ -98,7 +98,37 @@ def read_register(path: Path) -> ReadRegister:
         else:
             sheets[sheet.name] = _read_sheet(loaded, found[0], sheet)
     load.unchanged(loaded)  # (a sheet that made fastexcel panic was read again, from the file)
+    participants = READ_SHEETS[0]
+    if participants.name in sheets:
+        read_as = by_label[normalise_label(participants.name)][0]
+        sheets[participants.name].problems += participants_elsewhere(loaded, read_as, participants)
     return ReadRegister(sheets, missing, twice, loaded.content, loaded.sha256)
+
+
+def participants_elsewhere(loaded: loading.Loaded, read_as: str, participants: Sheet) -> list[Problem]:
+    """The participants' sheet is one sheet: another whose header row carries its required columns (a sheet per
+    year, `Deltagare (2)` as Excel names a copy) is an error naming both, as which one holds the register is not
+    certain; and the sheet read, when it is hidden, is said to be."""
+    problems = []
+    required = {c.key for c in participants.columns if c.required}
+    lookup = participants.header_lookup()
+    for name, other in loaded.sheets.items():
+        if name == read_as or other.cells is None or normalise_label(name) == normalise_label(participants.name):
+            continue
+        top = other.cells.slice(0, HEADER_SEARCH_ROWS)
+        rows = [top.column(i).to_pylist() for i in range(top.num_columns)]
+        if any(required <= {lookup[label].key for label in (header_key(c[row]) for c in rows if c[row] is not None)
+                            if label in lookup} for row in range(top.num_rows)):
+            problems.append(Problem(ERROR, name, "", "", (
+                f"Bladet {name} har samma kolumner som {read_as}, men bara bladet {read_as} läses. Alla inskrivningar "
+                f"ska stå i ett och samma blad: flytta raderna från {name} till {read_as} och ta bort bladet {name} "
+                f"(eller byt namn på bladen, så att det som ska läsas heter {participants.name}).")))
+    shown = loaded.sheets.get(read_as)
+    if shown is not None and shown.visible != "visible":
+        problems.append(Problem(NOTICE, read_as, "", "", (
+            f"Bladet {read_as} är dolt i arbetsboken, och det är det bladet som läses. Kontrollera att det är rätt "
+            "blad: högerklicka på en bladflik och välj Ta fram.")))
+    return problems
 
 
 def _read_sheet(loaded: loading.Loaded, actual: str, sheet: Sheet) -> RawSheet:
