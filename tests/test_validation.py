@@ -492,3 +492,18 @@ def test_a_visible_copy_beside_a_hidden_original_names_both_and_says_which_is_re
     assert at(outcome, "Deltagare (2)").message.startswith("Bladet Deltagare (2) har samma kolumner som Deltagare")
     assert at(outcome, "Deltagare", NOTICE).message.startswith("Bladet Deltagare är dolt i arbetsboken, och det är "
                                                                "det bladet som läses.")
+
+
+@pytest.mark.parametrize("number_format", ['"N-"000', "\\N\\-000"])
+def test_a_number_format_that_adds_a_prefix_reads_the_id_as_it_is_shown(number_format: str, tmp_path: Path):
+    """A coach types 8 and sees N-008: the ID is N-008, the same person as a later enrolment typed as text."""
+    rows = [person(8, inskriven="2008-06-01", utskriven="2008-07-01", orsak=3), person("N-008", inskriven="2009-01-10"),
+            person(12, kon="M", inskriven="2009-02-01")]
+    path = write_register(tmp_path / "r.xlsx", rows)
+    wb = openpyxl.load_workbook(path)
+    for cell in ("A2", "A4"):
+        wb["Deltagare"][cell].number_format = number_format
+    wb.save(path)
+    outcome = run(path)
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert sorted(outcome.report.register.enrolments["person_id"].astype(str).unique()) == ["N-008", "N-012"]

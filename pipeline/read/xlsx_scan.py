@@ -143,18 +143,46 @@ class SheetScan:
     shown: dict[str, dict[str, str]] = field(default_factory=dict)  # cell -> number as its format shows it
 
 
-_NUMBER_FORMAT = re.compile(rb'<(?:\w+:)?numFmt\s[^>]*?numFmtId="(\d+)"[^>]*?formatCode="(0+)"')
+_NUMBER_FORMAT = re.compile(rb'<(?:\w+:)?numFmt\s[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+# what a number format may hold besides its zeros for a number to be shown as a text: quoted text ("N-"), an
+# escaped character (\N), and the characters Excel shows as they are without either
+_LITERAL = re.compile(r'"([^"]*)"|\\(.)|([-+ ()/:$€£_])')
+
+
+def shown_form(format_code: str) -> tuple[str, int, str] | None:
+    """(text before, zeros, text after) of a number format that shows a whole number as padded digits with text
+    around them (`000`, `"N-"000`, `\\N\\-000`); None for any other format (decimals, thousands, dates, ...)."""
+    prefix, width, suffix, at = "", 0, "", 0
+    while at < len(format_code):
+        if format_code[at] == "0":
+            if suffix or (width and format_code[at - 1] != "0"):
+                return None  # a second run of zeros
+            width += 1
+            at += 1
+            continue
+        literal = _LITERAL.match(format_code, at)
+        if not literal:
+            return None
+        text = next(group for group in literal.groups() if group is not None)
+        if width:
+            suffix += text
+        else:
+            prefix += text
+        at = literal.end()
+    return (prefix, width, suffix) if width and (width > 1 or prefix or suffix) else None
 _CELL_XFS = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
 _XF = re.compile(rb'<(?:\w+:)?xf\b([^>]*)')
 
 
-def zero_padded_styles(package: zipfile.ZipFile, names: set[str]) -> dict[str, int]:
-    """Cell styles whose number format pads a number with leading zeros (`000`: 44 shows as 044): style
-    index -> width. Usually none, and then no sheet is read for them."""
+def zero_padded_styles(package: zipfile.ZipFile, names: set[str]) -> dict[str, tuple[str, int, str]]:
+    """Cell styles whose number format shows a whole number as text: padded with leading zeros (`000`: 44 shows
+    as 044), and with text around it (`"N-"000`: 8 shows as N-008): style index -> `shown_form`. Usually none,
+    and then no sheet is read for them."""
     if "xl/styles.xml" not in names:
         return {}
     styles = package.read("xl/styles.xml")
-    widths = {m.group(1): len(m.group(2)) for m in _NUMBER_FORMAT.finditer(styles) if len(m.group(2)) > 1}
+    widths = {m.group(1): form for m in _NUMBER_FORMAT.finditer(styles)
+              if (form := shown_form(_unescape(m.group(2).decode("utf-8", "replace")))) is not None}
     xfs = _CELL_XFS.search(styles)
     if not widths or not xfs:
         return {}
@@ -166,8 +194,8 @@ def zero_padded_styles(package: zipfile.ZipFile, names: set[str]) -> dict[str, i
     return padded
 
 
-def _shown_numbers(package: zipfile.ZipFile, target: str, padded: dict[str, int]) -> dict[str, str]:
-    """The sheet's number cells in a zero-padding style, as a spreadsheet shows them (44 -> "044")."""
+def _shown_numbers(package: zipfile.ZipFile, target: str, padded: dict[str, tuple[str, int, str]]) -> dict[str, str]:
+    """The sheet's number cells in such a style, as a spreadsheet shows them (44 -> "044", 8 -> "N-008")."""
     styles = "|".join(re.escape(index) for index in padded)
     cell = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bs="(' + styles.encode() + rb')"[^>]*)>\s*<(?:\w+:)?v>([0-9.]+)</')
     shown, tail = {}, b""
@@ -179,7 +207,8 @@ def _shown_numbers(package: zipfile.ZipFile, target: str, padded: dict[str, int]
                 typed = re.search(rb'\bt="(\w+)"', m.group(1))
                 value = float(m.group(3))
                 if reference and (typed is None or typed.group(1) == b"n") and value == int(value):
-                    shown[reference.group(1).decode()] = str(int(value)).zfill(padded[m.group(2).decode()])
+                    prefix, width, suffix = padded[m.group(2).decode()]
+                    shown[reference.group(1).decode()] = f"{prefix}{str(int(value)).zfill(width)}{suffix}"
             tail = window[-2048:]
     return shown
 
