@@ -507,3 +507,27 @@ def test_a_number_format_that_adds_a_prefix_reads_the_id_as_it_is_shown(number_f
     outcome = run(path)
     assert outcome.status == library.WRITTEN, outcome.lines
     assert sorted(outcome.report.register.enrolments["person_id"].astype(str).unique()) == ["N-008", "N-012"]
+
+
+def test_one_personnummer_in_different_forms_is_a_look_alike_and_personnummer_are_warned_of(tmp_path: Path):
+    """19510417-1235, 510417-1235 and 195104171235 are one person (check digit 5 holds); 510417-1234 is none."""
+    rows = [person("19510417-1235", born_on="1951-04-17", inskriven="2008-06-01", utskriven="2008-07-01", orsak=3),
+            person("510417-1235", born_on="1951-04-17", inskriven="2009-01-10"),
+            person("195104171235", born_on="1951-04-17", inskriven="2009-03-01"),
+            person("510417-1234", kon="M", born_on="1951-04-17", inskriven="2009-02-01")]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.INVALID
+    assert at(outcome, "Deltagare!A3").message.startswith(
+        "Deltagar-ID 510417-1235 är samma personnummer som 19510417-1235 (A2), skrivet på ett annat sätt")
+    assert at(outcome, "Deltagare!A4").message.startswith("Deltagar-ID 195104171235 är samma personnummer")
+    assert "Deltagare!A5" not in {p.place for p in outcome.problems if p.severity == ERROR}
+    warned = at(outcome, "Deltagare!A2", WARNING)
+    assert warned.message.startswith("Deltagar-ID är ett personnummer på 3 rader. Personnumren hamnar i de interna")
+
+
+def test_personnummer_written_alike_are_one_person_with_a_warning(tmp_path: Path):
+    rows = [person("19510417-1235", born_on="1951-04-17", inskriven="2008-06-01", utskriven="2008-07-01", orsak=3),
+            person("19510417-1235", born_on="1951-04-17", inskriven="2009-01-10")]
+    outcome = run(write_register(tmp_path / "r.xlsx", rows))
+    assert outcome.status == library.WRITTEN, outcome.lines
+    assert at(outcome, "Deltagare!A2", WARNING).message.startswith("Deltagar-ID är ett personnummer på 2 rader")

@@ -12,6 +12,7 @@ raised together. This is the one place where a rule is added.
 from __future__ import annotations
 
 import functools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -260,6 +261,7 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
             frame = frame.assign(age=age_at(frame["birth_date"], frame["enrolled"]))
             problems += plus_rules(raw, frame, project, today, sheet)
         problems += look_alike()
+        problems += personnummer_in_ids(raw, ids)
     return frame
 
 
@@ -580,6 +582,40 @@ def person_rules(raw: RawSheet, f: pd.DataFrame, same_keys=("gender", "birth_dat
 OTHER_DASHES = r"[\x{2010}-\x{2015}\x{2212}\x{fe63}\x{ff0d}]"
 
 
+# a Swedish personal identity number (personnummer, or a coordination number) in any of its forms:
+# 19510417-1235, 510417-1235, 195104171235, 5104171235 (a + for a person over 100)
+PERSONNUMMER = r"^(?:19|20)?[0-9]{6}[-+]?[0-9]{4}$"
+
+
+def ten_digits(text: str) -> str | None:
+    """The ten digits of a personnummer written in any form, if its check digit (Luhn) holds; else None."""
+    digits = re.sub(r"[-+]", "", str(text))
+    if not re.fullmatch(PERSONNUMMER, str(text).strip()) or len(digits) not in (10, 12):
+        return None
+    digits = digits[-10:]
+    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits[:9]))
+    return digits if (10 - total % 10) % 10 == int(digits[9]) else None
+
+
+def personnummer_in_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
+    """A warning when `Deltagar-ID` holds personnummer: they reach the internal files (the worklist, the error
+    workbook), where the template asks for a pseudonym."""
+    ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
+    texts = pa.array(ids.cat.categories.array, pa.string())
+    candidates = pc.match_substring_regex(texts, PERSONNUMMER)
+    if not pc.any(candidates).as_py():
+        return []
+    numbers = {t for t in texts.filter(candidates).to_pylist() if ten_digits(t)}
+    if not numbers:
+        return []
+    is_number = ids.isin(list(numbers))
+    first_row = int(ids.index[is_number.to_numpy()][0])
+    return [Problem(WARNING, raw.sheet.name, raw.cell("person_id", first_row), str(ids.loc[first_row]), (
+        f"Deltagar-ID är ett personnummer på {int(is_number.sum())} rader. Personnumren hamnar i de interna filerna "
+        "(uppföljningslistan, felboken); registermallen ber om en pseudonym, till exempel N-001, med en "
+        "kodnyckel som förvaras för sig."))]
+
+
 def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
     """IDs (the typed `Deltagar-ID` column, indexed by Excel row) that differ only by case, spaces, the kind of
     dash or leading zeros (`N-044` and `n-44`, `044` and `44`, `N-8` and `N–8`) look like one person in Excel but count as two: each is named
@@ -588,6 +624,10 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
     # by pyarrow on the distinct IDs: a million of them in a fraction of a second. Only the IDs with a space or
     # a leading zero are rewritten (found in one pass; the rest are only lowercased), in the same two steps.
     folded = pc.utf8_lower(pa.array(ids.cat.categories.array, pa.string()))
+    numbers = pc.match_substring_regex(folded, PERSONNUMMER)
+    if pc.any(numbers).as_py():  # each form of a Swedish personal identity number as its ten digits
+        folded = pc.replace_with_mask(folded, numbers, pa.array(
+            [ten_digits(text) or text for text in folded.filter(numbers).to_pylist()], pa.string()))
     special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]|" + OTHER_DASHES)
     if pc.any(special).as_py():
         rewritten = pc.replace_substring_regex(folded.filter(special), r"\s+", "")
@@ -609,6 +649,13 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
         first = variants[0]
         first_cell = raw.cell("person_id", int(first_rows[first]))
         for other in variants[1:]:
+            if ten_digits(distinct[other]) and ten_digits(distinct[other]) == ten_digits(distinct[first]):
+                out.append(Problem(ERROR, raw.sheet.name, raw.cell("person_id", int(first_rows[other])),
+                                   distinct[other], f"Deltagar-ID {distinct[other]} är samma personnummer som "
+                                   f"{distinct[first]} ({first_cell}), skrivet på ett annat sätt, så de räknas som två "
+                                   "personer. Skriv ID:t likadant på alla rader, helst som en pseudonym i stället för "
+                                   "personnumret."))
+                continue
             out.append(Problem(ERROR, raw.sheet.name, raw.cell("person_id", int(first_rows[other])), distinct[other],
                                f"Deltagar-ID {distinct[other]} ser ut som {distinct[first]} ({first_cell}) men är "
                                "skrivet på ett annat sätt (versaler, mellanslag, bindestreck eller inledande nollor), så de räknas "
