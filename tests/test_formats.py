@@ -161,3 +161,11 @@ def test_a_chart_sheet_in_the_register_prints_nothing_but_swedish(tmp_path: Path
                            str(tmp_path / "ut"), "--today", "2026-11-25"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "Rapport för Navigator" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["prefix_id.xlsx", "prefix_id.ods", "prefix_id.xls"])
+def test_ids_typed_as_numbers_under_a_format_that_adds_a_letter_read_as_shown_in_every_format(
+        name: str, clean_figures: pd.DataFrame):
+    """A1's first enrolment holds the number 1 formatted `"A"0`, its second the text A1 (LibreOffice saved the .ods
+    and .xls): read as shown they are one person, and the register is the clean one, figure for figure."""
+    pd.testing.assert_frame_equal(figures_of(FIXTURES / name), clean_figures)

@@ -247,9 +247,9 @@ class Loading:
             # error cells, which fastexcel reads as empty in these formats too
             suffix = self.path.suffix.lower()
             if suffix == ".ods":
-                loaded.hidden = ods_error_cells(io.BytesIO(loaded.content))
+                loaded.hidden = ods_error_cells(io.BytesIO(loaded.content), loaded.shown)
             elif suffix == ".xls":
-                loaded.hidden = xls_error_cells(loaded.content)
+                loaded.hidden = xls_error_cells(loaded.content, loaded.shown)
 
     @staticmethod
     def _load_others(loaded: Loaded, reader, participants: str | None) -> None:

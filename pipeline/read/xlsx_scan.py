@@ -448,9 +448,26 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _CALCEXT_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 
 
-def ods_error_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
+# a whole number as a number format shows it: text around it, its digits perhaps padded with zeros ("N-008")
+_SHOWN = re.compile(r"^(?P<before>[^\d\s.,]*)(?P<digits>\d+)(?P<after>[^\d.,%]*)$")
+
+
+def shown_as(value: float, text: str) -> str | None:
+    """The text a spreadsheet shows for a whole-number cell, where its format adds text or zeros to the number
+    (8 shown as N-008, 44 as 044); None where it shows the number itself, or anything but a whole number."""
+    found = _SHOWN.match(text.strip())
+    if not found or value != int(value) or int(found.group("digits")) != int(value):
+        return None
+    if not (found.group("before") or found.group("after").strip() or found.group("digits") != str(int(value))):
+        return None
+    return text.strip()
+
+
+def ods_error_cells(source: BinaryIO, shown: dict[str, dict[str, str]] | None = None) -> dict[str, list[HiddenCell]]:
     """Error cells of an .ods, by sheet name: a formula showing an Excel error, or a cell LibreOffice marks as
-    an error. Rows and columns repeated by the format are counted, so each cell is named as a spreadsheet shows it."""
+    an error. Rows and columns repeated by the format are counted, so each cell is named as a spreadsheet shows it.
+    Into `shown`, by sheet name, the number cells whose format adds text or zeros, as the sheet shows them (the
+    OpenDocument keeps the shown text beside the value)."""
     if not zipfile.is_zipfile(source):
         return {}
     found: dict[str, list[HiddenCell]] = {}
@@ -475,6 +492,10 @@ def ods_error_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
                     if is_error:
                         found.setdefault(sheet, []).append(HiddenCell(f"{_letters(column + 1)}{row}", "error",
                                                                       text or "#FEL"))
+                    elif shown is not None and element.get(f"{{{_OFFICE_NS}}}value-type") == "float":
+                        as_shown = shown_as(float(element.get(f"{{{_OFFICE_NS}}}value", "nan")), text)
+                        if as_shown is not None:
+                            shown.setdefault(sheet, {})[f"{_letters(column + 1)}{row}"] = as_shown
                     column += int(element.get(f"{{{_TABLE_NS}}}number-columns-repeated", "1"))
                     element.clear()
                 elif tag == "table-row":
@@ -483,14 +504,19 @@ def ods_error_cells(source: BinaryIO) -> dict[str, list[HiddenCell]]:
     return found
 
 
-def xls_error_cells(content: bytes) -> dict[str, list[HiddenCell]]:
-    """Error cells of an .xls (BIFF), by sheet name, read with xlrd."""
+def xls_error_cells(content: bytes, shown: dict[str, dict[str, str]] | None = None) -> dict[str, list[HiddenCell]]:
+    """Error cells of an .xls (BIFF), by sheet name, read with xlrd; into `shown`, by sheet name, the number
+    cells whose format adds text or zeros (`shown_form`), as the sheet shows them."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=content, on_demand=True)
+        book = xlrd.open_workbook(file_contents=content, on_demand=True, formatting_info=shown is not None)
     except Exception:  # noqa: BLE001 - a file xlrd cannot read has been read by fastexcel already, or refused
         return {}
+    forms = {}
+    if shown is not None:
+        forms = {i: form for i, xf in enumerate(book.xf_list) if xf.format_key in book.format_map
+                 and (form := shown_form(book.format_map[xf.format_key].format_str)) is not None}
     found: dict[str, list[HiddenCell]] = {}
     for sheet in book.sheets():
         for r in range(sheet.nrows):
@@ -499,4 +525,11 @@ def xls_error_cells(content: bytes) -> dict[str, list[HiddenCell]]:
                 code = sheet.cell_value(r, c)
                 found.setdefault(sheet.name, []).append(
                     HiddenCell(f"{_letters(c + 1)}{r + 1}", "error", xlrd.error_text_from_code.get(code, "#FEL")))
+            if forms:
+                for c in (i for i, kind in enumerate(types) if kind == xlrd.XL_CELL_NUMBER):
+                    form, value = forms.get(sheet.cell_xf_index(r, c)), sheet.cell_value(r, c)
+                    if form is not None and value == int(value):
+                        prefix, width, suffix = form
+                        shown.setdefault(sheet.name, {})[f"{_letters(c + 1)}{r + 1}"] = \
+                            f"{prefix}{str(int(value)).zfill(width)}{suffix}"
     return found
