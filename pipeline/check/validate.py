@@ -261,7 +261,6 @@ def enrolment_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
             frame = frame.assign(age=age_at(frame["birth_date"], frame["enrolled"]))
             problems += plus_rules(raw, frame, project, today, sheet)
         problems += look_alike()
-        problems += personnummer_in_ids(raw, ids)
     return frame
 
 
@@ -597,14 +596,10 @@ def ten_digits(text: str) -> str | None:
     return digits if (10 - total % 10) % 10 == int(digits[9]) else None
 
 
-def personnummer_in_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
-    """A warning when `Deltagar-ID` holds personnummer: they reach the internal files (the worklist, the error
-    workbook), where the template asks for a pseudonym."""
-    ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
-    texts = pa.array(ids.cat.categories.array, pa.string())
-    candidates = pc.match_substring_regex(texts, PERSONNUMMER)
-    if not pc.any(candidates).as_py():
-        return []
+def personnummer_in_ids(raw: RawSheet, ids: pd.Series, texts: pa.Array, candidates: pa.Array) -> list[Problem]:
+    """A warning when `Deltagar-ID` (a Categorical whose categories are `texts`; `candidates` those of a
+    personnummer's form) holds personnummer: they reach the internal files (the worklist, the error workbook),
+    where the template asks for a pseudonym."""
     numbers = {t for t in texts.filter(candidates).to_pylist() if ten_digits(t)}
     if not numbers:
         return []
@@ -618,16 +613,20 @@ def personnummer_in_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
 
 def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
     """IDs (the typed `Deltagar-ID` column, indexed by Excel row) that differ only by case, spaces, the kind of
-    dash or leading zeros (`N-044` and `n-44`, `044` and `44`, `N-8` and `N–8`) look like one person in Excel but count as two: each is named
+    dash or leading zeros (`N-044` and `n-44`, `044` and `44`, `N-8` and `N–8`), or are one personnummer in two
+    forms, look like one person in Excel but count as two: each is named
     with the cell of the first, for the coach to decide. Worked out on the distinct IDs only."""
     ids = ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype("category")
     # by pyarrow on the distinct IDs: a million of them in a fraction of a second. Only the IDs with a space or
     # a leading zero are rewritten (found in one pass; the rest are only lowercased), in the same two steps.
-    folded = pc.utf8_lower(pa.array(ids.cat.categories.array, pa.string()))
+    texts = pa.array(ids.cat.categories.array, pa.string())
+    folded = pc.utf8_lower(texts)
     numbers = pc.match_substring_regex(folded, PERSONNUMMER)
+    warned = []
     if pc.any(numbers).as_py():  # each form of a Swedish personal identity number as its ten digits
         folded = pc.replace_with_mask(folded, numbers, pa.array(
             [ten_digits(text) or text for text in folded.filter(numbers).to_pylist()], pa.string()))
+        warned = personnummer_in_ids(raw, ids, texts, numbers)
     special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]|" + OTHER_DASHES)
     if pc.any(special).as_py():
         rewritten = pc.replace_substring_regex(folded.filter(special), r"\s+", "")
@@ -635,11 +634,11 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
         rewritten = pc.replace_substring_regex(rewritten, r"(^|[^0-9])0+([0-9])", r"\1\2")
         folded = pc.replace_with_mask(folded, special, rewritten)
     if len(pc.unique(folded)) == len(folded):
-        return []  # the usual case, found by hashing in pyarrow (`unique` hashes faster than `count_distinct`)
+        return warned  # the usual case, found by hashing in pyarrow (`unique` hashes faster than `count_distinct`)
     distinct = pd.Series(ids.cat.categories, dtype="string")
     clashing = pd.Series(folded.to_pandas()).duplicated(keep=False).to_numpy()
     if not clashing.any():
-        return []
+        return warned
     codes = ids.cat.codes.to_numpy()
     first_rows = pd.Series(ids.index.to_numpy()).groupby(codes).min()  # each distinct ID's first row
     out = []
@@ -661,7 +660,7 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
                                "skrivet på ett annat sätt (versaler, mellanslag, bindestreck eller inledande nollor), så de räknas "
                                "som två personer. Är det samma person? Skriv då ID:t likadant på alla rader; annars "
                                "ge personerna tydligt olika ID."))
-    return out
+    return out + warned
 
 
 # --- Arbetsgivarkontakter --------------------------------------------------------------
