@@ -41,6 +41,13 @@ def test_a_sheet_with_only_its_header_row_reads_as_empty_in_every_format(suffix:
     assert outcome.report.value("Resultat", "Arbetsgivarkontakter", "Mål") == 60
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "ods", "xls"])
+def test_an_esf_plus_register_with_a_header_only_sheet_reads_in_every_format(suffix: str, tmp_path: Path):
+    outcome = run.report(FIXTURES / f"esf_plus_inga_kontakter.{suffix}", out=tmp_path, today=TODAY_DATE)
+    assert outcome.status == run.WRITTEN, outcome.lines
+    assert outcome.period == "260101-260630"
+
+
 def _far_register(tmp_path: Path, dimension: bool = True, value: bool = True) -> Path:
     """The sample with something in XFD1048576 of Arbetsgivarkontakter (Ctrl+End and a keystroke), as
     openpyxl writes it; `dimension=False` takes out the `<dimension>` some writers leave out; `value=False`

@@ -238,7 +238,7 @@ def ensure_batch(copies: int) -> Path:
 
 
 def batch_case(copies: int, runs: int) -> dict:
-    """`pipeline batch` over `copies` sample registers, as a user runs it (on every core) and on one process
+    """`pipeline batch` over `copies` sample registers, as a user runs it (on every core) and on one worker process
     (`--jobs 1`), against the floor, taking turns."""
     folder = ensure_batch(copies)
     print(f"{copies} register i en körning: batch, batch på en process och golv, {runs} gånger var ...", flush=True)
@@ -324,7 +324,7 @@ def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = No
                   f"{batched['cores']}): {batched['batch_s']:.2f} s (peak RSS of the largest process "
                   f"{batched['peak_mb']:.0f} MB), against a floor of {batched['floor_s']:.2f} s for reading each with "
                   f"fastexcel and writing two small xlsxwriter workbooks in one process: {batched['ratio']:.1f} times "
-                  f"the floor. On one process (`--jobs 1`): {batched['one_s']:.2f} s, {batched['one_ratio']:.1f} "
+                  f"the floor. On one worker process (`--jobs 1`): {batched['one_s']:.2f} s, {batched['one_ratio']:.1f} "
                   f"times the floor.")
     web_text = "" if web is None else (
         f"\n\n**Web page** (`make serve`), warm: the sample register (68 enrolments) uploaded and answered with "
