@@ -9,9 +9,7 @@ import sys
 
 from pipeline.cli import main  # (Pandera is imported without hypothesis however the tool starts: schemas.models)
 from pipeline.console import configure_console
-from pipeline.supervise import watched
-
-BROKEN_PIPE = 141  # the shell's status of a command whose reader went away (128 + SIGPIPE)
+from pipeline.supervise import BROKEN_PIPE, watched
 
 
 def command() -> None:

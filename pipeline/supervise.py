@@ -21,7 +21,8 @@ from typing import Callable
 from pipeline import run
 
 WATCHED = "ESF_SUPERVISED"
-EXIT_STATUSES = (0, 1, 2, 3, 130, 141)  # the tool's own (pipeline.run, pipeline.cli)
+BROKEN_PIPE = 141  # the shell's status of a command whose reader went away (128 + SIGPIPE)
+EXIT_STATUSES = (0, 1, 2, 3, 130, BROKEN_PIPE)  # the tool's own (pipeline.run, pipeline.cli)
 
 
 def watched(argv: list[str], work: Callable[[], int]) -> int:
@@ -58,7 +59,14 @@ def _forked(work: Callable[[], int]) -> int | str | None:
         status = run.INTERNAL
         try:
             status = work()
+            sys.stdout.flush()
+        except BrokenPipeError:  # a reader that went away (`| head`): quietly, as the command itself ends then
+            status = BROKEN_PIPE
         finally:
+            try:
+                sys.stderr.flush()
+            except (BrokenPipeError, OSError):
+                pass
             os._exit(status)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the child's to tell
     try:

@@ -10,6 +10,7 @@ texts and the README's column table are all derived from these declarations.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ def normalise_label(text: str) -> str:
 FILLER_WORDS = frozenset({"efter", "vid", "inom", "om", "per", "på", "i", "av", "för", "den", "det", "de"})
 
 
+@functools.lru_cache(maxsize=8192)  # the same few headers and labels, register after register
 def header_key(text: str) -> str:
     """A header as it is matched: `normalise_label` (a line break from Alt+Enter is a space), a word hyphenated
     at a line break joined again ("Upp-" + line break + "följning"), and the filler words left out."""
@@ -118,6 +120,9 @@ class Column:
         return "text" if self.kind == "text" else "text eller nummer"
 
 
+_LOOKUPS: dict[int, tuple] = {}  # Sheet's header lookups, by the sheet's identity (a Sheet is not hashable)
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One sheet of the register, with its columns in the template's order."""
@@ -131,12 +136,15 @@ class Sheet:
         return next(c for c in self.columns if c.key == key)
 
     def header_lookup(self) -> dict[str, Column]:
-        """Every accepted spelling of the sheet's headers, as `header_key` folds it."""
-        lookup: dict[str, Column] = {}
-        for column in self.columns:
-            for spelling in (column.header, *column.aliases):
-                lookup[header_key(spelling)] = column
-        return lookup
+        """Every accepted spelling of the sheet's headers, as `header_key` folds it (made once per sheet)."""
+        made = _LOOKUPS.get(id(self))
+        if made is None or made[0] is not self:
+            lookup: dict[str, Column] = {}
+            for column in self.columns:
+                for spelling in (column.header, *column.aliases):
+                    lookup[header_key(spelling)] = column
+            made = _LOOKUPS[id(self)] = (self, lookup)
+        return made[1]
 
     def resembled(self, header: str) -> list[Column]:
         """The columns an unknown header seems to be: those whose header's first word it holds (`Uppföljning`

@@ -139,6 +139,7 @@ def parse_dates(raw: RawSheet, column: Column, problems: list[Problem],
 # day before)
 ZONED = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
 SWEDISH_TIME = "Europe/Stockholm"
+_ZONED = re.compile(ZONED, re.ASCII)
 
 
 def _swedish_day(text: str) -> str:
@@ -154,10 +155,12 @@ def _swedish_day(text: str) -> str:
 
 def _without_zones(uniques: pd.Index) -> pd.Index:
     """The distinct texts, a date-time with a zone replaced by the day it names in Sweden."""
-    texts = pa.array(uniques.array, pa.string()) if len(uniques) else None
-    if texts is None or not pc.any(pc.match_substring_regex(texts, ZONED)).as_py():
+    zoned = _ZONED
+    if len(uniques) <= FEW:  # a few texts are looked at in Python: a pyarrow call costs more
+        if not any(isinstance(t, str) and zoned.match(t) for t in uniques.tolist()):
+            return uniques
+    elif not pc.any(pc.match_substring_regex(pa.array(uniques.array, pa.string()), ZONED)).as_py():
         return uniques
-    zoned = re.compile(ZONED)
     return pd.Index([_swedish_day(t) if isinstance(t, str) and zoned.match(t) else t for t in uniques.tolist()],
                     dtype=uniques.dtype)
 

@@ -209,9 +209,11 @@ def text_column(values: pa.Array) -> pd.Categorical:
     if not (all(text.isascii() for text in texts) if texts is not None
             else pc.all(pc.string_is_ascii(dictionary)).as_py()):  # ASCII text is already in every normal form
         # and has no invisible format character: a zero-width space or a byte-order mark pasted with an ID would
-        # make one person two
-        invisible_gone = pc.replace_substring_regex(pc.utf8_normalize(dictionary, "NFC"), r"\p{Cf}+", "")
-        dictionary, texts = pc.utf8_trim_whitespace(invisible_gone), None
+        # make one person two (a few texts that are all printable have none: Cf is no printable category)
+        normal = pc.utf8_normalize(dictionary, "NFC")
+        if texts is None or not all(text.isprintable() for text in texts):
+            normal = pc.utf8_trim_whitespace(pc.replace_substring_regex(normal, r"\p{Cf}+", ""))
+        dictionary, texts = normal, None
     if len(dictionary) and (not dictionary.equals(encoded.dictionary)
                             or ("" in texts if texts is not None else pc.index(dictionary, "").as_py() >= 0)):
         # stripping or normalising made some values equal (" K" and "K") or empty: merge them

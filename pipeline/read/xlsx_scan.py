@@ -424,7 +424,24 @@ def chart_sheets(source: BinaryIO) -> set[str]:
         return {name for name, target in _sheet_targets(package).items() if "/chartsheets/" in target}
 
 
+_TARGETS: dict[tuple, dict[str, str]] = {}  # by the checksums and sizes of workbook.xml and its relations
+
+
 def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's part, by sheet name. Asked for by several scans of one file, and in a worker by the same
+    workbook again and again: kept by the parts' checksums, which the package states without inflating them."""
+    names = package.namelist()
+    parts = [package.getinfo(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") if n in names]
+    key = tuple((i.filename, i.CRC, i.file_size) for i in parts)
+    if key in _TARGETS:
+        return _TARGETS[key]
+    if len(_TARGETS) > 256:
+        _TARGETS.clear()
+    _TARGETS[key] = targets = _read_sheet_targets(package)
+    return targets
+
+
+def _read_sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
     workbook = package.read("xl/workbook.xml")
     rels = package.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in package.namelist() else b""
     by_id = {}
