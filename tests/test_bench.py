@@ -22,6 +22,6 @@ def test_bench_smoke_run(tmp_path: Path, monkeypatch, capsys):
     assert "**Web page** (`make serve`), warm: the sample register (68 enrolments)" in text
     assert "| 1 500 ESF+ |" in text
     assert "**Batch** of 3 copies of the sample register" in text and "times the floor" in text
-    assert "On one process (`--jobs 1`):" in text
+    assert "On one worker process (`--jobs 1`):" in text
     assert "**Warm, in-process**: `navigator_register.xlsx` reported in" in text and "validera" in text
     assert "**Warm, in-process**: `vagen_vidare_register.xlsx`" in text

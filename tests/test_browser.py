@@ -98,6 +98,7 @@ def test_chromium_is_the_debian_package():
 def test_on_the_network_a_person_logs_in_uploads_and_downloads(tmp_path_factory):
     """The page as IT hosts it: the login form, then the upload and a download bound to the browser's session."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from conftest import Server
     from pipeline.tools.browsing import chromium
@@ -111,11 +112,11 @@ def test_on_the_network_a_person_logs_in_uploads_and_downloads(tmp_path_factory)
         assert driver.current_url == server.url + "/inloggning"
         driver.find_element(By.ID, "token").send_keys("fel")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert "Lösenordet stämmer inte" in driver.find_element(By.TAG_NAME, "body").text
+        WebDriverWait(driver, 30).until(lambda d: "Lösenordet stämmer inte" in d.find_element(By.TAG_NAME, "body").text)
         driver.get(server.url + "/inloggning")
         driver.find_element(By.ID, "token").send_keys("kommunens-lösen")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert driver.current_url == server.url + "/"
+        WebDriverWait(driver, 30).until(lambda d: d.current_url == server.url + "/")  # the page, once logged in
         driver.downloads = downloads
         box = send(driver, server, SAMPLE)
         assert box.find_element(By.TAG_NAME, "h2").text == "Rapporten för Navigator är klar."
