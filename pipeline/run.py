@@ -389,6 +389,7 @@ def _guarded(action: Callable[[], Outcome], register: Path, out: Path) -> Outcom
 def _write_log(out: Path, details: str) -> str:
     """`details` in a new `internt_fel_*.log` of `out` (never through a link); where, in Swedish."""
     try:
+        out.mkdir(parents=True, exist_ok=True)  # (a run that ended abruptly may not have made it yet)
         fd, log = tempfile.mkstemp(prefix=f"{INTERNAL_LOG}_{datetime.now():%Y%m%d-%H%M%S}_", suffix=".log", dir=out)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp: O_EXCL, never through a link
             handle.write(details)
