@@ -112,7 +112,8 @@ def test_on_the_network_a_person_logs_in_uploads_and_downloads(tmp_path_factory)
         assert driver.current_url == server.url + "/inloggning"
         driver.find_element(By.ID, "token").send_keys("fel")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(driver, 30).until(lambda d: "Lösenordet stämmer inte" in d.find_element(By.TAG_NAME, "body").text)
+        # the page source, not an element: the page is replaced while it is waited for
+        WebDriverWait(driver, 30).until(lambda d: "Lösenordet stämmer inte" in d.page_source)
         driver.get(server.url + "/inloggning")
         driver.find_element(By.ID, "token").send_keys("kommunens-lösen")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

@@ -66,6 +66,9 @@ def write_template(target: Path | BinaryIO, profile: Profile = ESF_2007) -> None
     info = wb.create_sheet("Instruktioner")
     for r, line in enumerate(INSTRUCTIONS if profile is ESF_2007 else PLUS_INSTRUCTIONS, start=1):
         info.cell(r, 1, line).font = Font(bold=r == 1, size=14 if r == 1 else 11)
+        # a row as high as its wrapped lines (about 100 characters to a line of the 110-wide column): neither
+        # Excel nor LibreOffice makes a written row higher by itself, and a long instruction was cut or overlaid
+        info.row_dimensions[r].height = 20 if r == 1 else 15 * max(1, -(-len(line) // 100))
     info.column_dimensions["A"].width = 110
     for row in info.iter_rows():
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
