@@ -120,9 +120,6 @@ class Column:
         return "text" if self.kind == "text" else "text eller nummer"
 
 
-_LOOKUPS: dict[int, tuple] = {}  # Sheet's header lookups, by the sheet's identity (a Sheet is not hashable)
-
-
 @dataclass(frozen=True)
 class Sheet:
     """One sheet of the register, with its columns in the template's order."""
@@ -136,15 +133,13 @@ class Sheet:
         return next(c for c in self.columns if c.key == key)
 
     def header_lookup(self) -> dict[str, Column]:
-        """Every accepted spelling of the sheet's headers, as `header_key` folds it (made once per sheet)."""
-        made = _LOOKUPS.get(id(self))
-        if made is None or made[0] is not self:
-            lookup: dict[str, Column] = {}
-            for column in self.columns:
-                for spelling in (column.header, *column.aliases):
-                    lookup[header_key(spelling)] = column
-            made = _LOOKUPS[id(self)] = (self, lookup)
-        return made[1]
+        """Every accepted spelling of the sheet's headers, as `header_key` folds it."""
+        return self._header_lookup
+
+    @functools.cached_property
+    def _header_lookup(self) -> dict[str, Column]:  # made once per sheet (a frozen dataclass keeps a __dict__)
+        return {header_key(spelling): column for column in self.columns
+                for spelling in (column.header, *column.aliases)}
 
     def resembled(self, header: str) -> list[Column]:
         """The columns an unknown header seems to be: those whose header's first word it holds (`Uppföljning`

@@ -155,13 +155,12 @@ def _swedish_day(text: str) -> str:
 
 def _without_zones(uniques: pd.Index) -> pd.Index:
     """The distinct texts, a date-time with a zone replaced by the day it names in Sweden."""
-    zoned = _ZONED
     if len(uniques) <= FEW:  # a few texts are looked at in Python: a pyarrow call costs more
-        if not any(isinstance(t, str) and zoned.match(t) for t in uniques.tolist()):
+        if not any(isinstance(t, str) and _ZONED.match(t) for t in uniques.tolist()):
             return uniques
     elif not pc.any(pc.match_substring_regex(pa.array(uniques.array, pa.string()), ZONED)).as_py():
         return uniques
-    return pd.Index([_swedish_day(t) if isinstance(t, str) and zoned.match(t) else t for t in uniques.tolist()],
+    return pd.Index([_swedish_day(t) if isinstance(t, str) and _ZONED.match(t) else t for t in uniques.tolist()],
                     dtype=uniques.dtype)
 
 

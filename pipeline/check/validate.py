@@ -596,11 +596,9 @@ def ten_digits(text: str) -> str | None:
     return digits if (10 - total % 10) % 10 == int(digits[9]) else None
 
 
-def personnummer_in_ids(raw: RawSheet, ids: pd.Series, texts: pa.Array, candidates: pa.Array) -> list[Problem]:
-    """A warning when `Deltagar-ID` (a Categorical whose categories are `texts`; `candidates` those of a
-    personnummer's form) holds personnummer: they reach the internal files (the worklist, the error workbook),
-    where the template asks for a pseudonym."""
-    numbers = {t for t in texts.filter(candidates).to_pylist() if ten_digits(t)}
+def personnummer_in_ids(raw: RawSheet, ids: pd.Series, numbers: set[str]) -> list[Problem]:
+    """A warning when `Deltagar-ID` holds personnummer (`numbers`, as written): they reach the internal files
+    (the worklist, the error workbook), where the template asks for a pseudonym."""
     if not numbers:
         return []
     is_number = ids.isin(list(numbers))
@@ -624,9 +622,11 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
     numbers = pc.match_substring_regex(folded, PERSONNUMMER)
     warned = []
     if pc.any(numbers).as_py():  # each form of a Swedish personal identity number as its ten digits
+        written = texts.filter(numbers).to_pylist()
+        tens = [ten_digits(text) for text in written]
         folded = pc.replace_with_mask(folded, numbers, pa.array(
-            [ten_digits(text) or text for text in folded.filter(numbers).to_pylist()], pa.string()))
-        warned = personnummer_in_ids(raw, ids, texts, numbers)
+            [ten or text.lower() for ten, text in zip(tens, written)], pa.string()))
+        warned = personnummer_in_ids(raw, ids, {text for ten, text in zip(tens, written) if ten})
     special = pc.match_substring_regex(folded, r"\s|(^|[^0-9])0[0-9]|" + OTHER_DASHES)
     if pc.any(special).as_py():
         rewritten = pc.replace_substring_regex(folded.filter(special), r"\s+", "")
@@ -647,8 +647,9 @@ def look_alike_ids(raw: RawSheet, ids: pd.Series) -> list[Problem]:
         variants = sorted(group.index, key=lambda category: first_rows[category])
         first = variants[0]
         first_cell = raw.cell("person_id", int(first_rows[first]))
+        first_ten = ten_digits(distinct[first])
         for other in variants[1:]:
-            if ten_digits(distinct[other]) and ten_digits(distinct[other]) == ten_digits(distinct[first]):
+            if first_ten is not None and ten_digits(distinct[other]) == first_ten:
                 out.append(Problem(ERROR, raw.sheet.name, raw.cell("person_id", int(first_rows[other])),
                                    distinct[other], f"Deltagar-ID {distinct[other]} är samma personnummer som "
                                    f"{distinct[first]} ({first_cell}), skrivet på ett annat sätt, så de räknas som två "

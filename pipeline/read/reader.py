@@ -110,15 +110,10 @@ def participants_elsewhere(loaded: loading.Loaded, read_as: str, participants: S
     year, `Deltagare (2)` as Excel names a copy) is an error naming both, as which one holds the register is not
     certain; and the sheet read, when it is hidden, is said to be."""
     problems = []
-    required = {c.key for c in participants.columns if c.required}
-    lookup = participants.header_lookup()
     for name, other in loaded.sheets.items():
         if name == read_as or other.cells is None or normalise_label(name) == normalise_label(participants.name):
             continue
-        top = other.cells.slice(0, HEADER_SEARCH_ROWS)
-        rows = [top.column(i).to_pylist() for i in range(top.num_columns)]
-        if any(required <= {lookup[label].key for label in (header_key(c[row]) for c in rows if c[row] is not None)
-                            if label in lookup} for row in range(top.num_rows)):
+        if row_of_headers(other.cells, participants) is not None:
             problems.append(Problem(ERROR, name, "", "", (
                 f"Bladet {name} har samma kolumner som {read_as}, men bara bladet {read_as} läses. Alla inskrivningar "
                 f"ska stå i ett och samma blad: flytta raderna från {name} till {read_as} och ta bort bladet {name} "
@@ -373,6 +368,13 @@ def fill_merged(body: pa.RecordBatch, merged: list[str], header_row: int,
 def header_offset(cells: pa.RecordBatch, sheet: Sheet) -> int:
     """Which of the first HEADER_SEARCH_ROWS rows of the range holds all the sheet's required headers
     (0 if none does: the first row is then taken, and what it lacks is named)."""
+    found = row_of_headers(cells, sheet)
+    return 0 if found is None else found
+
+
+def row_of_headers(cells: pa.RecordBatch, sheet: Sheet) -> int | None:
+    """The first of the first HEADER_SEARCH_ROWS rows of the range that holds all the sheet's required headers,
+    or None."""
     lookup = sheet.header_lookup()
     required = {c.key for c in sheet.columns if c.required}
     top = cells.slice(0, HEADER_SEARCH_ROWS)
@@ -382,7 +384,7 @@ def header_offset(cells: pa.RecordBatch, sheet: Sheet) -> int:
                 if label in lookup}
         if required <= keys:
             return row
-    return 0
+    return None
 
 
 def hidden_cell_problems(raw: RawSheet, cells: list[HiddenCell]) -> list[Problem]:

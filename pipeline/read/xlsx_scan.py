@@ -170,6 +170,14 @@ def shown_form(format_code: str) -> tuple[str, int, str] | None:
             prefix += text
         at = literal.end()
     return (prefix, width, suffix) if width and (width > 1 or prefix or suffix) else None
+
+
+def shown_number(form: tuple[str, int, str], value: float) -> str:
+    """A whole number as a `shown_form` shows it (8 under `"N-"000` is N-008)."""
+    prefix, width, suffix = form
+    return f"{prefix}{str(int(value)).zfill(width)}{suffix}"
+
+
 _CELL_XFS = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
 _XF = re.compile(rb'<(?:\w+:)?xf\b([^>]*)')
 
@@ -207,8 +215,7 @@ def _shown_numbers(package: zipfile.ZipFile, target: str, padded: dict[str, tupl
                 typed = re.search(rb'\bt="(\w+)"', m.group(1))
                 value = float(m.group(3))
                 if reference and (typed is None or typed.group(1) == b"n") and value == int(value):
-                    prefix, width, suffix = padded[m.group(2).decode()]
-                    shown[reference.group(1).decode()] = f"{prefix}{str(int(value)).zfill(width)}{suffix}"
+                    shown[reference.group(1).decode()] = shown_number(padded[m.group(2).decode()], value)
             tail = window[-2048:]
     return shown
 
@@ -546,7 +553,5 @@ def xls_error_cells(content: bytes, shown: dict[str, dict[str, str]] | None = No
                 for c in (i for i, kind in enumerate(types) if kind == xlrd.XL_CELL_NUMBER):
                     form, value = forms.get(sheet.cell_xf_index(r, c)), sheet.cell_value(r, c)
                     if form is not None and value == int(value):
-                        prefix, width, suffix = form
-                        shown.setdefault(sheet.name, {})[f"{_letters(c + 1)}{r + 1}"] = \
-                            f"{prefix}{str(int(value)).zfill(width)}{suffix}"
+                        shown.setdefault(sheet.name, {})[f"{_letters(c + 1)}{r + 1}"] = shown_number(form, value)
     return found

@@ -25,7 +25,6 @@ import time
 from pipeline.problems import UsageError
 from pipeline.web.guard import LOOPBACK_HOSTS, Access
 
-LOOPBACK = LOOPBACK_HOSTS
 MAX_CONNECTIONS = 200
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 300.0  # 50 MB over a slow line
@@ -132,7 +131,7 @@ def serve(host: str, port: int, open_browser: bool = False, allowed_hosts: tuple
 
     from pipeline.web.app import create_app
 
-    network = host not in LOOPBACK
+    network = host not in LOOPBACK_HOSTS
     if without_token and not proxy:
         raise UsageError("--utan-losenord går bara tillsammans med --proxy: utan lösenord måste kommunens proxy med "
                          "inloggning stå framför webbsidan.")

@@ -71,9 +71,9 @@ WINDOWS = os.name == "nt"
 STEPS = ("unnamed", "link", "rename")
 
 
-def _first_step() -> int:
+def _first_step() -> str:
     forced = os.environ.get("ESF_PORTABLE", "")
-    return STEPS.index(forced) if forced in STEPS else 0
+    return forced if forced in STEPS else STEPS[0]
 
 
 def _write_all(fd: int, content: bytes) -> None:
@@ -94,13 +94,13 @@ def _not_supported(exc: BaseException) -> bool:
 def write_new(path: Path, content: bytes) -> Path:
     """A new file at `path` holding `content`, whole or not at all; FileExistsError if the name is taken."""
     step = _first_step()
-    if STEPS[step] == "unnamed":
+    if step == "unnamed":
         try:
             return _write_unnamed(path, content)
         except (AttributeError, OSError) as exc:
             if not _not_supported(exc):
                 raise
-    return _write_named(path, content, rename=STEPS[step] == "rename")
+    return _write_named(path, content, rename=step == "rename")
 
 
 def _write_unnamed(path: Path, content: bytes) -> Path:
