@@ -9,7 +9,7 @@ import sys
 
 from pipeline.cli import main  # (Pandera is imported without hypothesis however the tool starts: schemas.models)
 from pipeline.console import configure_console
-from pipeline.supervise import BROKEN_PIPE, watched
+from pipeline.supervise import BROKEN_PIPE, internal_error, watched
 
 
 def command() -> None:
@@ -23,6 +23,8 @@ def command() -> None:
         # quietly; every file is written whole or not at all. (Not by letting SIGPIPE kill the process: a
         # batch's worker processes are its pipes' readers too, and Windows has no SIGPIPE.)
         status = BROKEN_PIPE
+    except Exception:  # noqa: BLE001 - the last line of defence of a command that is no report (those have their own)
+        status = internal_error()
     try:
         sys.stderr.flush()
     except (BrokenPipeError, OSError):

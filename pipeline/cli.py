@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         if args.command == "readme":
             from pipeline.tools.docs import update_readme
 
+            if not Path("README.md").is_file():
+                raise UsageError("Kommandot readme är för den som utvecklar verktyget: kör det i en kopia av "
+                                 "källkoden, där README.md finns.")
             print("README.md uppdaterad." if update_readme(Path("README.md")) else "README.md var redan aktuell.")
             return WRITTEN
     except UsageError as exc:

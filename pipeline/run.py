@@ -386,7 +386,7 @@ def _guarded(action: Callable[[], Outcome], register: Path, out: Path) -> Outcom
         return _internal(register, out)
 
 
-def _write_log(out: Path, details: str) -> str:
+def write_log(out: Path, details: str) -> str:
     """`details` in a new `internt_fel_*.log` of `out` (never through a link); where, in Swedish."""
     try:
         out.mkdir(parents=True, exist_ok=True)  # (a run that ended abruptly may not have made it yet)
@@ -400,7 +400,7 @@ def _write_log(out: Path, details: str) -> str:
 
 def _internal(register: Path, out: Path) -> Outcome:
     """An unexpected error: its details in a log of this run's own (a new file, never through a link)."""
-    where = _write_log(out, f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
+    where = write_log(out, f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\n{traceback.format_exc()}\n")
     message = f"Ett internt fel uppstod med {register.name}. {where}; kontakta den som underhåller verktyget."
     return Outcome(register, INTERNAL, "internt fel", lines=[message])
 
@@ -567,7 +567,7 @@ def crashed(register: Path, out: Path, how: str = "", times: int = 2) -> Outcome
     details = (f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {register}\nThe process that reported this register ended "
                f"abruptly {'once' if times == 1 else 'twice'} {how}: killed by the system (out of memory) or by a "
                "native library that aborted or crashed while reading it.\n")
-    where = _write_log(out, details)
+    where = write_log(out, details)
     message = (f"Registret {register.name} kunde inte läsas: läsningen avbröts {'av' if times == 1 else 'två gånger av'} "
                "systemet (till exempel för att minnet tog slut, eller för att läsbiblioteket kraschade på filen). "
                f"{where}; kontakta den som underhåller verktyget."

@@ -6,7 +6,8 @@ exit status 3 and an `internt_fel_*.log`, never as a dead process.
 the parent only waits for it. Where there is no fork (Windows), the parent starts the same command
 as a child process instead (`ESF_SUPERVISED` tells the child it is watched); ESF_START_METHOD=spawn
 makes Linux take that path too, as the tests do. A batch and the web page watch their registers
-with their worker processes (`pipeline.run.batch`, `pipeline.web.app`).
+with their worker processes (`pipeline.run.batch`, `pipeline.web.app`). Any other command's
+unexpected error is the same Swedish line and a log (`internal_error`), never a traceback.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def _forked(work: Callable[[], int]) -> int | str | None:
             sys.stdout.flush()
         except BrokenPipeError:  # a reader that went away (`| head`): quietly, as the command itself ends then
             status = BROKEN_PIPE
+        except Exception:  # noqa: BLE001 - said in Swedish, as the command itself says it
+            status = internal_error()
         finally:
             try:
                 sys.stderr.flush()
@@ -77,6 +80,19 @@ def _forked(work: Callable[[], int]) -> int | str | None:
         return os.WEXITSTATUS(waited)
     ended_by = os.WTERMSIG(waited)
     return None if ended_by == signal.SIGINT else signal.Signals(ended_by).name
+
+
+def internal_error() -> int:
+    """An unexpected error outside a report: its details in a log in the system's temporary folder, and a
+    Swedish line on screen, never a traceback."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    details = f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {sys.argv[1:]}\n{traceback.format_exc()}\n"
+    where = run.write_log(Path(tempfile.gettempdir()), details)
+    print(f"Ett internt fel uppstod. {where}; kontakta den som underhåller verktyget.", file=sys.stderr)
+    return run.INTERNAL
 
 
 def _end_with(parent: int) -> None:

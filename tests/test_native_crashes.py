@@ -196,3 +196,28 @@ def test_a_single_run_whose_reading_process_aborts_ends_with_exit_3_and_a_log(st
     [log] = out.glob("internt_fel_*.log")
     assert "SIGABRT" in log.read_text() and str(log) in printed
     assert [p.name for p in out.iterdir()] == [log.name]  # nothing half-written
+
+
+def test_a_developer_command_outside_a_checkout_is_a_swedish_message(tmp_path: Path):
+    """`esf-rapport readme` in a coach's folder (no README.md there) printed a traceback."""
+    done = subprocess.run([sys.executable, "-m", "pipeline", "readme"], cwd=tmp_path, capture_output=True, text=True,
+                          env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert done.returncode == run.USAGE_ERROR and "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.startswith("Kommandot readme är för den som utvecklar verktyget")
+
+
+def test_an_unexpected_error_of_any_command_is_a_swedish_line_and_a_log(tmp_path: Path, monkeypatch, capsys):
+    import tempfile
+
+    from pipeline.supervise import internal_error
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    try:
+        raise ZeroDivisionError("ett fel")
+    except ZeroDivisionError:
+        status = internal_error()
+    assert status == run.INTERNAL
+    said = capsys.readouterr().err
+    [log] = tmp_path.glob("internt_fel_*.log")
+    assert said.startswith(f"Ett internt fel uppstod. Detaljerna finns i {log}")
+    assert "ZeroDivisionError: ett fel" in log.read_text()
