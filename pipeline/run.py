@@ -506,6 +506,7 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
     pools: list[ProcessPoolExecutor] = []
     turns: list[_Turns] = []  # one per pool: a worker that died may have left its pool's condition unusable
     futures: list = [None] * len(plan.registers)
+    owners: list = [None] * len(plan.registers)  # the pool each register's future is in
 
     def submit_from(first: int) -> None:
         """A new pool for every register from `first` on that has not started (all of them, at first)."""
@@ -517,15 +518,19 @@ def batch(plan: BatchPlan, period: str | None = None, out: Path = Path("output")
             for i in range(first, len(plan.registers)):
                 if current.state[i] == _Turns.PENDING:
                     futures[i] = pool.submit(_batch_worker_report, i, plan.registers[i], period, out, today)
+                    owners[i] = pool
 
     def result(i: int) -> Outcome:
         while True:
             try:
                 return futures[i].result()
             except BrokenProcessPool:  # a worker died: this register's, or another's
-                if turns[-1].state[i] == _Turns.PENDING:
+                if owners[i] is pools[-1]:
+                    # the registers that had not started go on in a new pool, with turns of its own: the broken
+                    # pool's condition may wait forever on a worker that died waiting on it
                     submit_from(i)
-                    continue
+                if turns[-1].state[i] == _Turns.PENDING:
+                    continue  # submitted again, above or when an earlier register found the pool broken
                 outcome = _alone(context, plan.registers[i], period, out, today)
                 turns[-1].ended(i)
                 return outcome
