@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -176,3 +177,28 @@ def write_plus_register(path: Path, deltagare: list[list], *, projekt: list[list
     del wb["Arbetsgivarkontakter"]
     wb.save(path)
     return path
+
+
+def children_of(parent: int) -> list[int]:
+    """The live child processes of `parent`, from /proc (a process's stat: pid (name) state ppid ...). A process
+    that ends while it is looked at is skipped, never an error."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                children.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return children
+
+
+def spawned_workers() -> set[int]:
+    """The worker processes this test process has spawned (not multiprocessing's resource tracker)."""
+    workers = set()
+    for pid in children_of(os.getpid()):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.add(pid)
+        except OSError:
+            continue
+    return workers

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE, TODAY, person, write_register
+from conftest import ROOT, SAMPLE, TODAY, children_of, person, write_register
 from pipeline import run
 from pipeline.cli import main
 from pipeline.write import files
@@ -219,9 +219,7 @@ def test_a_batch_whose_worker_is_killed_still_reports_every_register(tmp_path: P
     import signal
 
     process, out = _batch_under_way(tmp_path, BATCH_TO_END)
-    # the batch's children, from /proc (a process's stat: pid (name) state ppid ...)
-    workers = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
-               if _parent_in(stat) == process.pid]
+    workers = children_of(process.pid)
     assert workers
     os.kill(workers[0], signal.SIGKILL)
     printed, errors = process.communicate(timeout=120)
@@ -231,9 +229,3 @@ def test_a_batch_whose_worker_is_killed_still_reports_every_register(tmp_path: P
     assert len(summary) == BATCH_TO_END and all(" skriven " in line for line in summary)
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
-
-def _parent_in(stat: Path) -> int | None:
-    try:
-        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):  # a process that ended while it was looked at
-        return None

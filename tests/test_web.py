@@ -18,7 +18,7 @@ import httpx
 import openpyxl
 import pytest
 
-from conftest import ROOT, SAMPLE, Server, person, write_register
+from conftest import ROOT, SAMPLE, Server, person, spawned_workers, write_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -194,20 +194,14 @@ def test_a_filename_cannot_escape(web, tmp_path: Path):
     assert not Path("/etc/passwd_INTERNT_fel.txt").exists()
 
 
-def _workers() -> set[int]:
-    """The worker processes this test process has spawned (not multiprocessing's resource tracker)."""
-    children = {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
-    return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
-
-
 def test_a_worker_that_died_while_idle_is_replaced_before_the_next_upload(tmp_path: Path):
     import os
     import signal
 
-    before = _workers()
+    before = spawned_workers()
     server = Server(workers=1)
     try:
-        for pid in _workers() - before:
+        for pid in spawned_workers() - before:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.5)  # the pool notices
         assert upload(server, SAMPLE).json()["status"] == "skriven"  # the innocent upload: a new worker took it

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT, SAMPLE, Server
+from conftest import ROOT, SAMPLE, Server, spawned_workers
 from pipeline.web.app import Download, Store
 from pipeline.web.guard import SESSION_COOKIE, Access
 from pipeline.web.work import UPLOAD_PREFIX
@@ -136,7 +136,7 @@ def _kill_the_worker_once_it_has_the_register(before: set[Path], times: int) -> 
             if holding:
                 break
             time.sleep(0.01)
-        workers = [pid for pid in _spawned()]
+        workers = sorted(spawned_workers())
         for pid in workers:
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.3)
@@ -144,11 +144,6 @@ def _kill_the_worker_once_it_has_the_register(before: set[Path], times: int) -> 
             time.sleep(0.01)
             if time.monotonic() > deadline:
                 break
-
-
-def _spawned() -> set[int]:
-    children = {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
-    return {pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
 
 
 def test_a_worker_killed_mid_report_leaves_nothing_on_disk():
@@ -187,7 +182,7 @@ def test_an_upload_beside_one_whose_worker_is_killed_is_still_reported():
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len([f for f in _upload_folders() - before if any(f.glob("*.xlsx"))]) < 2:
             time.sleep(0.005)
-        os.kill(min(_spawned()), signal.SIGKILL)
+        os.kill(min(spawned_workers()), signal.SIGKILL)
         for sender in senders:
             sender.join(timeout=180)
         assert [a.json()["status"] for a in answers] == ["skriven", "skriven"]
