@@ -39,6 +39,9 @@ def build_parser(prog: str | None = None) -> SwedishParser:
     report.add_argument("--out", type=Path, default=Path("output"), help="utdatamappen (standard: output)")
     report.add_argument("--previous", type=Path, help="en tidigare rapport att jämföra med (standard: den "
                                                      "senaste för samma diarienummer i utdatamappen)")
+    report.add_argument("--igen", action="store_true", help="skriv en ny rapport även om samma register redan gett "
+                                                           "en för perioden i utdatamappen")
+    report.add_argument("--pdf", action="store_true", help="skriv också en PDF-kopia av rapporten (kräver LibreOffice)")
     report.add_argument("--today", help=argparse.SUPPRESS)
     report.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
     batch = commands.add_parser("batch", help="Skriv rapporter för alla register i en mapp (det som make report gör).")
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         args = parser.parse_args(argv)
         today = date.fromisoformat(args.today) if getattr(args, "today", None) else date.today()
         if args.command == "report":
-            outcome = run.report(args.register, args.period, args.out, today, args.previous)
+            outcome = run.report(args.register, args.period, args.out, today, args.previous, rerun=args.igen,
+                                 pdf=args.pdf)
             print_lines(outcome)
             if args.timings:
                 timings = outcome.timings | {f"(bakom: {name})": s for name, s in loading.SECONDS.items()}

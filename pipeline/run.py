@@ -55,6 +55,8 @@ class Outcome:
     lines: list[str] = field(default_factory=list)  # what the user is told, in Swedish, in order
     report: object = None  # the counted report (pipeline.count.report.Report), when one was written
     changes: object = None  # Ändringar against an earlier report (pipeline.count.changes.Changes), if any
+    months_changed: list[str] = field(default_factory=list)  # what to send SCB again, a sentence per month
+    compared: list[Path] = field(default_factory=list)  # the earlier report and internal workbook compared with
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the main thread
 
 
@@ -76,18 +78,22 @@ class _Phases:
 # --- one register ------------------------------------------------------------------------
 
 def report(register: Path, period: str | None = None, out: Path = Path("output"), today: date | None = None,
-           previous: Path | None = None, before_writing: Callable[[str], None] | None = None) -> Outcome:
+           previous: Path | None = None, before_writing: Callable[[str], None] | None = None,
+           rerun: bool = False, pdf: bool = False) -> Outcome:
     """Validate and report one register into `out`; `period` is `START..END` (or the form's
     `yymmdd-yymmdd`), by default the latest period of `Perioder` that has ended. Ändringar compares with
     `previous`, or else with the newest earlier report of the project in `out`. `before_writing` is called
     with the project's Diarienummer once the register is counted, before the folder is searched and the
-    files are written (a batch run by several processes waits there for its turn)."""
+    files are written (a batch run by several processes waits there for its turn). A register whose very
+    bytes already gave a report of the same period in `out` is said to have, and nothing is written, unless
+    `rerun` (or `previous` is named). With `pdf`, a PDF copy of the report is written beside it (LibreOffice
+    prints it; without LibreOffice nothing is done and the usage problem says how to get it)."""
     register, out = Path(register), Path(out)
     today = today or date.today()
     phases = _Phases()
     try:
-        outcome = _guarded(lambda: _report(register, period, out, today, previous, phases, before_writing),
-                           register, out)
+        outcome = _guarded(lambda: _report(register, period, out, today, previous, phases, before_writing, rerun,
+                                           pdf), register, out)
     finally:
         loading.discard(register)
     outcome.timings = phases.seconds
@@ -95,13 +101,18 @@ def report(register: Path, period: str | None = None, out: Path = Path("output")
 
 
 def _report(register: Path, period_text: str | None, out: Path, today: date, previous: Path | None,
-            phase: _Phases, before_writing: Callable[[str], None] | None = None) -> Outcome:
+            phase: _Phases, before_writing: Callable[[str], None] | None = None, rerun: bool = False,
+            pdf: bool = False) -> Outcome:
     if not register.exists():
         raise UsageError(f"Filen {register} finns inte.")
     if register.is_dir():
         raise UsageError(f"{register} är en mapp, inte en registerfil.")
     if period_text:
         period_dates(period_text)  # its calendar is checked once pandas is imported, below
+    if pdf:
+        from pipeline.write.pdf import require_libreoffice
+
+        require_libreoffice()  # before any work: without LibreOffice the option cannot be kept
     check_output_folder(out)
     # fastexcel loads the register on this thread (see pipeline.read.loading) while a helper thread imports the
     # modules that read, count and write, and lets Pandera set itself up
@@ -134,7 +145,8 @@ def _report(register: Path, period_text: str | None, out: Path, today: date, pre
     except RegisterInvalid as exc:
         with phase("skriva fel"):
             return _invalid(register, out, exc.problems, exc.rows_read, sheets=exc.sheets, content=read.content)
-    return _write_report(register, read.sha256, reg, period, out, earlier, phase, before_writing)
+    return _write_report(register, read.sha256, reg, period, out, earlier, phase, before_writing,
+                         rerun or previous is not None, pdf)
 
 
 @contextmanager
@@ -300,8 +312,46 @@ def _changes_since(reg, period, out: Path, earlier):
     return Changes(earlier, compare(read_figures(earlier.path), recounted))
 
 
+def _months_changed(reg, months, out: Path):
+    """`Ändrade månader`: the months of the monthly list that differ from the newest earlier internal workbook of
+    this project in `out` (a frame of them, the sheet's title, what it says without rows, a sentence per month
+    for the screen, and the workbook compared with)."""
+    import pandas as pd
+
+    from pipeline.count.months import MONTH, changed_months, changed_sentence
+    from pipeline.read.earlier import find_earlier_list
+    from pipeline.write.files import PLUS_WORKLIST_KIND, WORKLIST_KIND
+
+    project = reg.project.name
+    earlier = find_earlier_list(out, reg.project.case_number, (WORKLIST_KIND, PLUS_WORKLIST_KIND))
+    if earlier is None:
+        return (pd.DataFrame({MONTH: [], "Att göra": []}), f"INTERNT – {project}: ändrade månader",
+                "Det finns inget tidigare internt underlag för projektet i utdatamappen, så inga månader har "
+                "jämförts. Skicka månaderna till SCB som vanligt.", [], None)
+    changed = changed_months(months, earlier.rows, earlier.last_month)
+    sentences = [changed_sentence(month, earlier.label) for month in changed]
+    return (pd.DataFrame({MONTH: changed, "Att göra": sentences}),
+            f"INTERNT – {project}: månader som ändrats sedan underlaget {earlier.label} ({earlier.path.name})",
+            f"Inga redan rapporterade månader har ändrats sedan underlaget {earlier.label}.", sentences, earlier.path)
+
+
+def _already_reported(register: Path, digest: str, reg, period, out: Path) -> Outcome | None:
+    """The same register (its SHA-256) and period already gave a report in `out`: said, and nothing written."""
+    from pipeline.read.earlier import find_earlier
+
+    found = find_earlier(out, reg.project.case_number, period)
+    if found is None or found.period != period or found.sha256 != digest:
+        return None
+    line = (f"Registret {register.name} är detsamma (samma SHA-256) som det som gav {found.path.name} för period "
+            f"{period.label}, så ingen ny rapport skrevs. Flytta eller ta bort {found.path.name} om du vill skapa "
+            "rapporten igen.")
+    return Outcome(register, WRITTEN, "redan rapporterad, ingen ny fil", period.label, [], reg.problems, [line])
+
+
 def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, phase: _Phases,
-                  before_writing: Callable[[str], None] | None = None) -> Outcome:
+                  before_writing: Callable[[str], None] | None = None, rerun: bool = False,
+                  pdf: bool = False) -> Outcome:
+    import io
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.count.report import (
@@ -310,7 +360,8 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     from pipeline.read.reader import PARALLEL_ROWS
     from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
-    from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, worklist_package
+    from pipeline.count.months import month_list
+    from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, finish_package, worklist_package
     from schemas.register import ESF_2007
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -318,27 +369,42 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             current = period_register(reg, period)
             people = period_persons(reg, current, period)
             listed = worklist_of(reg, current, period, people)
+            months = month_list(current, period, reg.profile)
             package = functools.partial(worklist_package, listed, period, reg.project.name,
-                                        FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS)
+                                        FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS, months,
+                                        reg.project.case_number)
             # a long worklist's file is made (by pyarrow and zlib, outside the GIL) while the tables are counted;
             # a short one's when it is written, as handing work to a thread costs more than it saves
-            worklist = pool.submit(package).result if len(listed) > PARALLEL_ROWS else package
+            worklist = pool.submit(package).result if len(listed) + len(months) > PARALLEL_ROWS else package
             # the tables' preparation after the worklist has started: it is not needed for the list
             counted = build_report(reg, period, period_enrolments(reg, period, current), people)
         if before_writing:
             before_writing(reg.project.case_number)
         with phase("jämföra"):
+            if not rerun and (already := _already_reported(register, digest, reg, period, out)) is not None:
+                return already
             changes = _changes_since(reg, period, out, earlier)
+            changed, title, said, months_changed, list_path = _months_changed(reg, months, out)
         notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
         run = RunInfo(register.name, digest, datetime.now().replace(microsecond=0), __version__, notes)
         project = safe_name(reg.project.name)
         kinds = (REPORT_KIND, WORKLIST_KIND) if reg.profile is ESF_2007 else (PLUS_REPORT_KIND, PLUS_WORKLIST_KIND)
         stems = [f"{project}_{kind}_{period.label}" for kind in kinds]
         with phase("skriva"):
-            paths = write_set(out, stems, ".xlsx", [
-                lambda f: write_workbook(counted, run, f, changes),
-                lambda f: f.write(worklist()),
-            ])
+            workbook = io.BytesIO()
+            write_workbook(counted, run, workbook, changes)
+            files = [(stems[0], ".xlsx", workbook.getvalue()),
+                     (stems[1], ".xlsx", finish_package(worklist(), changed, title, said))]
+            unprinted = None
+            if pdf:
+                from pipeline.write.pdf import PdfFailed, workbook_pdf
+
+                try:  # one set, one version: the PDF is named as the report it copies
+                    files.append((stems[0], ".pdf", workbook_pdf(f"{stems[0]}.xlsx", workbook.getvalue())))
+                except PdfFailed as exc:
+                    unprinted = str(exc)
+            paths = write_set(out, [s for s, _, _ in files], [x for _, x, _ in files],
+                              [lambda f, content=content: f.write(content) for _, _, content in files])
     later = int((reg.enrolments["enrolled"].to_numpy(dtype="datetime64[ns]") > period.end.to_datetime64()).sum())
     lines = [problem.text() for problem in reg.problems]
     lines += [f"Rader lästa i Deltagare: {reg.rows_read}, rader med fel: 0, rader räknade: {reg.rows_read - later} "
@@ -346,8 +412,11 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     if later:
         lines.append(f"{later} {'inskrivning ligger' if later == 1 else 'inskrivningar ligger'} efter periodens slut "
                      f"({period.end:%Y-%m-%d}) och räknas inte i denna rapport.")
+    lines += months_changed or ([said] if changed is not None else [])
     lines += [f"Rapport för {reg.project.name}, period {period.label}: {paths[0]}",
               f"Internt underlag (skickas inte till ESF): {paths[1]}"]
+    lines += [f"PDF-kopia av rapporten (för diariet): {paths[2]}"] if len(paths) > 2 else []
+    lines += [unprinted] if unprinted else []
     if changes is not None:
         lines.append(f"Ändringar mot {changes.earlier.path.name}: {changes.summary}")
         if changes.earlier.sha256 == digest:
@@ -355,8 +424,12 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             lines.append(f"Registret är detsamma som det som gav {changes.earlier.path.name} (samma SHA-256)"
                          + (": den nya rapporten är en kopia av den förra." if same_period else
                             "; bara perioden är en annan."))
-    outcome = Outcome(register, WRITTEN, "skriven", period.label, paths, reg.problems, lines, counted, changes)
+    outcome = Outcome(register, WRITTEN, "skriven", period.label, paths, reg.problems, lines, counted, changes,
+                      months_changed, [p for p in (changes and changes.earlier.path, list_path) if p])
     failed = counted.failed_checks
+    if unprinted and failed.empty:
+        outcome.status, outcome.summary = USAGE_ERROR, "skriven, men utan PDF"
+        return outcome
     if not failed.empty:
         lines.append("INTERNT FEL: följande kontroller stämmer inte. Rapporten är skriven men ska inte skickas; "
                      "kontakta den som underhåller verktyget.")

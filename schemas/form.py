@@ -234,6 +234,11 @@ HEADLINE = (
 
 # --- the workbook ------------------------------------------------------------------------------
 
+# the internal workbook's monthly list for SCB (`pipeline.count.months`), as it is written and read back
+MONTH_LIST, CHANGED_MONTHS = "Månadsunderlag", "Ändrade månader"
+MONTH, EVENT, EVENT_DATE, PERSON, PERSON_GENDER, BIRTH = (
+    "Månad", "Händelse", "Datum", "Deltagar-ID", "Kön", "Födelsedatum")
+
 SUMMARY, TEXT, CHECKS, FIGURES, ABOUT, CHANGES = (
     "Sammanfattning", "Textförslag", "Kontroller", "Siffror", "Om rapporten", "Ändringar")
 SHEET_ORDER = (SUMMARY, T1, T2, T4, REASONS, RESULTS, TEXT, CHECKS, FIGURES, ABOUT)  # Ändringar last, if any

@@ -16,7 +16,7 @@ from schemas import form
 from schemas.form import (
     ABOUT, AS_OF_PERIOD_END, CHECKS, FIGURES, PERIOD_COLUMN, SINCE_START, SUMMARY, TEXT, CountingRule,
 )
-from schemas.register import PLUS_INDICATOR_CODES
+from schemas.register import GOAL_CODES, ORGANISATION_CODES, PLUS_INDICATOR_CODES, PUBLIC_ADMINISTRATION, SMALL_AND_MEDIUM
 
 INDICATORS = "Indikatorer"  # the sheet, and `Tabell` in Siffror
 RESULTS = "Resultat"
@@ -24,7 +24,7 @@ COLUMNS = (PERIOD_COLUMN, SINCE_START)
 GENDERS = ("kv", "m", "ickebinär")  # `Kön` in Siffror; empty for the total
 GENDER_OF_CODE = {"K": "kv", "M": "m", "Ickebinär": "ickebinär"}  # the register's Kön -> Siffror's Kön
 GENDER_HEADERS = {"kv": "Kvinnor", "m": "Män", "ickebinär": "Ickebinära", "": "Totalt"}
-MIN_AGE, MAX_AGE = 15, 74  # the ages ESF+ takes at entry (outside 16-64 a warning)
+MAX_AGE = 100  # an age at entry above it is an error, as is a birth after the entry; outside 16-64 a warning
 SHEET_ORDER = (SUMMARY, INDICATORS, RESULTS, TEXT, CHECKS, FIGURES, ABOUT)  # Ändringar last, if any
 
 
@@ -95,17 +95,33 @@ RESULT_INDICATORS = (
 )
 ALL_INDICATORS = OUTPUT_INDICATORS + RESULT_INDICATORS
 assert tuple(i.code for i in ALL_INDICATORS) == PLUS_INDICATOR_CODES
-BY_CODE = {i.code: i for i in ALL_INDICATORS}
+
+# the entity indicators: organisations of the sheet Organisationer, by their first support, without gender
+ORGANISATION_INDICATORS = (
+    Indicator("EECO18", "Antal offentliga förvaltningar eller offentliga tjänster som fått stöd", "type",
+              (PUBLIC_ADMINISTRATION,), phrase="offentliga förvaltningar eller offentliga tjänster"),
+    Indicator("EECO19", "Antal mikroföretag samt små och medelstora företag (inklusive kooperativa företag och "
+              "sociala företag) som fått stöd", "type", SMALL_AND_MEDIUM,
+              phrase="mikroföretag eller små och medelstora företag"),
+)
+assert tuple(i.code for i in ORGANISATION_INDICATORS) == ORGANISATION_CODES
+ORGANISATIONS_SUPPORTED = "Organisationer som fått stöd"  # the heading on Indikatorer, and the Rad of all of them
+ORGANISATION_NOTE = ("Organisationer som fått stöd räknar varje organisation (olika organisationsnummer) en gång, "
+                     "efter dess första stöd; Perioden räknar dem vars första stöd ligger i perioden. EECO18 och "
+                     "EECO19 är två av dess typer.")
+GOAL_INDICATORS = tuple(sorted(ALL_INDICATORS + ORGANISATION_INDICATORS, key=lambda i: GOAL_CODES.index(i.code)))
+BY_CODE = {i.code: i for i in GOAL_INDICATORS}
 
 # the figures beside the indicators (Siffror: Tabell Indikatorer, Rad the label)
 DECLINED_DISABILITY = "Vill ej svara: funktionsnedsättning"
 DECLINED_MINORITY = "Vill ej svara: minoritet"
 LEFT = "Deltagare som lämnat insatsen"
 LEFT_UNKNOWN = "Avslutade utan känd situation vid avslut"
+LEFT_OTHER = "Avslutade med annan situation vid avslut"  # Annat: with EECR01, 02, 04 and the unknown, all who left
 SIX_MONTHS_PASSED = "Sex månader efter avslut har passerats"
 MISSING_6M = "Uppföljning 6 månader saknas"
 MORE_THAN_ONCE = "Personer med mer än en inskrivning"
-TRUST_ROWS = (DECLINED_DISABILITY, DECLINED_MINORITY, LEFT, LEFT_UNKNOWN, SIX_MONTHS_PASSED, MISSING_6M,
+TRUST_ROWS = (DECLINED_DISABILITY, DECLINED_MINORITY, LEFT, LEFT_OTHER, LEFT_UNKNOWN, SIX_MONTHS_PASSED, MISSING_6M,
               MORE_THAN_ONCE)
 TRUST_NOTES = {  # whole sentences under the table of Indikatorer
     DECLINED_DISABILITY: "Vill ej svara: funktionsnedsättning räknar dem som inte ville svara; de räknas inte som "
@@ -113,6 +129,8 @@ TRUST_NOTES = {  # whole sentences under the table of Indikatorer
     DECLINED_MINORITY: "Vill ej svara: minoritet räknar dem som inte ville svara; de räknas inte som Ja i EECO15.",
     LEFT: "Deltagare som lämnat insatsen har avslutat alla sina inskrivningar; Perioden räknar dem vars sista "
           "utskrivning ligger i perioden.",
+    LEFT_OTHER: "Avslutade med annan situation vid avslut har lämnat insatsen med Situation vid avslut Annat; med "
+                "EECR01, EECR02, EECR04 och dem utan känd situation blir de alla som lämnat insatsen.",
     LEFT_UNKNOWN: "Avslutade utan känd situation vid avslut har lämnat insatsen med Situation vid avslut tom eller "
                   "Okänd.",
     SIX_MONTHS_PASSED: "Sex månader efter avslut har passerats för dem som EECR05 och EECR06 räknas bland; Perioden "
@@ -130,10 +148,11 @@ OUTCOME, GOAL, SHARE_OF_GOAL = "Utfall", "Mål", "Andel av mål"
 HEADLINE = (
     ("Nya deltagare under perioden", "EECO01", PERIOD_COLUMN),
     ("Deltagare sedan starten", "EECO01", SINCE_START),
-    ("Lämnade insatsen under perioden", LEFT, PERIOD_COLUMN),
+    ("Lämnat insatsen under perioden", LEFT, PERIOD_COLUMN),
     ("Lämnat insatsen sedan starten", LEFT, SINCE_START),
-    ("I arbete när de lämnade, sedan starten", "EECR04", SINCE_START),
-    ("Uppföljningar 6 månader som saknas", MISSING_6M, SINCE_START),
+    ("I arbete när de lämnade insatsen, sedan starten", "EECR04", SINCE_START),
+    ("Uppföljningar 6 månader som saknas, sedan starten", MISSING_6M, SINCE_START),
+    ("Organisationer som fått stöd, sedan starten", ORGANISATIONS_SUPPORTED, SINCE_START),
 )
 
 COUNTING_RULES = (
@@ -148,7 +167,8 @@ COUNTING_RULES = (
         "**Entry** is the person's first enrolment; age (whole years on the entry date), status, education and "
         "the other entry columns come from its row."),
     CountingRule(
-        "En person har lämnat insatsen när alla hens inskrivningar har ett Utskriven senast vid periodens slut; "
+        "En person har lämnat insatsen när alla hens inskrivningar har ett utskrivningsdatum (Utskriven) senast vid "
+        "periodens slut; "
         "resultatet tas från den sista utskrivningen. Den som skrivs in igen har inte lämnat.",
         "A person has **left** when every enrolment has an `Utskriven` on or before the period end; the results "
         "of that final exit row count. A person who re-enrols has not left."),
@@ -166,7 +186,25 @@ COUNTING_RULES = (
     CountingRule(
         "Varje siffra delas upp på kvinnor, män och ickebinära; Totalt är summan av de tre.",
         "Each figure is broken down into `kv`, `m` and `ickebinär`; the total is their sum."),
+    CountingRule(
+        "EECO18 och EECO19 räknar organisationer i bladet Organisationer (olika organisationsnummer), var och en en "
+        "gång efter sitt första stöd, utan uppdelning på kön.",
+        "EECO18 and EECO19 count the organisations of the sheet `Organisationer` (distinct organisation numbers), "
+        "each once by its earliest `Första stöd`, without a gender breakdown."),
 )
+
+# what Om rapporten says an ESF+ figure means, beside the counting rules (the spec's words, in Swedish)
+DEFINITIONS = (
+    "En kvalifikation (EECR03) är ett formellt resultat av en bedömning och validering, där ett behörigt organ har "
+    "fastställt att deltagaren har nått ett visst resultat. Ett intyg om deltagande är ingen kvalifikation.",
+    "En förbättrad situation (EECR06) gäller den som var sysselsatt vid inträdet: ett byte från osäker till "
+    "stadigvarande anställning, från undersysselsättning till heltid, till ett arbete som kräver högre kompetens "
+    "eller mer ansvar, eller en befordran. Bara högre lön räknas inte.",
+    "SCB räknar deltagarna från befolkningsregistren, där kön är kvinna eller man. Projektets egna siffror bygger "
+    "på vad deltagarna själva har uppgett och har också ickebinära, så de behöver inte vara desamma som SCB:s.",
+)
+NO_ORGANISATIONS = ("Registret har inget blad Organisationer, så EECO18 och EECO19 är 0. Lägg till bladet om "
+                    "projektet ger stöd till organisationer.")
 
 
 def counting_rules_markdown() -> str:

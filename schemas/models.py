@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from schemas.register import KONTAKTER, PROFILES, Column, Sheet, categories_in
+from schemas.register import KONTAKTER, ORGANISATIONER, PROFILES, Column, Sheet, categories_in
 
 
 @contextmanager
@@ -93,5 +93,5 @@ def _schema(sheet: Sheet) -> pa.DataFrameSchema:
 
 def all_schemas() -> list[tuple[Sheet, pa.DataFrameSchema]]:
     """Every sheet with a schema, of every profile (for warming Pandera up)."""
-    sheets = [profile.deltagare for profile in PROFILES.values()] + [KONTAKTER]
+    sheets = [profile.deltagare for profile in PROFILES.values()] + [KONTAKTER, ORGANISATIONER]
     return [(sheet, sheet_schema(sheet)) for sheet in sheets]

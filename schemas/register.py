@@ -128,6 +128,7 @@ class Sheet:
     columns: tuple[Column, ...]
     description: str
     may_be_empty: bool = False
+    optional: bool = False  # a register of the profile may leave the sheet out (ESF+: Organisationer)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -224,6 +225,8 @@ PROJEKT = Sheet(
     (
         Column("item", "Uppgift", "text", "Uppgiftens namn.", required=True),
         Column("value", "Värde", "text", "Uppgiftens värde.", required=True),
+        Column("note", "Förklaring", "text", "Vad uppgiften är (mallen fyller i den; den läses inte).",
+               aliases=("Kommentar", "Beskrivning")),
     ),
     "Projektets uppgifter och kvantifierade mål, en per rad.",
 )
@@ -275,11 +278,19 @@ LABOUR_STATUS = Column(
     required=True, at_entry=True,
     codes={"Arbetslös": (), "Långtidsarbetslös": (), "Inaktiv": (), "Sysselsatt": ("Egenföretagare",)},
     listed=("Arbetslös", "Långtidsarbetslös", "Inaktiv", "Sysselsatt", "Egenföretagare"))
+# what the template's dropdown offers: each level with its Swedish words (a list validation's values hold no comma)
+EDUCATION_WORDS = {"ISCED 0-2": "ISCED 0-2 (högst grundskola)",
+                   "ISCED 3-4": "ISCED 3-4 (gymnasium eller kortare eftergymnasial)",
+                   "ISCED 5-8": "ISCED 5-8 (högskola eller universitet)"}
 EDUCATION = Column(
-    "education", "Utbildningsnivå", "code", "Högsta avslutade utbildning vid inträdet (ISCED).",
+    "education", "Utbildningsnivå", "code",
+    "Högsta avslutade utbildning vid inträdet: ISCED 0-2 grundskola eller kortare, ISCED 3-4 gymnasium eller "
+    "eftergymnasial utbildning kortare än två år, ISCED 5-8 högskola eller universitet.",
     required=True, at_entry=True,
-    codes={"ISCED 0-2": ("Förgymnasial",), "ISCED 3-4": ("Gymnasial", "Eftergymnasial kortare än 2 år"),
-           "ISCED 5-8": ("Eftergymnasial", "Högskola")})
+    codes={"ISCED 0-2": ("Förgymnasial", EDUCATION_WORDS["ISCED 0-2"]),
+           "ISCED 3-4": ("Gymnasial", "Eftergymnasial kortare än 2 år", EDUCATION_WORDS["ISCED 3-4"]),
+           "ISCED 5-8": ("Eftergymnasial", "Högskola", EDUCATION_WORDS["ISCED 5-8"])},
+    listed=tuple(EDUCATION_WORDS.values()))
 ENTRY_QUESTIONS = (
     Column("disability", "Funktionsnedsättning", "code", "Har deltagaren en funktionsnedsättning?",
            required=True, at_entry=True, codes=YES_NO_DECLINED),
@@ -300,15 +311,17 @@ EXIT_SITUATION = Column(
     codes=EXIT_SITUATIONS)
 QUALIFICATION = Column(
     "qualification", "Kvalifikation vid avslut", "code",
-    "Har deltagaren fått en kvalifikation när de lämnar insatsen? Fylls i med Situation vid avslut.", codes=YES_NO)
+    "Ja om deltagaren fått en kvalifikation: ett formellt resultat av en bedömning och validering av ett behörigt "
+    "organ (ett intyg om deltagande räknas inte). Fylls i med Situation vid avslut.", codes=YES_NO)
 SITUATION_6M = Column(
     "situation_6m", "Situation 6 månader", "code",
     "Situationen sex månader efter utskrivningen; tom tills uppföljningen är gjord.",
     codes={"Arbete": (), "Ej arbete": (), "Okänd": ()})
 IMPROVED_6M = Column(
     "improved_6m", "Förbättrad situation 6 månader", "code",
-    "Förbättrad situation på arbetsmarknaden sex månader efter utskrivningen; bara för den som var sysselsatt "
-    "vid inträdet.", codes=YES_NO)
+    "Bara för den som var sysselsatt vid inträdet. Ja vid byte från osäker till stadigvarande anställning, från "
+    "undersysselsättning till heltid, till ett arbete som kräver högre kompetens eller vid befordran (inte bara "
+    "högre lön).", codes=YES_NO)
 
 _D = {c.key: c for c in DELTAGARE.columns}
 DELTAGARE_PLUS = Sheet(
@@ -320,8 +333,41 @@ DELTAGARE_PLUS = Sheet(
 
 # `Projekt` under ESF+: the project's facts, and a goal per indicator where the project has one
 PLUS_INDICATOR_CODES = tuple(f"EECO{n:02d}" for n in range(1, 18)) + tuple(f"EECR{n:02d}" for n in range(1, 7))
-PLUS_PROJECT_ITEMS = PROJECT_ITEMS[:5] + (ProjectItem("programme", "Programperiod", "text", "2021-2027"),) + tuple(
-    ProjectItem(f"goal_{code}", f"Mål {code}", "count", "100", required=False) for code in PLUS_INDICATOR_CODES)
+ORGANISATION_CODES = ("EECO18", "EECO19")  # the entity indicators: organisations supported, not persons
+GOAL_CODES = PLUS_INDICATOR_CODES[:17] + ORGANISATION_CODES + PLUS_INDICATOR_CODES[17:]  # Annex I's order
+PLUS_EXAMPLES = {"name": "Kompetens i Jämtland", "case_number": "2024/00123", "owner": "Region Jämtland Härjedalen",
+                 "start": "2024-01-01", "end": "2026-12-31"}  # today's programme, not 2009's
+PLUS_PROJECT_ITEMS = tuple(replace(item, example=PLUS_EXAMPLES[item.key]) for item in PROJECT_ITEMS[:5]) + (
+    ProjectItem("programme", "Programperiod", "text", "2021-2027"),) + tuple(
+    ProjectItem(f"goal_{code}", f"Mål {code}", "count", "100" if code.startswith("EECO0") else "20", required=False)
+    for code in GOAL_CODES)
+
+# --- Organisationer (ESF+): the organisations supported, for EECO18 and EECO19 ---------------
+
+PUBLIC_ADMINISTRATION = "Offentlig förvaltning"
+SMALL_AND_MEDIUM = ("Mikroföretag", "Litet företag", "Medelstort företag")
+ORGANISATION_TYPES = {PUBLIC_ADMINISTRATION: ("Kommun", "Region", "Myndighet", "Offentlig"),
+                      **{kind: () for kind in SMALL_AND_MEDIUM}, "Stort företag": (), "Ideell organisation": (),
+                      "Annan": ()}
+ORGANISATIONER = Sheet(
+    "Organisationer",
+    (
+        Column("org_number", "Organisationsnummer", "id",
+               "Organisationsnumret, NNNNNN-NNNN eller tio siffror; den sista siffran är en kontrollsiffra.",
+               required=True, aliases=("Org.nr", "Orgnr", "Org nr", "Organisationsnr")),
+        Column("name", "Namn", "text", "Organisationens namn.", required=True,
+               aliases=("Organisation", "Organisationsnamn")),
+        Column("type", "Typ", "code",
+               "Typ av organisation. Offentlig förvaltning räknas i EECO18; mikroföretag, små och medelstora "
+               "företag i EECO19.", required=True, codes=ORGANISATION_TYPES),
+        Column("first_support", "Första stöd", "date", "Dagen då projektet första gången gav organisationen stöd.",
+               required=True, aliases=("Första stödet", "Datum för första stöd", "Första stöddatum")),
+    ),
+    "En rad per organisation som fått stöd (en rad per tillfälle går också). Frivilligt blad: behövs när "
+    "projektet ger stöd till organisationer, till exempel kompetensutveckling för anställda.",
+    may_be_empty=True,
+    optional=True,
+)
 
 
 # --- the profiles ----------------------------------------------------------------------------
@@ -346,8 +392,8 @@ class Profile:
         return self.sheets[0]
 
 
-ESF_2007 = Profile("2007-2013", SHEETS, PROJECT_ITEMS, "ESF lägesrapport")
-ESF_PLUS = Profile("2021-2027", (DELTAGARE_PLUS, PROJEKT, PERIODER), PLUS_PROJECT_ITEMS,
+ESF_2007 = Profile("2007-2013", SHEETS, PROJECT_ITEMS, "ESF-lägesrapport")
+ESF_PLUS = Profile("2021-2027", (DELTAGARE_PLUS, PROJEKT, PERIODER, ORGANISATIONER), PLUS_PROJECT_ITEMS,
                    "ESF+ indikatorer")
 PROFILES = {profile.name: profile for profile in (ESF_2007, ESF_PLUS)}
 DEFAULT_PROFILE = ESF_2007  # a register without Programperiod: every register written before ESF+
@@ -367,7 +413,7 @@ def _read_as() -> Sheet:
                  DELTAGARE.description)
 
 
-READ_SHEETS = (_read_as(), PROJEKT, PERIODER, KONTAKTER)  # what the reader looks for in any register
+READ_SHEETS = (_read_as(), PROJEKT, PERIODER, KONTAKTER, ORGANISATIONER)  # what the reader looks for in any register
 
 
 def column_reference_markdown() -> str:
@@ -383,7 +429,8 @@ def column_reference_markdown() -> str:
 def _profile_markdown(profile: Profile) -> list[str]:
     lines = []
     for sheet in profile.sheets:
-        lines += [f"#### Sheet `{sheet.name}`", "", sheet.description, "",
+        optional = " (optional)" if sheet.optional else ""
+        lines += [f"#### Sheet `{sheet.name}`{optional}", "", sheet.description, "",
                   "| column | required | accepted values | description |", "|---|---|---|---|"]
         for column in sheet.columns:
             accepted = column.expected_text()

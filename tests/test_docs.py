@@ -28,7 +28,7 @@ def test_the_readme_and_om_rapporten_state_the_same_counting_rules(sample_copy, 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert main(["report", str(sample_copy), "--out", str(tmp_path), "--today", "2026-11-25"]) == 0
     about = openpyxl.load_workbook(next(tmp_path.glob("*lagesrapport*.xlsx")))["Om rapporten"]
-    stated = [row[1] for row in about.iter_rows(values_only=True) if row[0] == "•"]
+    stated = [row[1][2:] for row in about.iter_rows(values_only=True) if str(row[1]).startswith("• ")]
     assert stated == [rule.sv for rule in COUNTING_RULES]
     assert all(f"- {rule.en}" in readme for rule in COUNTING_RULES)
 
@@ -44,7 +44,8 @@ def test_the_esf_plus_report_states_its_own_counting_rules_as_the_readme_does(tm
     assert main(["report", str(register), "--out", str(tmp_path), "--today", "2026-11-25"]) == 0
     about = openpyxl.load_workbook(next(tmp_path.glob("*_indikatorer_*.xlsx")))["Om rapporten"]
     rows = list(about.iter_rows(values_only=True))
-    assert [row[1] for row in rows if row[0] == "•"] == [rule.sv for rule in form_plus.COUNTING_RULES]
+    stated = [row[1][2:] for row in rows if str(row[1]).startswith("• ")]
+    assert stated == [rule.sv for rule in form_plus.COUNTING_RULES] + list(form_plus.DEFINITIONS)
     assert ("Programperiod", "2021-2027") in [row[:2] for row in rows]
     assert all(f"- {rule.en}" in readme for rule in form_plus.COUNTING_RULES)
     assert "### Programperiod 2021-2027" in readme and "`Arbetsmarknadsstatus`" in readme

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import ROOT, SAMPLE, TODAY
+from conftest import ROOT, SAMPLE, TODAY, distinct_copy
 from pipeline import run
 from pipeline.read import xlsx_scan
 
@@ -140,8 +140,8 @@ def test_a_process_killed_while_it_reads_one_register_stops_no_other_report(larg
 
     inbox, out = tmp_path / "input", tmp_path / "out"
     inbox.mkdir()
-    for name in ("a.xlsx", "c.xlsx"):
-        (inbox / name).write_bytes(SAMPLE.read_bytes())
+    for i, name in enumerate(("a.xlsx", "c.xlsx")):
+        distinct_copy(SAMPLE, inbox / name, i)
     doomed = inbox / "b.xlsx"
     doomed.write_bytes(large.read_bytes())
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE, TODAY, children_of, person, write_register
+from conftest import ROOT, SAMPLE, TODAY, children_of, distinct_copy, person, write_register
 from pipeline import run
 from pipeline.cli import main
 from pipeline.write import files
@@ -45,7 +45,7 @@ def test_a_name_taken_by_a_dangling_link_is_skipped(tmp_path: Path):
     out.mkdir()
     (out / REPORT.replace(".xlsx", "_v2.xlsx")).symlink_to(tmp_path / "finns_inte")
     first = run.report(SAMPLE, out=out, today=TODAY_DATE)
-    second = run.report(SAMPLE, out=out, today=TODAY_DATE)
+    second = run.report(SAMPLE, out=out, today=TODAY_DATE, rerun=True)
     assert first.written[0].name == REPORT
     assert second.written[0].name == REPORT.replace(".xlsx", "_v3.xlsx")  # v2 is a link's: taken
     assert not (tmp_path / "finns_inte").exists()
@@ -53,7 +53,7 @@ def test_a_name_taken_by_a_dangling_link_is_skipped(tmp_path: Path):
 
 def test_eight_runs_at_once_into_one_folder_each_get_their_own_version(tmp_path: Path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today", TODAY]
+    command = [sys.executable, "-m", "pipeline", "report", str(SAMPLE), "--out", str(out), "--today", TODAY, "--igen"]
     runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for _ in range(8)]
     outputs = [p.communicate(timeout=300)[0] for p in runs]
@@ -170,7 +170,7 @@ def _batch_under_way(tmp_path: Path, registers: int, **popen) -> tuple[subproces
     inbox, out = tmp_path / "input", tmp_path / "out"
     inbox.mkdir()
     for i in range(registers):
-        (inbox / f"register_{i:02d}.xlsx").write_bytes(SAMPLE.read_bytes())
+        distinct_copy(SAMPLE, inbox / f"register_{i:02d}.xlsx", i)
     command = [sys.executable, "-m", "pipeline", "batch", "--input", str(inbox), "--out", str(out), "--today", TODAY,
                "--jobs", "2"]
     # Ctrl+C reaches the batch however the tests were started (a shell's background job ignores it, and a

@@ -117,6 +117,8 @@ def recount(rows: list[dict], start: dt.date, end: dt.date) -> dict[tuple[str, s
         left |= {code for code, (header, wanted) in LEAVING_TESTS.items() if last[header] == wanted}
         if last["Situation vid avslut"] in (None, "Okänd"):
             left.add("Avslutade utan känd situation vid avslut")
+        if last["Situation vid avslut"] == "Annat":
+            left.add("Avslutade med annan situation vid avslut")
         for code in left:
             for column in columns:
                 add(code, column, gender)
@@ -130,6 +132,34 @@ def recount(rows: list[dict], start: dt.date, end: dt.date) -> dict[tuple[str, s
             for code in passed:
                 for column in columns:
                     add(code, column, gender)
+    return counts
+
+
+PUBLIC = {"Offentlig förvaltning", "Kommun", "Region", "Myndighet", "Offentlig"}
+SMALL_OR_MEDIUM = {"Mikroföretag", "Litet företag", "Medelstort företag"}
+
+
+def recount_organisations(path: Path, start: dt.date, end: dt.date) -> dict[tuple[str, str, str], int]:
+    """EECO18, EECO19 and all organisations supported, organisation by organisation: a number with or without
+    its hyphen or 16 prefix is one organisation, counted by its earliest Första stöd up to the period end."""
+    sheet = openpyxl.load_workbook(path, read_only=True)["Organisationer"]
+    first: dict[str, dt.date] = {}
+    kind: dict[str, str] = {}
+    for number, _, typ, support in sheet.iter_rows(min_row=2, values_only=True):
+        digits = str(number).replace("-", "")
+        digits = digits[2:] if len(digits) == 12 else digits
+        support = as_date(support)
+        if support <= end:
+            first[digits] = min(first.get(digits, support), support)
+            kind[digits] = typ
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for digits, day in first.items():
+        rows = ["Organisationer som fått stöd"] + (["EECO18"] if kind[digits] in PUBLIC else []) + (
+            ["EECO19"] if kind[digits] in SMALL_OR_MEDIUM else [])
+        for row in rows:
+            counts[(row, "Sedan starten", "")] += 1
+            if start <= day:
+                counts[(row, "Perioden", "")] += 1
     return counts
 
 
@@ -150,7 +180,7 @@ def test_every_indicator_of_every_period_equals_an_independent_recount(generated
         siffror = openpyxl.load_workbook(outcome.written[0], read_only=True)["Siffror"]
         reported = {(r, k, g or ""): v for t, r, k, g, v in siffror.iter_rows(min_row=2, values_only=True)
                     if t == "Indikatorer"}
-        expected = recount(rows, start, end)
+        expected = recount(rows, start, end) | recount_organisations(generated, start, end)
         assert {key: v for key, v in reported.items() if v} == dict(expected), f"period {start}..{end}"
         checked += len(reported)
     assert checked > 1000

@@ -186,11 +186,21 @@ def test_about_sheet_names_the_file_and_its_sha256(sample_report: Path, sample_c
     assert about["Programversion"]
 
 
-def test_a_second_run_writes_v2_and_leaves_the_first_unchanged(sample_copy: Path, tmp_path: Path):
+def test_a_second_run_writes_v2_and_leaves_the_first_unchanged(sample_copy: Path, tmp_path: Path, capsys):
+    """The same register and period again writes nothing and says so; asked to (--igen), a new version."""
     out = tmp_path / "out"
     assert main(["report", str(sample_copy), "--out", str(out), "--today", TODAY]) == 0
     first = (out / REPORT).read_bytes()
+    names = sorted(p.name for p in out.iterdir())
+    capsys.readouterr()
     assert main(["report", str(sample_copy), "--out", str(out), "--today", TODAY]) == 0
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert capsys.readouterr().out == (
+        f"Registret {sample_copy.name} är detsamma (samma SHA-256) som det som gav {REPORT} för period 090501-090630, "
+        f"så ingen ny rapport skrevs. Flytta eller ta bort {REPORT} om du vill skapa rapporten igen.\n")
+    assert main(["report", str(sample_copy), "--period", "2009-03-01..2009-04-30", "--out", str(out),
+                 "--today", TODAY]) == 0  # the same register, another period: a report of its own
+    assert main(["report", str(sample_copy), "--out", str(out), "--today", TODAY, "--igen"]) == 0
     assert (out / REPORT).read_bytes() == first
     assert (out / "Navigator_lagesrapport_090501-090630_v2.xlsx").exists()
     assert not list(out.glob(".tmp-*"))
@@ -319,8 +329,10 @@ def test_two_copies_of_one_register_in_a_batch_are_said_to_be_the_same(tmp_path:
         (inbox / name).write_bytes(sample_copy.read_bytes())
     assert main(["batch", "--input", str(inbox), "--out", str(tmp_path / "out"), "--today", TODAY]) == 0
     printed = capsys.readouterr().out
-    assert ("Registret är detsamma som det som gav Navigator_lagesrapport_090501-090630.xlsx (samma SHA-256): "
-            "den nya rapporten är en kopia av den förra.") in printed
+    assert ("Registret b.xlsx är detsamma (samma SHA-256) som det som gav Navigator_lagesrapport_090501-090630.xlsx "
+            "för period 090501-090630, så ingen ny rapport skrevs.") in printed
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "Navigator_INTERNT_uppfoljning_90_dagar_090501-090630.xlsx", "Navigator_lagesrapport_090501-090630.xlsx"]
 
 
 def test_enrolments_after_the_period_are_said_not_to_count(tmp_path: Path, capsys):

@@ -98,8 +98,9 @@ def test_a_batch_on_two_processes_writes_and_says_what_one_process_does(tmp_path
         assert sorted(p.name for p in out.iterdir()) == sorted(n for _, _, names, _ in said[jobs] for n in names)
     assert said[1] == said[2]
     b, e = said[2][1][3], said[2][4][3]
-    assert any("den nya rapporten är en kopia av den förra" in line for line in b)  # b after a, as in the plan
-    assert any(line.startswith("Ändringar mot Navigator_lagesrapport_090501-090630_v2.xlsx") for line in e)
+    assert any("så ingen ny rapport skrevs" in line for line in b)  # b after a, as in the plan
+    assert said[2][1][2] == []
+    assert any(line.startswith("Ändringar mot Navigator_lagesrapport_090501-090630.xlsx") for line in e)
     assert [status for _, status, _, _ in said[2]] == [run.WRITTEN, run.WRITTEN, run.WRITTEN, run.INVALID,
                                                        run.WRITTEN]
 

@@ -40,9 +40,10 @@ def test_participants_per_month_with_the_re_enrolled():
     f = lookup({(form.T1, form.T1_SUM, "Maj", ""): 22, (form.T1, form.T1_SUM, "Juni", ""): 23,
                 (form.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 7})
     assert text.participants_per_month(f, [("Maj", 5), ("Juni", 6)]) == \
-        "Projektet hade 22 deltagare i maj och 23 i juni, inklusive 7 återinskrivna."
+        "Projektet hade 22 deltagare i maj och 23 i juni. Under perioden var 7 deltagare återinskrivna."
     f = lookup({(form.T1, form.T1_SUM, "Maj", ""): 1, (form.RESULTS, "Återinskrivna bland deltagarna", "Utfall", ""): 1})
-    assert text.participants_per_month(f, [("Maj", 5)]) == "Projektet hade 1 deltagare i maj, inklusive 1 återinskriven."
+    assert text.participants_per_month(f, [("Maj", 5)]) == \
+        "Projektet hade 1 deltagare i maj. Under perioden var en deltagare återinskriven."
 
 
 def test_new_enrolments_with_genders_groups_and_re_enrolments():

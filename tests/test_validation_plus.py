@@ -90,8 +90,10 @@ def test_an_entry_value_that_differs_on_a_later_enrolment_names_both_cells(tmp_p
      "Deltagare!P2 (värde: 'Arbete')",
      "Situation 6 månader är ifylld, men sex månader efter utskrivningen (E2: 2026-09-01) är först 2027-03-01. "
      "Uppföljningen görs tidigast den dagen."),
-    (plus_person(born_on="2009-03-02", inskriven="2024-03-01"), "Deltagare!C2 (värde: '2009-03-02')",
-     "Åldern vid inträdet (D2: 2024-03-01) är 14 år; ESF+ tar emot deltagare 15-74 år. Kontrollera Födelsedatum."),
+    (plus_person(born_on="2024-03-02", inskriven="2024-03-01"), "Deltagare!C2 (värde: '2024-03-02')",
+     "Födelsedatum ligger efter Inskriven (D2: 2024-03-01). Kontrollera Födelsedatum."),
+    (plus_person(born_on="1923-01-01", inskriven="2024-03-01"), "Deltagare!C2 (värde: '1923-01-01')",
+     "Åldern vid inträdet (D2: 2024-03-01) är 101 år, över 100 år. Kontrollera Födelsedatum."),
     (plus_person(utskriven="2024-05-01"), "Deltagare!N2",
      "Situation vid avslut saknas. Utskriven 2024-05-01 (E2) ligger minst 28 dagar före periodens slut "
      "(2024-06-30); fyll i situationen när deltagaren lämnade."),
@@ -106,12 +108,21 @@ def test_each_esf_plus_rule_names_its_cell(row, place, message, tmp_path: Path):
     assert f"{place}: {message}" in texts(outcome), texts(outcome)
 
 
-def test_an_age_of_15_or_over_64_is_a_warning_and_the_report_is_written(tmp_path: Path):
-    rows = [plus_person("P1", born_on="2009-02-01", inskriven="2024-03-01"),
-            plus_person("P2", born_on="1955-01-01", inskriven="2024-03-01")]
+def test_a_child_or_a_participant_over_64_is_a_warning_and_is_counted(tmp_path: Path):
+    """ESF+ supports children (EECO06) in school and family projects: an 8-year-old, a 15-year-old and a
+    person of 100 are reported, each with a warning naming the cell; only 101 is an error (above)."""
+    rows = [plus_person("P1", born_on="2016-02-01", inskriven="2024-03-01"),
+            plus_person("P2", born_on="2009-02-01", inskriven="2024-03-01"),
+            plus_person("P3", born_on="1924-01-01", inskriven="2024-03-01"),
+            plus_person("P4", born_on="1990-01-01", inskriven="2024-03-01")]
     outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows))
-    assert outcome.status == run.WRITTEN
-    assert [t.split(":")[0] for t in texts(outcome, WARNING)] == ["Deltagare!C2 (värde", "Deltagare!C3 (värde"]
+    assert outcome.status == run.WRITTEN, outcome.lines
+    warned = texts(outcome, WARNING)
+    assert [t.split(":")[0] for t in warned] == ["Deltagare!C2 (värde", "Deltagare!C3 (värde", "Deltagare!C4 (värde"]
+    assert "är 8 år, utanför 16-64 år. Det är tillåtet i ESF+ (barn räknas i EECO06)" in warned[0]
+    figures = outcome.report.lookup
+    assert figures("Indikatorer", "EECO06", "Sedan starten") == 2  # the 8- and the 15-year-old
+    assert figures("Indikatorer", "EECO08", "Sedan starten") == 1
 
 
 def test_a_situation_not_yet_due_is_no_error_but_is_on_the_worklist(tmp_path: Path):
@@ -122,10 +133,10 @@ def test_a_situation_not_yet_due_is_no_error_but_is_on_the_worklist(tmp_path: Pa
     assert outcome.status == run.WRITTEN, outcome.lines
     ws = openpyxl.load_workbook(outcome.written[1])["INTERNT uppföljning"]
     cells = list(ws.iter_rows(min_row=3, values_only=True))
-    assert cells[0] == ("Rad i registret", "Deltagar-ID", "Coach", "Utskriven", "Att fylla i", "Datum")
-    assert [(r[0], r[1], r[4]) for r in cells[1:]] == [
-        (2, "P1", "Situation vid avslut (senast 28 dagar efter utskrivningen)")]
-    assert cells[1][5] == dt.datetime(2024, 7, 18)
+    assert cells[0] == ("Rad i registret", "Deltagar-ID", "Coach", "Utskriven", "Att fylla i", "Fylls i senast",
+                        "Uppföljning från")  # one meaning per column
+    assert [(r[0], r[1], r[4]) for r in cells[1:]] == [(2, "P1", "Situation vid avslut (28 dagar efter utskrivningen)")]
+    assert cells[1][5:] == (dt.datetime(2024, 7, 18), None)
     # a period later, the six-month follow-up of P2 is due (2024-08-15) and not made; P1's situation is an error
     later = outcome_of(path, "2024-07-01..2024-12-31")
     assert later.status == run.INVALID and any(t.startswith("Deltagare!N2: Situation vid avslut saknas")
@@ -140,26 +151,40 @@ def test_the_worklist_lists_both_tasks_by_date_and_row(tmp_path: Path):
     outcome = outcome_of(write_plus_register(tmp_path / "r.xlsx", rows), "2024-07-01..2024-12-31")
     assert outcome.status == run.WRITTEN, outcome.lines
     ws = openpyxl.load_workbook(outcome.written[1])["INTERNT uppföljning"]
-    listed = [(r[0], r[1], r[4], r[5]) for r in ws.iter_rows(min_row=4, values_only=True)]
-    six = "Uppföljning 6 månader (från datumet)"
-    assert listed == [(3, "P2", six, dt.datetime(2024, 8, 15)), (5, "P4", six, dt.datetime(2024, 8, 15)),
-                      (4, "P3", six, dt.datetime(2024, 9, 30)),
-                      (2, "P1", "Situation vid avslut (senast 28 dagar efter utskrivningen)", dt.datetime(2025, 1, 17))]
+    listed = [(r[0], r[1], r[4], r[5], r[6]) for r in ws.iter_rows(min_row=4, values_only=True)]
+    six = "Uppföljning 6 månader"
+    assert listed == [(3, "P2", six, None, dt.datetime(2024, 8, 15)), (5, "P4", six, None, dt.datetime(2024, 8, 15)),
+                      (4, "P3", six, None, dt.datetime(2024, 9, 30)),
+                      (2, "P1", "Situation vid avslut (28 dagar efter utskrivningen)", dt.datetime(2025, 1, 17), None)]
 
 
 def test_make_template_for_esf_plus_has_the_profiles_lists_and_items(tmp_path: Path):
     path = run.template(tmp_path, "2021-2027")
     assert path.name == "registermall_2021-2027.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder"]
+    assert wb.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder", "Organisationer"]
     headers = [c.value for c in wb["Deltagare"][1]]
     assert headers == PLUS_HEADERS
     lists = {dv.promptTitle: dv.formula1 for dv in wb["Deltagare"].data_validations.dataValidation if dv.type == "list"}
     assert lists["Kön"] == '"K,M,Ickebinär"'
     assert lists["Arbetsmarknadsstatus"] == '"Arbetslös,Långtidsarbetslös,Inaktiv,Sysselsatt,Egenföretagare"'
     assert all(dv.showInputMessage for dv in wb["Deltagare"].data_validations.dataValidation)
-    items = {row[0]: row[1] for row in wb["Projekt"].iter_rows(min_row=2, values_only=True)}
-    assert items["Programperiod"] == "2021-2027" and "Mål EECR06" in items
+    assert lists["Utbildningsnivå"] == ('"ISCED 0-2 (högst grundskola),ISCED 3-4 (gymnasium eller kortare '
+                                        'eftergymnasial),ISCED 5-8 (högskola eller universitet)"')
+    prompts = {dv.promptTitle: dv.prompt for dv in wb["Deltagare"].data_validations.dataValidation}
+    assert "ett intyg om deltagande räknas inte" in prompts["Kvalifikation vid avslut"]
+    assert "befordran (inte bara högre lön)" in prompts["Förbättrad situation 6 månader"]
+    assert all(len(prompt) <= 255 for prompt in prompts.values())  # Excel's limit for an input message
+    assert "2024-05-01" in prompts["Inskriven"] and "2009" not in " ".join(prompts.values())
+    periods = {dv.promptTitle: dv.prompt for dv in wb["Perioder"].data_validations.dataValidation}
+    assert "kvartal, till exempel 2024-01-01 till 2024-03-31" in periods["Från"]
+    items = {row[0]: row[1:3] for row in wb["Projekt"].iter_rows(min_row=2, values_only=True)}
+    assert items["Programperiod"][0] == "2021-2027" and "Mål EECR06" in items
+    assert items["Mål EECO01"][1] == "EECO01 Totalt antal deltagare"
+    assert items["Mål EECO18"][1].startswith("EECO18 Antal offentliga förvaltningar")
+    assert items["Projektnamn"][1] is None
+    organisations = [c.value for c in wb["Organisationer"][1]]
+    assert organisations == ["Organisationsnummer", "Namn", "Typ", "Första stöd"]
     with pytest.raises(UsageError, match="Programperioden '2014-2020' finns inte"):
         run.template(tmp_path, "2014-2020")
 

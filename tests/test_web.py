@@ -32,7 +32,7 @@ def upload(web, path: Path, period: str | None = None, name: str | None = None) 
 def test_the_page_is_swedish_self_contained_and_strict(web):
     page = httpx.get(web.url + "/")
     assert page.status_code == 200 and '<html lang="sv">' in page.text
-    assert "Skapa rapport" in page.text and "Hämta registermallen" in page.text
+    assert "Skapa rapport" in page.text and page.text.index("Registermall för ESF+ 2021-2027") < page.text.index("Registermall för ESF 2007-2013")
     policy = page.headers["content-security-policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
     for asset in ("/static/page.js", "/static/page.css"):
@@ -176,7 +176,7 @@ def test_the_template_link(web):
     plus = httpx.get(web.url + "/mall/esf-plus")
     assert plus.status_code == 200 and 'filename="registermall_2021-2027.xlsx"' in plus.headers["content-disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(plus.content))
-    assert workbook.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder"]
+    assert workbook.sheetnames == ["Instruktioner", "Deltagare", "Projekt", "Perioder", "Organisationer"]
     assert "Arbetsmarknadsstatus" in [c.value for c in workbook["Deltagare"][1]]
     assert 'href="/mall/esf-plus"' in httpx.get(web.url + "/").text
 

@@ -168,18 +168,23 @@ def test_a_worker_killed_mid_report_leaves_nothing_on_disk():
         server.stop()
 
 
-def test_an_upload_beside_one_whose_worker_is_killed_is_still_reported():
+def test_an_upload_beside_one_whose_worker_is_killed_is_still_reported(tmp_path: Path):
     """Two uploads on two workers; one worker is killed mid-report, which breaks the whole pool: both uploads are
-    tried again in a new one and reported."""
+    tried again in a new one and reported. The registers are large enough (some seconds each) to be under way
+    together: the sample is reported before the second upload has arrived."""
+    from pipeline.tools.sample import generate, write_register
+
+    large = write_register(generate(40_000), tmp_path / "stort.xlsx").read_bytes()
+    files = {"fil": ("register.xlsx", large, "application/octet-stream")}
     before = _upload_folders()
     server = Server(workers=2)
     try:
         answers = []
-        senders = [threading.Thread(target=lambda: answers.append(httpx.post(server.url + "/rapport", files=FILE,
+        senders = [threading.Thread(target=lambda: answers.append(httpx.post(server.url + "/rapport", files=files,
                                                                              timeout=180))) for _ in range(2)]
         for sender in senders:
             sender.start()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len([f for f in _upload_folders() - before if any(f.glob("*.xlsx"))]) < 2:
             time.sleep(0.005)
         os.kill(min(spawned_workers()), signal.SIGKILL)

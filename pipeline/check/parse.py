@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from pipeline.problems import ERROR, Problem
 from pipeline.read.reader import RawSheet
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile,
+    DEFAULT_PROFILE, DELTAGARE, FEW, KONTAKTER, ORGANISATIONER, PERIODER, PROFILE_ITEM, PROFILES, PROJECT_ITEMS, Column, Profile,
     Sheet, categories_in, normalise_label, normalise_labels,
 )
 
@@ -386,4 +386,16 @@ def parse_contacts(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
         "date": parse_dates(raw, col["date"], problems),
         "organisation": parse_text(raw, col["organisation"]),
         "type": parse_codes(raw, col["type"]),
+    }, index=raw.frame.index, copy=False)
+
+
+def parse_organisations(raw: RawSheet, problems: list[Problem]) -> pd.DataFrame:
+    """ESF+ `Organisationer`: the organisation number as written (its form and check digit are validation's),
+    the name, the type and the first support."""
+    col = {c.key: c for c in ORGANISATIONER.columns}
+    return pd.DataFrame({
+        "org_number": parse_text(raw, col["org_number"]),
+        "name": parse_text(raw, col["name"]),
+        "type": parse_codes(raw, col["type"]),
+        "first_support": parse_dates(raw, col["first_support"], problems),
     }, index=raw.frame.index, copy=False)

@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.check.parse import (
-    ProjectValues, holds, parse_contacts, parse_enrolments, parse_periods, parse_profile, parse_project, parse_text,
+    ProjectValues, holds, parse_contacts, parse_enrolments, parse_organisations, parse_periods, parse_profile,
+    parse_project, parse_text,
 )
 from pipeline.problems import ERROR, NOTICE, WARNING, Problem, RegisterInvalid, UsageError
 from pipeline.period import (
@@ -35,7 +36,8 @@ from schemas.models import SchemaErrors, all_schemas, sheet_schema, without_hypo
 from schemas.form import GROUP_LABELS, GROUPS, MAX_AGE, MIN_AGE, YOUNG_MAX_AGE
 from schemas import form_plus
 from schemas.register import (
-    DEFAULT_PROFILE, DELTAGARE, ESF_2007, FEW, KONTAKTER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT, Profile, Sheet,
+    DEFAULT_PROFILE, DELTAGARE, ESF_2007, FEW, KONTAKTER, ORGANISATIONER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT,
+    Profile, Sheet,
     header_key, normalise_label,
 )
 
@@ -62,6 +64,8 @@ class Register:
     blank_rows: int = 0
     problems: list[Problem] = field(default_factory=list)  # warnings and notices
     profile: Profile = DEFAULT_PROFILE
+    # ESF+ `Organisationer` (org_key, type, first_support, ...), or None where the register has no such sheet
+    organisations: pd.DataFrame | None = None
 
 
 def validate_register(read: ReadRegister, today: date | None = None) -> Register:
@@ -84,6 +88,9 @@ def validate_register(read: ReadRegister, today: date | None = None) -> Register
     else:
         contacts = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "organisation": pd.Series([], dtype="string"),
                                  "type": pd.Categorical([])})
+    organisations = None
+    if profile.sheet(ORGANISATIONER.name) is not None and ORGANISATIONER.name in sheets:
+        organisations = organisation_problems(sheets[ORGANISATIONER.name], project, today_ts, problems)
     rows_read = sheets[DELTAGARE.name].rows_read
     if rows_read == 0:
         problems.append(Problem(NOTICE, DELTAGARE.name, "", "", "Bladet har inga inskrivningar ännu; rapporten "
@@ -92,7 +99,7 @@ def validate_register(read: ReadRegister, today: date | None = None) -> Register
     if any(p.severity == ERROR for p in problems):
         raise RegisterInvalid(problems, rows_read, sheets)
     return Register(project, periods, enrolments, contacts, rows_read, blank,
-                    sorted(set(problems), key=Problem.sort_key), profile)
+                    sorted(set(problems), key=Problem.sort_key), profile, organisations)
 
 
 def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
@@ -105,7 +112,8 @@ def _header_row(sheets: dict[str, RawSheet], name: str) -> int:
 def structure_problems(read: ReadRegister, profile: Profile = DEFAULT_PROFILE) -> list[Problem]:
     """Missing sheets, empty sheets, and what each header row lacks, repeats or does not know, as the
     profile declares its sheets and columns."""
-    wanted = [profile.sheet(sheet.name) for sheet in read.missing if profile.sheet(sheet.name) is not None]
+    wanted = [profile.sheet(sheet.name) for sheet in read.missing
+              if profile.sheet(sheet.name) is not None and not profile.sheet(sheet.name).optional]
     problems = [Problem(ERROR, sheet.name, "", "", f"Bladet {sheet.name} saknas i registret. Lägg till det "
                         f"(kolumner: {', '.join(c.header for c in sheet.columns)}).") for sheet in wanted]
     problems += [Problem(ERROR, name, "", "", f"Registret har flera blad som heter {name}: "
@@ -219,9 +227,9 @@ def period_rules(raw: RawSheet, periods: pd.DataFrame, project: Project, problem
         problems.append(Problem(ERROR, name, raw.cell("end", rows[i]), _d(end[i]), "Till ligger före Från."))
     expected_start = end[:-1] + np.timedelta64(1, "D")  # of each period after the first
     for i in np.flatnonzero(start[1:] != expected_start) + 1:
-        kind = "glapp" if start[i] > expected_start[i - 1] else "överlappning"
+        kind = "ett glapp" if start[i] > expected_start[i - 1] else "en överlappning"
         problems.append(Problem(ERROR, name, raw.cell("start", rows[i]), _d(start[i]),
-                                f"Perioderna har ett {kind}: föregående period slutar {_d(end[i - 1])}, "
+                                f"Perioderna har {kind}: föregående period slutar {_d(end[i - 1])}, "
                                 f"så denna ska börja {_d(expected_start[i - 1])}."))
     if project.start is not None and start[0] != project.start.to_datetime64():
         problems.append(Problem(ERROR, name, raw.cell("start", rows[0]), _d(start[0]),
@@ -489,14 +497,18 @@ def plus_rules(raw: RawSheet, f: pd.DataFrame, project: Project, today: pd.Times
          f"{_d(f.at[row, 'exited'])}) är först {_d(six.at[row])}. Uppföljningen görs tidigast den dagen.")
     age = f["age"]
     ages = age.to_numpy(dtype="float64", na_value=np.nan)
-    outside = first & ((ages < form_plus.MIN_AGE) | (ages > form_plus.MAX_AGE))
-    unusual = first & ~outside & ((ages < MIN_AGE) | (ages > MAX_AGE))
+    # ESF+ takes children (EECO06) and older participants: only an impossible age is an error
+    born_after = first & (_dates(f, "birth_date") > _dates(f, "enrolled"))
+    too_old = first & (ages > form_plus.MAX_AGE)
+    unusual = first & ~born_after & ~too_old & ((ages < MIN_AGE) | (ages > MAX_AGE))
     at_entry = lambda row: (f"Åldern vid inträdet ({raw.cell('enrolled', row)}: {_d(f.at[row, 'enrolled'])}) "  # noqa: E731
                             f"är {age.at[row]} år")
-    flag(outside, "birth_date", lambda row: f"{at_entry(row)}; ESF+ tar emot deltagare "
-         f"{form_plus.MIN_AGE}-{form_plus.MAX_AGE} år. Kontrollera Födelsedatum.")
-    flag(unusual, "birth_date", lambda row: f"{at_entry(row)}, utanför {MIN_AGE}-{MAX_AGE} år. Kontrollera att "
-         "Födelsedatum stämmer.", WARNING)
+    flag(born_after, "birth_date", lambda row: f"Födelsedatum ligger efter Inskriven ({raw.cell('enrolled', row)}: "
+         f"{_d(f.at[row, 'enrolled'])}). Kontrollera Födelsedatum.")
+    flag(too_old, "birth_date", lambda row: f"{at_entry(row)}, över {form_plus.MAX_AGE} år. Kontrollera "
+         "Födelsedatum.")
+    flag(unusual, "birth_date", lambda row: f"{at_entry(row)}, utanför {MIN_AGE}-{MAX_AGE} år. Det är tillåtet i "
+         "ESF+ (barn räknas i EECO06), men kontrollera att Födelsedatum stämmer.", WARNING)
     out += person_rules(raw, f, same_keys=("birth_date",))
     return out
 
@@ -673,6 +685,70 @@ def contact_problems(raw: RawSheet, today: pd.Timestamp, problems: list[Problem]
     for row in frame.index[_true(frame["date"] > today)]:
         problems.append(Problem(WARNING, raw.sheet.name, raw.cell("date", row), _d(frame.at[row, "date"]),
                                 f"Datumet ligger efter dagens datum ({_d(today)})."))
+    return frame
+
+
+# --- Organisationer (ESF+) -------------------------------------------------------------
+
+ORGANISATION_NUMBER = re.compile(r"(?:16)?(\d{6})-?(\d{4})")
+
+
+def organisation_key(text: str) -> tuple[str | None, str | None]:
+    """An organisation number as it is compared (ten digits, no hyphen, no `16` prefix) and, where it is no valid
+    number, what is wrong with it, in Swedish."""
+    match = ORGANISATION_NUMBER.fullmatch(re.sub(r"\s+", "", text))
+    if match is None:
+        return None, ("Organisationsnumret ska skrivas NNNNNN-NNNN eller med tio siffror (även med 16 först, tolv "
+                      "siffror).")
+    digits = match.group(1) + match.group(2)
+    check = luhn_check_digit(digits[:9])
+    if int(digits[9]) != check:
+        return None, (f"Kontrollsiffran stämmer inte: efter de nio första siffrorna ska den sista vara {check}, inte "
+                      f"{digits[9]}. Kontrollera numret.")
+    return digits, None
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit of `digits` (as Swedish personal and organisation numbers have it): every other digit
+    from the first doubled, the digits of the products summed."""
+    total = 0
+    for i, digit in enumerate(int(d) for d in digits):
+        product = digit * (2 if i % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10
+
+
+def organisation_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
+                          problems: list[Problem]) -> pd.DataFrame:
+    """`Organisationer`, typed and judged by cell: the number's form and check digit, one `Typ` per organisation,
+    `Första stöd` within the project's start and today. Each distinct number is judged once."""
+    frame = parse_organisations(raw, problems)
+    already = {p.cell for p in problems if p.sheet == raw.sheet.name}
+    problems += model_problems(raw, frame, already, ORGANISATIONER)
+    out: list[Problem] = []
+    flag = _flagger(raw, frame, out)
+    numbers = frame["org_number"]
+    judged = [organisation_key(text) for text in numbers.cat.categories.tolist()] + [(None, None)]
+    codes = numbers.cat.codes.to_numpy()
+    keys = pd.Series([key for key, _ in judged], dtype="string").to_numpy(dtype=object)[codes]
+    wrong = np.array([message is not None for _, message in judged])[codes]
+    flag(wrong, "org_number", lambda row: judged[numbers.cat.codes.at[row]][1])
+    frame["org_key"] = pd.array(keys, dtype="string")
+    # one Typ per organisation: every row against the first row of its number
+    typed = frame[frame["org_key"].notna() & frame["type"].notna()]
+    first_row = typed.index.to_series().groupby(typed["org_key"].to_numpy()).transform("first")
+    first_type = typed["type"].astype("string").groupby(typed["org_key"].to_numpy()).transform("first")
+    other = typed.index[(typed["type"].astype("string") != first_type).to_numpy(dtype=bool)]
+    flag(frame.index.isin(other), "type", lambda row:
+         f"Organisationsnummer {frame.at[row, 'org_number']} har Typ {first_type.at[row]} i "
+         f"{raw.cell('type', first_row.at[row])}. En organisation har en typ: rätta den ena av cellerna.")
+    support = _dates(frame, "first_support")
+    if project.start is not None:
+        flag(support < project.start.to_datetime64(), "first_support",
+             f"Första stöd ligger före Projektstart ({_d(project.start)}).")
+    flag(support > today.to_datetime64(), "first_support",
+         f"Första stöd ligger efter dagens datum ({_d(today)}). Skriv dagen då stödet gavs.")
+    problems += out
     return frame
 
 

@@ -221,8 +221,10 @@ def run_indicator_checks(figs: Figures | pd.DataFrame, text: list[tuple[str, str
              row("EECO01"), "<="),
         _row("EECR01 + EECR02 + EECR04 ≤ Deltagare som lämnat insatsen",
              _plus(row("EECR01"), row("EECR02"), row("EECR04")), row(fp.LEFT), "<="),
-        _row("EECR01 + EECR02 + EECR04 + Avslutade utan känd situation ≤ Deltagare som lämnat insatsen",
-             _plus(row("EECR01"), row("EECR02"), row("EECR04"), row(fp.LEFT_UNKNOWN)), row(fp.LEFT), "<="),
+        # the situations at leaving, as Sammanfattning and Textförslag list them, add up to all who left
+        _row("EECR01 + EECR02 + EECR04 + annan situation + utan känd situation = Deltagare som lämnat insatsen",
+             _plus(row("EECR01"), row("EECR02"), row("EECR04"), row(fp.LEFT_OTHER), row(fp.LEFT_UNKNOWN)),
+             row(fp.LEFT)),
         _row("EECR03 ≤ Deltagare som lämnat insatsen", row("EECR03"), row(fp.LEFT), "<="),
         _row("EECR05 ≤ sex månader efter avslut har passerats", row("EECR05"), row(fp.SIX_MONTHS_PASSED), "<="),
         _row("EECR06 ≤ sex månader efter avslut har passerats", row("EECR06"), row(fp.SIX_MONTHS_PASSED), "<="),
@@ -234,15 +236,21 @@ def run_indicator_checks(figs: Figures | pd.DataFrame, text: list[tuple[str, str
         _row("Sedan starten: personer med mer än en inskrivning ≤ EECO01", since(fp.MORE_THAN_ONCE), since("EECO01"),
              "<="),
     ]
+    organisation_rows = {i.code for i in fp.ORGANISATION_INDICATORS} | {fp.ORGANISATIONS_SUPPORTED}
+    rows.append(_row("EECO18 + EECO19 ≤ Organisationer som fått stöd", _plus(row("EECO18"), row("EECO19")),
+                     row(fp.ORGANISATIONS_SUPPORTED), "<="))
     genders = {k: v for k, v in indicators.items() if k[KON] != ""}
-    totals = _keep({k: v for k, v in indicators.items() if k[KON] == ""}, [RAD, KOLUMN])
+    # the organisations have no gender: their total is the figure itself
+    totals = _keep({k: v for k, v in indicators.items() if k[KON] == "" and k[RAD] not in organisation_rows},
+                   [RAD, KOLUMN])
     rows.append(_row("Indikatorer: Totalt = kvinnor + män + ickebinära", _by(genders, [RAD, KOLUMN]), totals))
     rows.append(_row("Indikatorer: Perioden ≤ Sedan starten",
                      _keep(_series(tables, fp.INDICATORS, columns=[form.PERIOD_COLUMN]), [RAD, KON]),
                      _keep(_series(tables, fp.INDICATORS, columns=[form.SINCE_START]), [RAD, KON]), "<="))
     outcome = _keep(_series(tables, fp.RESULTS, columns=[fp.OUTCOME]), [RAD])
     if outcome:
+        since_start = _keep(_series(tables, fp.INDICATORS, columns=[form.SINCE_START], gender=[""]), [RAD])
         rows.append(_row("Resultat: Utfall = Indikatorer sedan starten", outcome,
-                         {(code,): totals.get((code, form.SINCE_START)) for (code,) in outcome}))
+                         {(code,): since_start.get((code,)) for (code,) in outcome}))
     rows += _common_checks(figs, text)
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)

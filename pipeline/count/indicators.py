@@ -110,6 +110,7 @@ def indicator_masks(people: pd.DataFrame, period: Period) -> list[tuple[str, np.
         (fp.DECLINED_DISABILITY, *(m & holds(people["disability"], ("Vill ej svara",)) for m in (entered_in, all_persons))),
         (fp.DECLINED_MINORITY, *(m & holds(people["minority"], ("Vill ej svara",)) for m in (entered_in, all_persons))),
         (fp.LEFT, left_in, left),
+        (fp.LEFT_OTHER, *(m & holds(people["exit_situation"], ("Annat",)) for m in (left_in, left))),
         (fp.LEFT_UNKNOWN, left_in & unknown, left & unknown),
         (fp.SIX_MONTHS_PASSED, six_in, six_passed),
         (fp.MISSING_6M, six_in & missing_6m, six_passed & missing_6m),
@@ -134,13 +135,13 @@ def indicators(people: pd.DataFrame, period: Period) -> Long:
 
 def goals(figures: Long, project_goals: dict[str, float | None]) -> Long:
     """Resultat: each indicator with a goal (`Mål EECO01` ...), its outcome since the start, the goal and the
-    share of it reached."""
+    share of it reached; `figures` hold the organisations' too."""
     # the indicators' few hundred figures as plain rows: a pandas filter and index cost more than the whole pass
     since = {row: value for row, column, gender, value in zip(figures["Rad"].tolist(), figures["Kolumn"].tolist(),
                                                               figures["Kön"].tolist(), figures["Värde"].tolist())
              if column == SINCE_START and gender == ""}
     rows = []
-    for indicator in fp.ALL_INDICATORS:
+    for indicator in fp.GOAL_INDICATORS:
         goal = project_goals.get(f"goal_{indicator.code}")
         if goal is None:
             continue

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from pipeline.count import indicators as ind
 from pipeline.count import tables as t
+from pipeline.count.organisations import organisation_figures, organisations
 from schemas import form
 from schemas.register import ESF_2007, REASON_LABELS
 from pipeline.period import SITUATION_DAYS, Period, as_of, follow_up_due, follow_up_from, six_months_after
@@ -109,7 +110,8 @@ def build_indicator_report(register: Register, period: Period, enrolments: pd.Da
     """ESF+: the common indicators of `period`, the goals against them, their checks and text."""
     periods = [p for p in reporting_periods(register) if p.start <= period.start]
     enrolments = period_enrolments(register, period) if enrolments is None else enrolments
-    counted = ind.indicators(ind.persons(enrolments, period) if people is None else people, period)
+    counted = joined([ind.indicators(ind.persons(enrolments, period) if people is None else people, period),
+                      organisation_figures(organisations(register.organisations, period), period)])
     figs = joined([counted, ind.goals(counted, register.project.goals)])
     lookup = Figures(figs)
     text = indicator_suggestions(lookup, period)
@@ -145,10 +147,15 @@ def situation_worklist(enrolments: pd.DataFrame, period: Period,
     tasks = np.repeat(np.arange(2), [len(missing), len(six)])
     order = np.lexsort((rows, dates))
     taken = rows[order]
-    task_texts = pa.array([f"Situation vid avslut (senast {SITUATION_DAYS} dagar efter utskrivningen)",
-                           "Uppföljning 6 månader (från datumet)"])
+    task_texts = pa.array([f"Situation vid avslut ({SITUATION_DAYS} dagar efter utskrivningen)",
+                           "Uppföljning 6 månader"])
+    # one meaning per column: the day a situation is due by, or the day a follow-up may be made from
+    ordered, task = dates[order], tasks[order]
+    never = np.datetime64("NaT")
     return pd.DataFrame({**_who(enrolments, taken), "Utskriven": left[taken],
-                         "Att fylla i": _texts_at(task_texts, tasks[order]), "Datum": dates[order]})
+                         "Att fylla i": _texts_at(task_texts, task),
+                         "Fylls i senast": np.where(task == 0, ordered, never),
+                         "Uppföljning från": np.where(task == 1, ordered, never)})
 
 
 def follow_up_worklist(enrolments: pd.DataFrame, period: Period) -> pd.DataFrame:

@@ -116,8 +116,10 @@ def participants_per_month(f: Lookup, months: list[tuple[str, int]]) -> str:
     parts = [f"{int(f(form.T1, form.T1_SUM, label))} i {MONTH_NAMES[month - 1]}" for label, month in months]
     parts[0] = parts[0].replace(" i ", " deltagare i ", 1)
     re_enrolled = f(form.RESULTS, form.RE_ENROLLED, form.OUTCOME)
-    tail = f", inklusive {count(re_enrolled, 'återinskriven', 'återinskrivna')}" if re_enrolled else ""
-    return f"Projektet hade {listing(parts)}{tail}."
+    # the re-enrolled belong to the period, not to each month: a sentence of their own
+    tail = (f" Under perioden var {count(re_enrolled, 'deltagare', 'deltagare')} återinskrivna." if re_enrolled > 1
+            else " Under perioden var en deltagare återinskriven." if re_enrolled else "")
+    return f"Projektet hade {listing(parts)}.{tail}"
 
 
 def average_per_month(f: Lookup) -> str:
@@ -355,20 +357,22 @@ def indicator_suggestions(figures: Figures | pd.DataFrame, period: Period) -> li
              f"({c(fp.DECLINED_MINORITY)} ville inte svara). Vidare var {c('EECO16')} hemlösa eller utestängda från "
              f"bostadsmarknaden och {c('EECO17')} kom från landsbygdsområden."),
         ]
+    def situations(column: str) -> str:
+        """Every situation at leaving, so that the parts add up to all who left."""
+        return (f"var {c('EECR04', column)} i arbete, {c('EECR02', column)} i utbildning, {c('EECR01', column)} "
+                f"sökte arbete och {c(fp.LEFT_OTHER, column)} hade en annan situation; för {c(fp.LEFT_UNKNOWN, column)} "
+                "är situationen vid avslut inte känd")
+
     left = n(fp.LEFT, within)
     if left:
-        sentence = (f"Under perioden lämnade {count(left, 'deltagare', 'deltagare')} insatsen. Av dem var "
-                    f"{c('EECR04', within)} i arbete, {c('EECR02', within)} i utbildning och {c('EECR01', within)} "
-                    f"sökte arbete; {c('EECR03', within)} hade fått en kvalifikation.")
-        if n(fp.LEFT_UNKNOWN, within):
-            sentence += f" För {c(fp.LEFT_UNKNOWN, within)} är situationen vid avslut inte känd."
+        sentence = (f"Under perioden lämnade {count(left, 'deltagare', 'deltagare')} insatsen. Av dem "
+                    f"{situations(within)}. Av dem hade {c('EECR03', within)} fått en kvalifikation.")
     else:
         sentence = "Ingen deltagare lämnade insatsen under perioden."
     rows.append(("Deltagare som lämnat insatsen", sentence))
     rows.append(("Deltagare som lämnat insatsen", (
-        f"Sedan starten har {count(n(fp.LEFT), 'deltagare', 'deltagare')} lämnat insatsen, varav "
-        f"{c('EECR04')} till arbete och {c('EECR02')} till utbildning.") if n(fp.LEFT) else
-        "Ingen deltagare har lämnat insatsen sedan starten."))
+        f"Sedan starten har {count(n(fp.LEFT), 'deltagare', 'deltagare')} lämnat insatsen. Av dem "
+        f"{situations(since)}.") if n(fp.LEFT) else "Ingen deltagare har lämnat insatsen sedan starten."))
     passed = n(fp.SIX_MONTHS_PASSED)
     if passed:
         sentence = (f"Sedan starten har sex månader gått efter avslutet för {count(passed, 'deltagare', 'deltagare')}. "
@@ -377,7 +381,14 @@ def indicator_suggestions(figures: Figures | pd.DataFrame, period: Period) -> li
         if n(fp.MISSING_6M):
             sentence += f" För {c(fp.MISSING_6M)} saknas uppföljningen."
         rows.append(("Sex månader efter avslut", sentence))
-    for indicator in fp.ALL_INDICATORS:
+    supported = n(fp.ORGANISATIONS_SUPPORTED)
+    if supported:
+        rows.append((fp.ORGANISATIONS_SUPPORTED, (
+            f"Sedan starten har projektet gett stöd till {count(supported, 'organisation', 'organisationer')}, "
+            f"varav {c(fp.ORGANISATIONS_SUPPORTED, within)} under perioden. Av dem sedan starten är {c('EECO18')} "
+            f"offentliga förvaltningar eller offentliga tjänster (EECO18) och {c('EECO19')} mikroföretag eller små "
+            "och medelstora företag (EECO19).")))
+    for indicator in fp.GOAL_INDICATORS:
         goal = f.get(fp.RESULTS, indicator.code, fp.GOAL)
         if goal is None:
             continue

@@ -155,3 +155,62 @@ def read_figures(path: Path) -> pd.DataFrame:
 
     figures = fastexcel.read_excel(path).load_sheet(form.FIGURES, dtypes={"Värde": "float", "Tabell": "string", "Rad": "string", "Kolumn": "string", "Kön": "string"}).to_pandas()
     return figures[form.FIGURE_COLUMNS].fillna({c: "" for c in KEY}).astype({c: str for c in KEY})
+
+
+# --- the monthly list for SCB of an earlier internal workbook ---------------------------------
+
+@dataclass
+class EarlierList:
+    """The `Månadsunderlag` of an earlier internal workbook of this project."""
+
+    path: Path
+    label: str  # its period's end, ÅÅMMDD, as the sentences name it
+    last_month: str  # ÅÅÅÅ-MM: the months it covered end here
+    rows: pd.DataFrame
+
+
+def _subject(path: str | Path) -> str:
+    """The subject of a workbook's properties (an internal workbook's period label), or ""."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = package.read("docProps/core.xml")
+        return ElementTree.fromstring(core).findtext("{http://purl.org/dc/elements/1.1/}subject") or ""
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return ""
+
+
+def find_earlier_list(folder: Path, case_number: str, internal_kinds: tuple[str, ...]) -> EarlierList | None:
+    """The newest internal workbook (by the time it was written) of this project in `folder` that holds a monthly
+    list; an internal workbook of an earlier version of the tool, without the list, is passed over."""
+    from schemas.form import BIRTH, EVENT_DATE, MONTH_LIST
+
+    case = case_number.strip()
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.endswith(".xlsx") and not name.startswith((".", "~$")) \
+                        and any(f"_{kind}_" in name for kind in internal_kinds) and entry.is_file():
+                    found.append((entry.stat().st_mtime_ns, name, entry))
+    except OSError:
+        return None
+    for _, _, entry in sorted(found, key=lambda f: (f[0], f[1]), reverse=True):
+        by_this_tool, named = properties(entry.path, entry.inode())
+        label = _subject(entry.path)
+        if not by_this_tool or named != case or "-" not in label:
+            continue
+        try:
+            import fastexcel
+
+            reader = fastexcel.read_excel(entry.path)
+            sheets = [s for s in reader.sheet_names if s == MONTH_LIST or s.startswith(f"{MONTH_LIST} ")]
+            if not sheets:
+                continue
+            rows = pd.concat([reader.load_sheet(s, header_row=2, dtypes={EVENT_DATE: "datetime", BIRTH: "datetime"})
+                              .to_pandas() for s in sheets], ignore_index=True)
+            end = pd.to_datetime(label.split("-")[1], format="%y%m%d")
+        except Exception:  # noqa: BLE001 - a file that cannot be read as a list is no earlier list
+            continue
+        return EarlierList(Path(entry.path), label.split("-")[1], f"{end:%Y-%m}", rows)
+    return None

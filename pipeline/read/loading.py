@@ -135,7 +135,9 @@ def open_workbook(path: Path, content: bytes):
     except Exception as exc:  # fastexcel raises its own error types for every kind of bad file
         raise RegisterUnreadable(
             f"Filen {path.name} kan inte läsas som en arbetsbok (.xlsx, .xls eller .ods): "
-            "den är inte en arbetsbok, är lösenordsskyddad eller är skadad."
+            "den är inte en arbetsbok, är lösenordsskyddad eller är skadad. Öppna registret i Excel eller "
+            "LibreOffice, ta bort ett eventuellt lösenord och spara det som Excel-arbetsbok (.xlsx); välj sedan "
+            "den sparade filen."
         ) from exc
 
 

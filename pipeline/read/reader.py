@@ -94,7 +94,8 @@ def read_register(path: Path) -> ReadRegister:
         if len(found) > 1:
             twice[sheet.name] = found
         elif not found:
-            missing.append(sheet)
+            if not sheet.optional:  # (a sheet a register may leave out is not missing)
+                missing.append(sheet)
         else:
             sheets[sheet.name] = _read_sheet(loaded, found[0], sheet)
     load.unchanged(loaded)  # (a sheet that made fastexcel panic was read again, from the file)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from pipeline.period import SITUATION_DAYS, follow_up_from, six_months_after
 from schemas.register import (
-    CONTACT_TYPES, DELTAGARE, DELTAGARE_PLUS, KONTAKTER, PERIODER, PLUS_PROJECT_ITEMS, PROJECT_ITEMS, PROJEKT, Sheet,
+    CONTACT_TYPES, DELTAGARE, DELTAGARE_PLUS, KONTAKTER, ORGANISATION_TYPES, ORGANISATIONER, PERIODER,
+    PLUS_PROJECT_ITEMS, PROJECT_ITEMS, PROJEKT, Sheet,
 )
 
 REFERENCE_PERIODS = [("2008-05-01", "2008-07-31"), ("2008-08-01", "2008-09-30"), ("2008-10-01", "2008-12-31"),
@@ -36,6 +37,7 @@ class SampleRegister:
     perioder: pd.DataFrame
     kontakter: pd.DataFrame | None  # None under ESF+, which has no such sheet
     sheet: Sheet = DELTAGARE  # the declaration of its Deltagare sheet
+    organisationer: pd.DataFrame | None = None  # ESF+: the organisations supported, if the project has any
 
 
 def bimonthly_periods(start: str, end: str) -> list[tuple[str, str]]:
@@ -137,7 +139,7 @@ def _with_variants(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
 # --- ESF+ 2021-2027 ---------------------------------------------------------------------------
 
 PLUS_START, PLUS_LAST_DAY, PLUS_END = "2023-01-01", "2026-06-30", "2027-06-30"
-PLUS_GOALS = {"goal_EECO01": "300", "goal_EECO02": "200", "goal_EECO07": "120", "goal_EECR04": "90",
+PLUS_GOALS = {"goal_EECO01": "300", "goal_EECO18": "5", "goal_EECO19": "8", "goal_EECO02": "200", "goal_EECO07": "120", "goal_EECR04": "90",
               "goal_EECR05": "100"}
 # (values, shares) of each entry column, drawn per person
 PLUS_ENTRY = {
@@ -226,7 +228,37 @@ def generate_plus(n_enrolments: int, seed: int = 2021, last_day: str = PLUS_LAST
     periods = half_years(PLUS_START, last_day)
     perioder = pd.DataFrame({"start": pd.to_datetime([p[0] for p in periods]),
                              "end": pd.to_datetime([p[1] for p in periods])})
-    return SampleRegister(frame.drop(columns="row_order"), projekt, perioder, None, DELTAGARE_PLUS)
+    return SampleRegister(frame.drop(columns="row_order"), projekt, perioder, None, DELTAGARE_PLUS,
+                          organisations(seed, start, last))
+
+
+ORGANISATION_NAMES = ("Bygg", "Vård", "Data", "Skog", "Turism", "Transport", "Handel", "Energi", "Kultur", "Mat")
+
+
+def organisation_number(body: int) -> str:
+    """A made-up organisation number NNNNNN-NNNN from nine digits, with its Luhn check digit."""
+    from pipeline.check.validate import luhn_check_digit
+
+    digits = f"{body:09d}"
+    return f"{digits[:6]}-{digits[6:]}{luhn_check_digit(digits)}"
+
+
+def organisations(seed: int, start: pd.Timestamp, last: pd.Timestamp, n: int = 14) -> pd.DataFrame:
+    """The organisations an ESF+ project supported, a row per occasion (some twice), of every type; a random
+    generator of their own, so that the participants are the same with or without them."""
+    rng = np.random.default_rng(seed + 1)
+    numbers = [organisation_number(int(b)) for b in rng.integers(212_000_000, 969_999_999, n)]
+    types = rng.choice(np.array(list(ORGANISATION_TYPES)), n, p=[0.3, 0.2, 0.2, 0.1, 0.05, 0.1, 0.05])
+    names = [f"{ORGANISATION_NAMES[i % len(ORGANISATION_NAMES)]} {kind.split()[0].lower()} {i + 1}"
+             for i, kind in enumerate(types)]
+    first = start + pd.to_timedelta(rng.integers(0, (last - start).days, n), unit="D")
+    again = rng.random(n) < 0.3  # a second occasion, later: counted once, by the first
+    later = first[again] + pd.to_timedelta(rng.integers(20, 200, int(again.sum())), unit="D")
+    frame = pd.DataFrame({"org_number": numbers + [x for x, a in zip(numbers, again) if a],
+                          "name": names + [x for x, a in zip(names, again) if a],
+                          "type": list(types) + list(types[again]),
+                          "first_support": list(first) + list(later.where(later <= last, last))})
+    return frame.sort_values("first_support", kind="stable").reset_index(drop=True)
 
 
 BAD_VALUES = {"gender": "X", "enrolled": "2009-02-30", "reason": "9", "born": "Norden", "benefit": "Lön"}
@@ -271,13 +303,18 @@ def write_register(register: SampleRegister, path: Path, constant_memory: bool =
     k = register.kontakter
     sheets = {
         "Deltagare": ([c.header for c in columns], [deltagare[c.key] for c in columns]),
-        "Projekt": ([c.header for c in PROJEKT.columns], [_cells(register.projekt[k_]) for k_ in ("item", "value")]),
+        "Projekt": ([PROJEKT.column(k_).header for k_ in ("item", "value")],
+                    [_cells(register.projekt[k_]) for k_ in ("item", "value")]),
         "Perioder": ([c.header for c in PERIODER.columns],
                      [_cells(register.perioder[k_], date=True) for k_ in ("start", "end")]),
     }
     if k is not None:
         sheets["Arbetsgivarkontakter"] = ([c.header for c in KONTAKTER.columns],
                                           [_cells(k["date"], date=True), _cells(k["organisation"]), _cells(k["type"])])
+    o = register.organisationer
+    if o is not None:
+        sheets[ORGANISATIONER.name] = ([c.header for c in ORGANISATIONER.columns],
+                                       [_cells(o[c.key], date=c.kind == "date") for c in ORGANISATIONER.columns])
     for name, (headers, columns) in sheets.items():
         ws = workbook.add_worksheet(name)
         ws.set_column(0, len(headers) - 1, 18)

@@ -41,6 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipeline.web.guard import Access, BodyTooLarge, Guard
+from pipeline.write.pdf import libreoffice, workbook_pdf
 from pipeline.web.work import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, report_upload, sweep_uploads, template_bytes, warm_up
 
 STATIC = Path(__file__).parent / "static"
@@ -48,9 +49,10 @@ KEEP_SECONDS = 10 * 60
 KEEP_BYTES = 500_000_000  # finished files held for download, all uploads together
 MAX_PERIOD_CHARACTERS = 40  # "2009-05-01..2009-06-30" and spaces
 PERIOD_PART_BYTES = 10_000  # the form's one text field; the file part is limited by `max_upload`
+MAX_EARLIER_FILES = 4  # earlier reports and internal workbooks given with a register, to compare with
 WORKERS = 2
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES = {".xlsx": XLSX, ".txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {".xlsx": XLSX, ".txt": "text/plain; charset=utf-8", ".pdf": "application/pdf"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -118,6 +120,7 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
     """The page's application; `max_upload` bytes at most per register, files kept `keep_seconds`; `access`
     says who may use it (by default loopback only, without a login)."""
     store = Store(keep_seconds, keep_bytes)
+    printer = libreoffice() is not None  # a PDF link on the page where LibreOffice is installed
     too_large = (f"Filen är för stor: webbsidan tar emot register på högst {max(1, max_upload // 1_000_000)} MB. "
                  "Ett större register kan köras med kommandot esf-rapport report.")
     pool: dict[str, ProcessPoolExecutor] = {}
@@ -159,25 +162,30 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
 
     async def report(request: Request) -> Response:
         try:  # (a body that declares more than the limit is refused by Guard before it is read)
-            async with request.form(max_files=1, max_fields=4, max_part_size=PERIOD_PART_BYTES) as form:
+            async with request.form(max_files=1 + MAX_EARLIER_FILES, max_fields=4 + MAX_EARLIER_FILES,
+                                    max_part_size=PERIOD_PART_BYTES) as form:
                 upload = form.get("fil")
                 if upload is None or isinstance(upload, str):
                     return _answer("Välj en registerfil (.xlsx, .xls eller .ods).", 400)
                 content = await upload.read(max_upload + 1)
                 name, period = upload.filename or "register.xlsx", form.get("period") or None
+                # the previous report and internal workbook, for Ändringar and Ändrade månader (optional)
+                earlier = [(item.filename or "tidigare.xlsx", await item.read(max_upload + 1))
+                           for item in form.getlist("tidigare") if not isinstance(item, str)]
         except BodyTooLarge:
             return _answer(too_large, 413)
         except ClientDisconnect:  # the browser went away mid-upload: no one to answer, nothing to log
             return Response(status_code=400)
         except HTTPException:  # a body that is no form, or a part beyond the limits
             return _answer("Registret kom inte fram som en fil från webbsidan. Ladda om sidan och försök igen.", 400)
-        if len(content) > max_upload:
+        if len(content) > max_upload or any(len(c) > max_upload for _, c in earlier):
             return _answer(too_large, 413)
+        earlier = [(n, c) for n, c in earlier if c][:MAX_EARLIER_FILES]  # (an empty file input sends an empty part)
         if period is not None and (not isinstance(period, str) or len(period) > MAX_PERIOD_CHARACTERS):
             return _answer("Rapportperioden ska skrivas FRÅN..TILL, till exempel 2024-01-01..2024-06-30.", 400)
         folder = tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-")
         try:
-            result, files = await in_pool(report_upload, content, name, period, folder, retry_in=folder)
+            result, files = await in_pool(report_upload, content, name, period, folder, earlier, retry_in=folder)
         except BrokenProcessPool:  # this register took a worker down twice
             return _answer(CRASHED, 500)
         except Exception:  # noqa: BLE001 - a worker that failed; nothing of the upload is logged
@@ -189,7 +197,24 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
             token = store.put([Download(n, c) for n, c in files], request.scope.get("esf.session"))
             for i, download in enumerate(result["filer"]):
                 download["adress"] = f"/hamta/{token}/{i}"
+            if result["status"] in ("skriven", "kontroller") and printer:
+                result["pdf"] = f"/pdf/{token}/0"  # the report, printed when asked for
         return JSONResponse(result)
+
+    async def pdf(request: Request) -> Response:
+        """The report of an upload as a PDF for the diarium, printed by LibreOffice on the server."""
+        found = store.get(request.path_params["token"], request.path_params["index"], request.scope.get("esf.session"))
+        if found is None or not found.name.endswith(".xlsx") or not printer:
+            return Response("Filen finns inte längre: filer sparas i tio minuter. Skapa rapporten igen.",
+                            404, media_type="text/plain; charset=utf-8")
+        try:
+            content = await in_pool(workbook_pdf, found.name, found.content)
+        except Exception:  # noqa: BLE001 - LibreOffice that failed: said in Swedish, the .xlsx is still there
+            return Response("PDF-kopian kunde inte skrivas. Hämta rapporten som .xlsx och skriv ut den som PDF.",
+                            500, media_type="text/plain; charset=utf-8")
+        name = Path(found.name).with_suffix(".pdf").name
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def download(request: Request) -> Response:
         found = store.get(request.path_params["token"], request.path_params["index"], request.scope.get("esf.session"))
@@ -202,6 +227,10 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
     async def login(request: Request) -> Response:
         return FileResponse(STATIC / "inloggning.html")
 
+    async def where(request: Request) -> Response:
+        """Whether the page is served on the network (the page says where a register goes)."""
+        return JSONResponse({"natverk": (access or Access()).sessions})
+
     async def template(request: Request) -> Response:
         plus = request.url.path.endswith("esf-plus")
         name = "registermall_2021-2027.xlsx" if plus else "registermall.xlsx"
@@ -213,9 +242,11 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
         Route("/", index),
         Route("/rapport", report, methods=["POST"]),
         Route("/hamta/{token}/{index:int}", download),
+        Route("/pdf/{token}/{index:int}", pdf),
         Route("/mall", template),
         Route("/mall/esf-plus", template),
         Route("/inloggning", login),
+        Route("/lage", where),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ], middleware=[Middleware(SecurityHeaders), Middleware(Guard, access=access or Access(), refuse=refuse,
                                                            max_body=max_upload + 100_000, too_large=too_large)],

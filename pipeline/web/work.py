@@ -19,13 +19,18 @@ from pipeline.write.files import STALE_SECONDS, process_ended, windows_safe
 UPLOAD_PREFIX = "esf-webb-"  # then the server's process number: esf-webb-<pid>-<random>
 MAX_UPLOAD_BYTES = 50_000_000  # a register of several hundred thousand enrolments
 FILE_TEXTS = {  # what each output file is, by the kind in its name
-    "lagesrapport": ("Lägesrapporten att skicka till ESF-samordnaren.", False),
-    "INTERNT_uppfoljning": ("Internt underlag: uppföljningar 90 dagar som ska göras. Skickas inte till ESF.", True),
+    "lagesrapport": ("Lägesrapporten (ESF 2007-2013) att skicka till ESF-rådet.", False),
+    "INTERNT_uppfoljning": ("Internt underlag: uppföljningar 90 dagar som ska göras, och deltagarna per månad till "
+                            "SCB. Skickas inte till ESF.", True),
     "indikatorer": ("Indikatorerna (ESF+ 2021-2027) att rapportera till ESF-rådet.", False),
-    "INTERNT_att_fylla_i": ("Internt underlag: situationer vid avslut och uppföljningar 6 månader som ska fyllas i. "
-                            "Skickas inte till ESF.", True),
-    "INTERNT_fel": ("Registret med varje fel markerat, och en flik Fel med länkar till cellerna. Internt.", True),
+    "INTERNT_att_fylla_i": ("Internt underlag: situationer vid avslut och uppföljningar 6 månader som ska fyllas i, "
+                            "och deltagarna per månad till SCB. Skickas inte till ESF.", True),
+    "INTERNT_fel": ("Registret med varje fel markerat, och en flik Fel med länkar till cellerna.", True),
 }
+
+
+NO_EARLIER_LIST = "Det finns inget tidigare internt underlag"
+COMPARISON_LINES = ("Ändringar mot", "Registret är detsamma", "Månaden ", "Inga redan rapporterade", NO_EARLIER_LIST)
 
 
 def warm_up() -> None:
@@ -43,14 +48,35 @@ def upload_name(name: str) -> str:
     return windows_safe(cleaned) if cleaned else "register.xlsx"
 
 
-def report_upload(content: bytes, name: str, period: str | None, folder: str) -> tuple[dict, list[tuple[str, bytes]]]:
+def report_upload(content: bytes, name: str, period: str | None, folder: str,
+                  earlier: list[tuple[str, bytes]] = ()) -> tuple[dict, list[tuple[str, bytes]]]:
     """Report an uploaded register in `folder` (the server's, which removes it); what the page shows, and the
-    finished files (name, bytes)."""
+    finished files (name, bytes). `earlier` are the coach's previous report and internal workbook, put in the
+    output folder as they stand in the coach's own, so that the run compares with them (Ändringar, Ändrade
+    månader); a file that is neither, or of another project, is named as not compared."""
     register = Path(folder) / upload_name(name)
     register.write_bytes(content)
-    outcome = run.report(register, period, Path(folder) / "ut")
+    out = Path(folder) / "ut"
+    given = []
+    if earlier:
+        out.mkdir()
+        for i, (earlier_name, earlier_content) in enumerate(earlier):
+            target = out / upload_name(earlier_name)
+            if target.exists() or target.suffix.lower() != ".xlsx":
+                target = out / f"tidigare_{i + 1}.xlsx"
+            target.write_bytes(earlier_content)
+            given.append((earlier_name, target))
+    outcome = run.report(register, period, out, rerun=True)
     files = [(path.name, path.read_bytes()) for path in outcome.written]
-    return describe(outcome), files
+    answer = describe(outcome)
+    if given and outcome.status in (run.WRITTEN, run.INTERNAL) and outcome.report is not None:
+        used = {p.name for p in outcome.compared}
+        answer["jämförelse"] += [f"Filen {shown} jämfördes inte: den är ingen rapport eller internt underlag från "
+                                 "det här verktyget för samma projekt, eller så finns en nyare bland filerna."
+                                 for shown, target in given if target.name not in used]
+    elif not given and "jämförelse" in answer:
+        answer["jämförelse"] = [line for line in answer["jämförelse"] if not line.startswith(NO_EARLIER_LIST)]
+    return answer, files
 
 
 def sweep_uploads(root: Path) -> None:
@@ -95,7 +121,7 @@ def describe(outcome: run.Outcome) -> dict:
 
 def _file_text(name: str) -> dict:
     if name.endswith(".txt"):
-        return {"beskrivning": "Samma fel som en textlista. Internt.", "internt": True}
+        return {"beskrivning": "Samma fel som en textlista, att läsa i vilket program som helst.", "internt": True}
     for kind, (text, internal) in FILE_TEXTS.items():
         if kind in name:
             return {"beskrivning": text, "internt": internal}
@@ -149,5 +175,7 @@ def _written(outcome: run.Outcome, files: list[dict]) -> dict:
         "tabell1": table,
         "notiser": [_problem(p) for p in outcome.problems],
         "rader": [line for line in outcome.lines if line.startswith("Rader lästa")],
+        # Ändringar and Ändrade månader, as the run says them (no IDs: the months' sentences name months only)
+        "jämförelse": [line for line in outcome.lines if line.startswith(COMPARISON_LINES)],
         "filer": files,
     }

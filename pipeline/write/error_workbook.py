@@ -42,10 +42,16 @@ def write_error_workbook(register: Path, problems: list[Problem], target: Path |
         except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what was read
             workbook = None
         if workbook is not None:
-            mark(workbook, problems)
+            mark(workbook, problems, register.name, {name.casefold(): raw.header_row for name, raw in (sheets or {}).items()})
             workbook.save(target)
             return
-    write_rebuilt(target, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS)
+    write_rebuilt(target, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS,
+                  register_name=register.name)
+
+
+def page_header(register_name: str) -> tuple[str, str]:
+    """What every printed page of the error workbook says at its top: what the file is, and of which register."""
+    return "INTERNT – fel att rätta i registret", register_name
 
 
 def _marks(problems: list[Problem]) -> dict[tuple[str, str], tuple[bool, str]]:
@@ -78,8 +84,10 @@ def _is_cell(problem: Problem) -> bool:
     return bool(problem.cell) and problem.cell[0].isalpha() and ":" not in problem.cell
 
 
-def mark(workbook, problems: list[Problem]) -> None:
-    """Fill and comment each problem's cell in an openpyxl workbook, and put the `Fel` sheet first."""
+def mark(workbook, problems: list[Problem], register_name: str = "", header_rows: dict[str, int] | None = None) -> None:
+    """Fill and comment each problem's cell in an openpyxl workbook, and put the `Fel` sheet first; every sheet
+    prints landscape, one page wide, with its header row (`header_rows`, by folded name; else the first) on
+    every page."""
     by_name = {name.strip().casefold(): name for name in workbook.sheetnames}
     for (sheet, place), (error, text) in _marks(problems).items():
         if sheet not in by_name:
@@ -111,15 +119,14 @@ def mark(workbook, problems: list[Problem]) -> None:
     for letter, width in zip("ABCDE", LISTING_WIDTHS):
         listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A2"
-    listing.print_title_rows = "1:1"
-    listing.page_setup.orientation = "landscape"
-    listing.page_setup.paperSize = listing.PAPERSIZE_A4
-    listing.page_setup.fitToWidth, listing.page_setup.fitToHeight = 1, 0
-    listing.sheet_properties.pageSetUpPr.fitToPage = True
+    for ws in workbook.worksheets:
+        row = (header_rows or {}).get(ws.title.strip().casefold(), 1)
+        style.printable_sheet(ws, *page_header(register_name), f"{row}:{row}")
     workbook.active = 0
 
 
-def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem], only_problem_rows: bool) -> None:
+def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem], only_problem_rows: bool,
+                  register_name: str = "") -> None:
     """A new workbook with `Fel` first, then each sheet's header and cells as read, at their original
     places and marked; with `only_problem_rows`, a sheet keeps its header row and the rows with problems."""
     import xlsxwriter
@@ -127,7 +134,7 @@ def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem]
 
     workbook = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target,
                                    {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                    "strings_to_numbers": False})
+                                    "strings_to_numbers": False, **style.WORKBOOK_FONT})
     header = workbook.add_format({"bold": True, "bg_color": f"#{style.HEADER}", "valign": "top"})
     text = workbook.add_format({"text_wrap": True, "valign": "top"})
     link = workbook.add_format({"font_color": f"#{style.LINK}", "underline": 1, "valign": "top"})
@@ -138,6 +145,7 @@ def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem]
     for column, width in enumerate(LISTING_WIDTHS):
         listing.set_column(column, column, width)
     style.print_setup(listing, 1, 0)
+    style.header_and_footer(listing, *page_header(register_name))
     for row, (values, target) in enumerate(_listing(problems, {n.casefold(): n for n in sheets}), start=1):
         for column, value in enumerate(values):
             listing.write_string(row, column, str(value), text)
@@ -149,6 +157,11 @@ def write_rebuilt(target: Path | BinaryIO, sheets: dict, problems: list[Problem]
         problem_rows.setdefault(p.sheet, set()).add(p.row)
     for name, raw in sheets.items():
         ws = workbook.add_worksheet(name)
+        style.header_and_footer(ws, *page_header(register_name))
+        ws.set_landscape()
+        ws.set_paper(style.A4)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(raw.header_row - 1)
         for column in raw.sheet.columns:
             if column.key in raw.letters:
                 ws.write_string(f"{raw.letters[column.key]}{raw.header_row}", column.header)

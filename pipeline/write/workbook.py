@@ -20,7 +20,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from pipeline.count.figures import Figures, pair_columns
 from pipeline.count.report import Report
 from pipeline.write.files import TOOL_AUTHOR
-from pipeline.write.style import A4, Formats, print_setup, wrapped_height
+from pipeline.write.style import (
+    A4, WORKBOOK_FONT, Formats, fit_scale, header_and_footer, page_breaks, print_setup, wrapped_height,
+)
 from schemas.form import GROUP_LABELS
 from schemas.register import CONTACT_TYPES, ESF_2007
 from schemas import form
@@ -42,7 +44,7 @@ class RunInfo:
 def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None) -> None:
     """The ESF workbook, written into `target` (a binary stream; `pipeline.write.files` puts it in place)."""
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                      "strings_to_numbers": False})
+                                      "strings_to_numbers": False, **WORKBOOK_FONT})
     project = report.register.project
     profile = report.register.profile
     wb.set_properties({"title": f"{profile.title} {report.period.label}", "subject": project.name,
@@ -74,8 +76,28 @@ def write_workbook(report: Report, run: RunInfo, target: BinaryIO, changes=None)
     else:
         months = list(form.month_labels(report.table_1_months).values())
         write_summary(wb, sheets[form.SUMMARY], fmt, figs, report, run, months, reasons, changes)
+    for name, ws in sheets.items():  # every printed page says what it is, on A4
+        header_and_footer(ws, f"{project.name} – {profile.title}", FIGURES_PRINTED if name == form.FIGURES else
+                          f"Period {report.period.label}")
+        ws.set_paper(A4)
     sheets[form.SUMMARY].activate()
     wb.close()
+
+
+DEFAULT_ROW_POINTS = 12.75  # the default row height of WORKBOOK_FONT
+TITLE_ROW_POINTS = 20  # a sheet's title (14 pt), set so that it is the height the page breaks reckon with
+HEADING_ROW_POINTS = 16  # a heading (11 pt bold)
+KEPT_ROWS = 3  # the rows of a section a heading is kept with on its page
+
+
+def keep_headings(ws, heights: dict[int, float], headings: set[int] | dict[int, int], last_row: int,
+                  scale: float = 1.0, repeated: float = 0.0) -> None:
+    """Manual page breaks so that no heading (`headings`: rows) is printed alone at a page's foot; `heights`
+    are the rows whose height was set, the others have the default."""
+    rows = [heights.get(r, DEFAULT_ROW_POINTS) for r in range(last_row + 1)]
+    breaks = page_breaks(rows, headings, scale, repeated)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -200,7 +222,10 @@ def write_pair_table(ws, fmt: Formats, figs: Figures, table: form.PairTable, col
     ws.set_column(first, last, figure_width)
     if comment_col is not None:
         ws.set_column(comment_col, comment_col, 36)
-    print_setup(ws, 2, first)
+    # a table of many periods (Tabell 4) is not shrunk below legibility: it runs over pages with its labels
+    widths = [label_width] + ([goal_width] if goal_col is not None else []) + [figure_width] * (2 * len(columns)) + (
+        [36] if comment_col is not None else [])
+    print_setup(ws, 2, first, widths, together=2)
 
 
 # --- Utskrivningsorsak -----------------------------------------------------------------
@@ -312,20 +337,27 @@ def write_text(ws, fmt: Formats, report: Report, title: str) -> None:
     ws.write_string(1, 0, "Meningarna bygger på samma siffror som tabellerna. Kopiera en cell i taget till "
                           "rapportens avsnitt.", fmt.note)
     r, previous = 3, None
+    heights, headings = {0: TITLE_ROW_POINTS}, set()
+    ws.set_row(0, TITLE_ROW_POINTS)
     for heading, sentence in report.text:
         if heading != previous:
             r += previous is not None
             ws.write_string(r, 0, heading, fmt.heading)
+            headings.add(r)
+            heights[r] = HEADING_ROW_POINTS
+            ws.set_row(r, HEADING_ROW_POINTS)
             previous = heading
             r += 1
         ws.write_string(r, 0, sentence, fmt.plain)
         # xlsxwriter does not size rows, and LibreOffice keeps the default height for wrapped text
-        ws.set_row(r, wrapped_height(sentence, TEXT_COLUMN_WIDTH))
+        heights[r] = wrapped_height(sentence, TEXT_COLUMN_WIDTH)
+        ws.set_row(r, heights[r])
         r += 1
     ws.set_column(0, 0, TEXT_COLUMN_WIDTH)
     ws.set_landscape()
     ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
+    keep_headings(ws, heights, headings, r, fit_scale([TEXT_COLUMN_WIDTH]))
 
 
 # --- Kontroller, Siffror, Om rapporten -------------------------------------------------
@@ -363,6 +395,15 @@ def write_figures(ws, fmt: Formats, figs: Figures) -> None:
     ws.set_column(2, 2, 58)
     ws.set_column(3, 4, 8)
     print_setup(ws, 1, 0)
+    # for machines, not for paper: what prints by default is the header row alone (Excel and LibreOffice honour
+    # a print area), and the sheet says so where a reader starts, without a column other programs would read
+    ws.print_area(0, 0, 0, value)
+    ws.write_comment(0, 0, FIGURES_NOTE, {"x_scale": 3, "y_scale": 1.6, "visible": False})
+
+
+FIGURES_PRINTED = "Siffror är underlag för andra program och skrivs inte ut"
+FIGURES_NOTE = ("Siffror är underlag för andra program och skrivs inte ut: utskriftsområdet är bara rubrikraden. "
+                "Vill du skriva ut siffrorna, markera dem och välj att skriva ut markeringen.")
 
 
 ABOUT_TEXT_WIDTH = 100
@@ -386,20 +427,33 @@ def write_about(ws, fmt: Formats, report: Report, run: RunInfo, rules: tuple[for
         ws.write_string(r, 0, key, fmt.label_bold)
         ws.write_string(r, 1, value, fmt.label)
     r = 3 + len(rows)
+    heights, headings = {0: TITLE_ROW_POINTS, r: HEADING_ROW_POINTS}, {r}
+    ws.set_row(0, TITLE_ROW_POINTS)
+    ws.set_row(r, HEADING_ROW_POINTS)
     ws.write_string(r, 0, "Räkneregler i korthet", fmt.heading)
-    for r, rule in enumerate(rules, start=r + 1):
-        ws.write_string(r, 0, "•", fmt.plain)
-        ws.write_string(r, 1, rule.sv, fmt.plain)
-        ws.set_row(r, wrapped_height(rule.sv, ABOUT_TEXT_WIDTH))
+    stated = [rule.sv for rule in rules]
+    if profile is not ESF_2007:
+        stated += [*fp.DEFINITIONS] + ([fp.NO_ORGANISATIONS] if report.register.organisations is None else [])
+    for r, sentence in enumerate(stated, start=r + 1):
+        # the bullet beside its text, in the text's own cell
+        ws.write_string(r, 1, f"• {sentence}", fmt.plain)
+        heights[r] = wrapped_height(f"• {sentence}", ABOUT_TEXT_WIDTH)
+        ws.set_row(r, heights[r])
     r += 2
     ws.write_string(r, 0, "Varningar och notiser", fmt.heading)
+    headings.add(r)
+    heights[r] = HEADING_ROW_POINTS
+    ws.set_row(r, HEADING_ROW_POINTS)
     for r, note in enumerate(run.notes or ["Inga."], start=r + 1):
         ws.write_string(r, 1, note, fmt.plain)
-        ws.set_row(r, wrapped_height(note, ABOUT_TEXT_WIDTH))
+        heights[r] = wrapped_height(note, ABOUT_TEXT_WIDTH)
+        ws.set_row(r, heights[r])
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, ABOUT_TEXT_WIDTH)
     ws.set_landscape()
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
+    keep_headings(ws, heights, headings, r, fit_scale([28, ABOUT_TEXT_WIDTH]))
 
 
 # --- Sammanfattning --------------------------------------------------------------------
@@ -420,6 +474,9 @@ def write_changes(ws, fmt: Formats, changes) -> None:
     ws.write_string(2, 0, changes.summary, fmt.heading)
     for col, width in enumerate(CHANGES_WIDTHS):
         ws.set_column(col, col, width)
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
     if changes.note or changes.table.empty:
         return
     columns = list(changes.table.columns)
@@ -515,6 +572,7 @@ def write_summary(wb, ws, fmt: Formats, figs: Figures, report: Report, run: RunI
     for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     ws.set_landscape()
+    ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
 
 
@@ -539,41 +597,61 @@ def write_indicators(ws, fmt: Formats, figs: Figures, report: Report) -> None:
             ws.write_string(3, first + j, fp.GENDER_HEADERS[gender], fmt.header)
     last_col = 1 + len(fp.COLUMNS) * width
     r = 4
-    sections = (("Utfallsindikatorer: deltagare vid inträdet", [(i.code, i.label) for i in fp.OUTPUT_INDICATORS]),
-                ("Resultatindikatorer: deltagare vid och efter avslut", [(i.code, i.label) for i in fp.RESULT_INDICATORS]),
-                ("Underlag för indikatorerna", [("", row) for row in fp.TRUST_ROWS]))
-    for heading, rows in sections:
+    heights = {0: TITLE_ROW_POINTS}
+    # (heading, rows, by gender): the organisations supported have no gender, their figure stands in Totalt alone
+    sections = (("Utfallsindikatorer: deltagare vid inträdet", [(i.code, i.label) for i in fp.OUTPUT_INDICATORS], True),
+                ("Resultatindikatorer: deltagare vid och efter avslut", [(i.code, i.label) for i in fp.RESULT_INDICATORS],
+                 True),
+                ("Underlag för indikatorerna", [("", row) for row in fp.TRUST_ROWS], True),
+                (fp.ORGANISATIONS_SUPPORTED, [*((i.code, i.label) for i in fp.ORGANISATION_INDICATORS),
+                                              ("", fp.ORGANISATIONS_SUPPORTED)], False))
+    headings = {}  # a section's heading kept with its first rows (a short section whole)
+    for heading, rows, by_gender in sections:
         ws.merge_range(r, 0, r, last_col, heading, fmt.label_bold)
+        headings[r] = min(len(rows), KEPT_ROWS)
         r += 1
         for code, label in rows:
             ws.write_string(r, 0, code, fmt.text_center) if code else ws.write_blank(r, 0, None, fmt.empty)
             ws.write_string(r, 1, label, fmt.label)
-            ws.set_row(r, wrapped_height(label, INDICATOR_WIDTHS[1]))
+            heights[r] = wrapped_height(label, INDICATOR_WIDTHS[1])
+            ws.set_row(r, heights[r])
             for i, column in enumerate(fp.COLUMNS):
                 first = 2 + i * width
+                total = figs(fp.INDICATORS, code or label, column)
+                if not by_gender:
+                    for j in range(len(fp.GENDERS)):
+                        ws.write_blank(r, first + j, None, fmt.empty)
+                    ws.write_number(r, first + len(fp.GENDERS), total, fmt.count_bold)
+                    continue
                 for j, gender in enumerate(fp.GENDERS):
                     ws.write_number(r, first + j, figs(fp.INDICATORS, code or label, column, gender), fmt.count)
                 cells = [xl_rowcol_to_cell(r, first + j) for j in range(len(fp.GENDERS))]
-                _sum_formula(ws, r, first + len(fp.GENDERS), cells, figs(fp.INDICATORS, code or label, column),
-                             fmt.count_bold)
+                _sum_formula(ws, r, first + len(fp.GENDERS), cells, total, fmt.count_bold)
             r += 1
     r += 1
     ws.write_string(r, 1, "Så läses underlaget", fmt.heading)
-    for r, row in enumerate(fp.TRUST_ROWS, start=r + 1):
-        ws.merge_range(r, 1, r, last_col, fp.TRUST_NOTES[row], fmt.note)
+    headings[r] = 1
+    notes = [fp.TRUST_NOTES[row] for row in fp.TRUST_ROWS] + [fp.ORGANISATION_NOTE] + (
+        [fp.NO_ORGANISATIONS] if report.register.organisations is None else [])
+    for r, note in enumerate(notes, start=r + 1):
+        ws.merge_range(r, 1, r, last_col, note, fmt.note)
+        heights[r] = wrapped_height(note, INDICATOR_WIDTHS[1] + INDICATOR_WIDTHS[2] * (last_col - 1))
+        ws.set_row(r, heights[r])
     ws.set_column(0, 0, INDICATOR_WIDTHS[0])
     ws.set_column(1, 1, INDICATOR_WIDTHS[1])
     ws.set_column(2, last_col, INDICATOR_WIDTHS[2])
     print_setup(ws, 4, 2)
+    widths = [INDICATOR_WIDTHS[0], INDICATOR_WIDTHS[1]] + [INDICATOR_WIDTHS[2]] * (last_col - 1)
+    keep_headings(ws, heights, headings, r, fit_scale(widths), repeated=2 * DEFAULT_ROW_POINTS)
 
 
 def write_goals(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     """Resultat under ESF+: each indicator the project has a goal for (`Mål EECO01` ...), since the start."""
     ws.write_string(0, 0, f"Resultat till och med {report.period.end:%Y-%m-%d}", fmt.title)
-    with_goal = [i for i in fp.ALL_INDICATORS if figs.get(fp.RESULTS, i.code, fp.GOAL) is not None]
+    with_goal = [i for i in fp.GOAL_INDICATORS if figs.get(fp.RESULTS, i.code, fp.GOAL) is not None]
     if not with_goal:
         ws.write_string(2, 0, "Projektet har inga mål för indikatorerna i bladet Projekt (Mål EECO01 till "
-                              "Mål EECR06). Lägg till dem där för att se utfallet mot målen.", fmt.plain)
+                              "Mål EECR06, Mål EECO18 och Mål EECO19). Lägg till dem där för att se utfallet mot målen.", fmt.plain)
         ws.set_row(2, wrapped_height("x" * 160, 100))
         ws.set_column(0, 0, 100)
         return
@@ -591,12 +669,13 @@ def write_goals(ws, fmt: Formats, figs: Figures, report: Report) -> None:
     print_setup(ws, 3, 2)
 
 
-PLUS_SUMMARY_WIDTHS = (40, 12, 14)  # the labels, then the chart tables' Perioden and Sedan starten
+PLUS_SUMMARY_WIDTHS = (48, 12, 14)  # the labels, then the chart tables' Perioden and Sedan starten
 SUMMARY_CHARTS = (
     ("Arbetsmarknadsstatus vid inträdet", (("Arbetslösa", "EECO02"), ("Inaktiva", "EECO04"),
                                            ("Sysselsatta", "EECO05"))),
     ("Situation när deltagarna lämnade", (("I arbete", "EECR04"), ("I utbildning", "EECR02"),
-                                          ("Söker arbete", "EECR01"), ("Okänd eller saknas", fp.LEFT_UNKNOWN))),
+                                          ("Söker arbete", "EECR01"), ("Annan situation", fp.LEFT_OTHER),
+                                          ("Okänd eller saknas", fp.LEFT_UNKNOWN))),
 )
 
 
@@ -624,8 +703,8 @@ def write_indicator_summary(wb, ws, fmt: Formats, figs: Figures, report: Report,
         chart.set_x_axis({"min": 0, "name": "Personer"})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 560, "height": 280})
-        ws.insert_chart(2 + 15 * c, 4, chart)
+        chart.set_size({"width": 560, "height": 250 + 22 * len(rows)})  # room for every category's label
+        ws.insert_chart(2 + 17 * c, 4, chart)
         r = last + 2
     for col, width in enumerate(PLUS_SUMMARY_WIDTHS):
         ws.set_column(col, col, width)

@@ -22,12 +22,13 @@ from pipeline.write import style
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
 <Default Extension="xml" ContentType="application/xml"/>
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+{sheets}
 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
 <Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
 </Types>"""
@@ -36,21 +37,25 @@ _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
 </Relationships>"""
+# the author and the Diarienummer as a report's (`pipeline.read.earlier` finds the last list of a project by them),
+# the period in the subject
 _CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">
-<dc:title>INTERNT – uppföljning 90 dagar</dc:title><dc:description>Internt dokument. Skickas inte till ESF.</dc:description>
+<dc:title>INTERNT – {what}</dc:title><dc:subject>{period}</dc:subject><dc:creator>{author}</dc:creator>
+<cp:keywords>{keywords}</cp:keywords><dc:description>Internt dokument. Skickas inte till ESF.</dc:description>
 </cp:coreProperties>"""
 _WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="INTERNT uppföljning" sheetId="1" r:id="rId1"/></sheets>
-<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'INTERNT uppföljning'!$3:$3</definedName></definedNames>
+<sheets>{sheets}</sheets>
+<definedNames>{titles}</definedNames>
 </workbook>"""
 _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+{sheets}
+<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
 </Relationships>"""
-# styles: 0 plain, 1 date, 2 bold header on the tables' header colour, 3 bold red title
+# styles: 0 plain, 1 date, 2 bold header on the tables' header colour, 3 bold red title; a table's cells 4 text,
+# 5 date, 6 number, each with a thin grid and aligned left, so that neighbouring values never read as one
 _DATE_CODE = style.DATE_FORMAT.replace("-", "\\-")  # a literal "-" in a number format is escaped
 _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
@@ -59,10 +64,14 @@ _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <font><b/><sz val="12"/><color rgb="FF{style.ERROR_TEXT}"/><name val="Calibri"/></font></fonts>
 <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
 <fill><patternFill patternType="solid"><fgColor rgb="FF{style.HEADER}"/></patternFill></fill></fills>
-<borders count="1"><border/></borders>
+<borders count="2"><border/><border><left style="thin"><color rgb="FF{style.GRID}"/></left><right style="thin"><color rgb="FF{style.GRID}"/></right><top style="thin"><color rgb="FF{style.GRID}"/></top><bottom style="thin"><color rgb="FF{style.GRID}"/></bottom></border></borders>
 <cellStyleXfs count="1"><xf/></cellStyleXfs>
-<cellXfs count="4"><xf/><xf numFmtId="164" applyNumberFormat="1"/><xf fontId="1" fillId="2" applyFont="1" applyFill="1"/>
-<xf fontId="2" applyFont="1"/></cellXfs>
+<cellXfs count="7"><xf/><xf numFmtId="164" applyNumberFormat="1"/>
+<xf fontId="1" fillId="2" borderId="1" applyFont="1" applyFill="1" applyBorder="1"><alignment horizontal="left" vertical="top" wrapText="1"/></xf>
+<xf fontId="2" applyFont="1"/>
+<xf borderId="1" applyBorder="1" applyAlignment="1"><alignment horizontal="left" vertical="top"/></xf>
+<xf numFmtId="164" borderId="1" applyNumberFormat="1" applyBorder="1" applyAlignment="1"><alignment horizontal="left" vertical="top"/></xf>
+<xf borderId="1" applyBorder="1" applyAlignment="1"><alignment horizontal="left" vertical="top"/></xf></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 
@@ -105,9 +114,9 @@ def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Ar
     """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
     ref = f'<c r="{letter}'
     if kind == DATE:
-        cells = pc.binary_join_element_wise(ref, numbers, '" s="1"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise(ref, numbers, '" s="5"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     elif kind == NUMBER:
-        cells = pc.binary_join_element_wise(ref, numbers, '"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise(ref, numbers, '" s="6"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     else:
         text = values
         if pc.any(pc.match_substring_regex(text, XML_SPECIAL_PATTERN)).as_py():  # rare: look before rewriting
@@ -115,9 +124,12 @@ def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Ar
                 text = pc.replace_substring(text, character, entity)
             for character in XML_CONTROLS:
                 text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
-        cells = pc.binary_join_element_wise(ref, numbers, '" t="inlineStr"><is><t xml:space="preserve">', text,
+        cells = pc.binary_join_element_wise(ref, numbers, '" t="inlineStr" s="4"><is><t xml:space="preserve">', text,
                                             "</t></is></c>", "")
-    return pc.fill_null(cells, "")
+    cells = pa.array(cells) if isinstance(cells, pa.ChunkedArray) else cells
+    if cells.null_count == 0:
+        return cells
+    return pc.if_else(pc.is_null(cells), pc.binary_join_element_wise(ref, numbers, '" s="4"/>', ""), cells)  # its grid
 
 
 def _concatenated(strings: pa.Array) -> memoryview:
@@ -128,15 +140,23 @@ def _concatenated(strings: pa.Array) -> memoryview:
     return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
 
 
-def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
-    """The sheet's XML as UTF-8 parts to be written one after the other (the rows are one large part)."""
+def page_header(left: str, right: str = "") -> str:
+    """A printed page's header and footer (`style.page_header`, `style.PAGE_FOOTER`) as the sheet XML holds them."""
+    return (f"<headerFooter><oddHeader>{_escaped(style.page_header(left, right))}</oddHeader>"
+            f"<oddFooter>{_escaped(style.PAGE_FOOTER)}</oddFooter></headerFooter>")
+
+
+def sheet_xml(worklist: pd.DataFrame, title: str, empty: str = "Inga uppföljningar att göra.",
+              header: tuple[str, str] = ("", "")) -> list:
+    """The sheet's XML as UTF-8 parts to be written one after the other (the rows are one large part); a sheet
+    without rows says `empty` under its header, and every printed page says `header` (left, right) at its top."""
     letters = [chr(65 + i) for i in range(len(worklist.columns))]
     rows = [f'<row r="1">{_text_cell("A1", title, 3)}</row>',
             '<row r="3">' + "".join(_text_cell(f"{letter}3", name, 2)
                                     for letter, name in zip(letters, worklist.columns)) + "</row>"]
     columns = [_column(worklist[name]) for name in worklist.columns]
     if worklist.empty:
-        rows.append(f'<row r="4">{_text_cell("A4", "Inga uppföljningar att göra.")}</row>')
+        rows.append(f'<row r="4">{_text_cell("A4", empty)}</row>')
         body = memoryview(b"")
     else:
         numbers = pc.cast(pa.array(np.arange(4, 4 + len(worklist))), pa.string())
@@ -149,8 +169,9 @@ def sheet_xml(worklist: pd.DataFrame, title: str) -> list:
             '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" '
             f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}')
     # printed as the other workbooks are (`style.print_setup`): A4 landscape, one page wide, header row repeated
-    tail = (f'</sheetData><pageSetup paperSize="{style.A4}" orientation="landscape" fitToWidth="1" '
-            'fitToHeight="0"/></worksheet>')
+    tail = (f'</sheetData><pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            f'<pageSetup paperSize="{style.A4}" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            f'{page_header(*header)}</worksheet>')
     return [head.encode("utf-8"), body, tail.encode("utf-8")]
 
 
@@ -166,19 +187,69 @@ def column_widths(names: list[str], columns: list[tuple[str, pa.Array]]) -> list
     return widths
 
 
-def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90) -> bytes:
-    """The worklist as the bytes of an .xlsx file (mostly pyarrow and zlib, which run outside the GIL);
-    `what` says what is to be done (`FOLLOW_UP_90`, or `SITUATIONS` under ESF+)."""
-    title = f"INTERNT – skickas inte till ESF. {project_name}: {what}, per {period.end:%Y-%m-%d}."
+WORKLIST_SHEET = "INTERNT uppföljning"
+MAX_SHEET_ROWS = 1_048_576 - 3  # Excel's rows, less the title, the blank and the header row
+NO_TASKS = "Inga uppföljningar att göra."
+
+
+def _escaped(text: str) -> str:
+    for character, entity in XML_ESCAPES + (('"', "&quot;"),):
+        text = text.replace(character, entity)
+    return text
+
+
+def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90,
+                     months: pd.DataFrame | None = None, case_number: str = "") -> io.BytesIO:
+    """The internal workbook as an .xlsx file in memory (mostly pyarrow and zlib, which run outside the GIL): the
+    worklist (`what` says what is to be done: `FOLLOW_UP_90`, or `SITUATIONS` under ESF+), then the monthly list
+    for SCB (`months`, over as many sheets as Excel's rows need), and room for `Ändrade månader`, which
+    `finish_package` adds once the earlier list has been compared."""
+    from schemas.form import CASE_NUMBER_KEYWORD, CHANGED_MONTHS, MONTH_LIST, TOOL_AUTHOR
+
+    sheets: list[tuple[str, pd.DataFrame, str, str]] = [
+        (WORKLIST_SHEET, worklist, f"INTERNT – skickas inte till ESF. {project_name}: {what}, per {period.end:%Y-%m-%d}.",
+         NO_TASKS)]
+    if months is not None:
+        chunks = range(0, max(len(months), 1), MAX_SHEET_ROWS)
+        for i, first in enumerate(chunks):
+            name = MONTH_LIST if i == 0 else f"{MONTH_LIST} {i + 1}"
+            sheets.append((name, months.iloc[first:first + MAX_SHEET_ROWS],
+                           f"INTERNT – skickas inte till ESF. {project_name}: deltagare per månad till SCB "
+                           f"(start och slut), till och med {period.end:%Y-%m-%d}.", "Inga inskrivningar ännu."))
+    names = [name for name, *_ in sheets] + ([CHANGED_MONTHS] if months is not None else [])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        package.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        package.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets="\n".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
+            for i in range(1, len(names) + 1))))
         package.writestr("_rels/.rels", _ROOT_RELS)
-        package.writestr("docProps/core.xml", _CORE)
-        package.writestr("xl/workbook.xml", _WORKBOOK)
-        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        package.writestr("docProps/core.xml", _CORE.format(
+            what=_escaped(what), period=period.label, author=_escaped(TOOL_AUTHOR),
+            keywords=_escaped(f"{CASE_NUMBER_KEYWORD}{case_number.strip()}")))
+        package.writestr("xl/workbook.xml", _WORKBOOK.format(
+            sheets="".join(f'<sheet name="{_escaped(name)}" sheetId="{i}" r:id="rId{i}"/>'
+                           for i, name in enumerate(names, start=1)),
+            titles="".join(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+                           f"'{_escaped(name)}'!$3:$3</definedName>" for i, name in enumerate(names))))
+        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(sheets="\n".join(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            f'worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(names) + 1))))
         package.writestr("xl/styles.xml", _STYLES)
-        with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            for part in sheet_xml(worklist, title):
-                sheet.write(part)
+        header = (f"INTERNT – {project_name}", f"Period {period.label}")
+        for i, (_, frame, title, empty) in enumerate(sheets, start=1):
+            with package.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as sheet:
+                for part in sheet_xml(frame, title, empty, header):
+                    sheet.write(part)
+    buffer.sheets = len(names)  # the number `finish_package` writes the last one as
+    buffer.header = header
+    return buffer
+
+
+def finish_package(buffer: io.BytesIO, changed: pd.DataFrame | None, title: str, said: str) -> bytes:
+    """The internal workbook's bytes: `Ändrade månader` (`changed`: a row per month to send again, or none, with
+    `said` in their place) added as its last sheet, when it has the monthly list."""
+    if changed is not None:
+        with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+            package.writestr(f"xl/worksheets/sheet{buffer.sheets}.xml", b"".join(
+                bytes(part) for part in sheet_xml(changed, title, said, buffer.header)))
     return buffer.getvalue()

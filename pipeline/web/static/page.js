@@ -4,7 +4,9 @@
 
 const formular = document.getElementById("formular");
 const slapp = document.getElementById("slapp");
+const valjKnapp = document.getElementById("valj");
 const filfalt = document.getElementById("fil");
+const tidigare = document.getElementById("tidigare");
 const filnamn = document.getElementById("filnamn");
 const skapa = document.getElementById("skapa");
 const periodrad = document.getElementById("periodrad");
@@ -23,9 +25,18 @@ function valj(fil) {
   periodval.replaceChildren();
 }
 
+// one control to choose the file: the button (a real button, so keyboard and screen reader take it as one);
+// the file input itself is hidden and takes no tab stop
 filfalt.addEventListener("change", () => valj(filfalt.files[0] || null));
-slapp.addEventListener("click", (e) => { if (e.target === slapp) filfalt.click(); });
-slapp.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); filfalt.click(); } });
+valjKnapp.addEventListener("click", () => filfalt.click());
+
+// what is true of where the register goes: this computer, or a server on the network
+fetch("/lage").then((r) => r.json()).then((lage) => {
+  document.getElementById("var-registret-finns").textContent = lage.natverk
+    ? "Webbsidan körs på en server i nätverket: registret skickas dit, räknas där och tas bort så snart rapporten " +
+      "är klar. De färdiga filerna kan bara hämtas från din webbläsare."
+    : "Webbsidan körs på den här datorn: registret skickas ingen annanstans och tas bort så snart rapporten är klar.";
+}).catch(() => {});
 for (const typ of ["dragenter", "dragover"]) {
   slapp.addEventListener(typ, (e) => { e.preventDefault(); slapp.classList.add("over"); });
 }
@@ -69,15 +80,29 @@ function filer(lista) {
 
 function problemtabell(rader, rubrik) {
   const table = el("table", null, "problem");
+  table.setAttribute("aria-label", rubrik);  // (the box's heading says it on screen: not twice)
   const head = el("tr");
   for (const h of ["Typ", "Cell", "Värde", "Problem"]) head.append(el("th", h));
-  table.append(el("caption", rubrik), head);
+  table.append(head);
   for (const p of rader) {
     const tr = el("tr");
     tr.append(el("td", p.typ, p.typ), el("td", p.plats), el("td", p.värde), el("td", p.meddelande));
     table.append(tr);
   }
-  return table;
+  return rullbar(table);
+}
+
+function rullbar(table) {
+  // a table wider than a phone's screen scrolls inside its box, with a line saying so (shown by page.css)
+  const wrap = el("div", null, "tabell-rulla");
+  wrap.append(table);
+  const box = el("div");
+  box.append(wrap, el("p", "Tabellen är bredare än skärmen: dra i sidled för att se alla kolumner.", "rulla-tips"));
+  return box;
+}
+
+function antal(n, en, flera) {
+  return n === 1 ? `en ${en}` : `${n} ${flera}`;
 }
 
 function tabell1(t) {
@@ -102,17 +127,19 @@ function tabell1(t) {
     }
     table.append(tr);
   }
-  const wrap = el("div", null, "tabell-rulla");
-  wrap.append(table);
-  return wrap;
+  return rullbar(table);
 }
 
 function visa(svar) {
   resultat.replaceChildren();
   if (svar.status === "skriven" || svar.status === "kontroller") {
     const ok = svar.status === "skriven";
-    const box = ruta(ok ? "ok" : "fel", ok ? svar.meddelande : "Rapporten ska inte skickas",
-                     ok ? null : svar.meddelande);
+    const varningar = svar.notiser.filter((n) => n.typ === "Varning").length;
+    const notiser = svar.notiser.length - varningar;
+    const rubrik = !ok ? "Rapporten ska inte skickas"
+      : varningar ? `${svar.meddelande.replace(/\.$/, "")}, med ${antal(varningar, "varning", "varningar")} att se över.`
+      : svar.meddelande;
+    const box = ruta(ok ? (varningar ? "varning" : "ok") : "fel", rubrik, ok ? null : svar.meddelande);
     const info = el("table", null, "nyckeltal");
     for (const [k, v] of [["Projekt", svar.projekt], ["Diarienummer", svar.diarienummer], ["Period", svar.period]]) {
       const tr = el("tr");
@@ -126,8 +153,27 @@ function visa(svar) {
     }
     box.append(info);
     for (const rad of svar.rader) box.append(el("p", rad));
-    box.append(el("h2", "Hämta"), filer(svar.filer));
+    box.append(el("h2", "Hämta filerna"), filer(svar.filer));
+    if (svar.pdf) {  // where the server has LibreOffice: the report printed, for the diarium
+      const p = el("p");
+      const a = el("a", "Hämta rapporten som PDF");
+      a.href = svar.pdf;
+      p.append(a, " (för diariet; utskriven som bladens egna utskriftsinställningar säger).");
+      box.append(p);
+    }
     resultat.append(box);
+    if (svar.notiser.length) {  // before the tables: a warning is what a coach must not miss
+      const delar = [varningar ? antal(varningar, "varning", "varningar") : "", notiser ? antal(notiser, "notis", "notiser") : ""];
+      const n = ruta("varning", `Att se över: ${delar.filter(Boolean).join(" och ")}`,
+                     "Rapporten är skriven; kontrollera gärna dessa celler i registret.");
+      n.append(problemtabell(svar.notiser, "Varningar och notiser"));
+      resultat.append(n);
+    }
+    if (svar.jämförelse && svar.jämförelse.length) {
+      const j = ruta("", "Jämfört med tidigare filer");
+      for (const rad of svar.jämförelse) j.append(el("p", rad));
+      resultat.append(j);
+    }
     periodval.replaceChildren();
     for (const p of svar.perioder) {
       const option = el("option", p.etikett);
@@ -139,11 +185,6 @@ function visa(svar) {
     const t = ruta("", svar.tabell1.titel);
     t.append(tabell1(svar.tabell1));
     resultat.append(t);
-    if (svar.notiser.length) {
-      const n = ruta("varning", "Varningar och notiser", "Rapporten är skriven; kontrollera gärna dessa celler.");
-      n.append(problemtabell(svar.notiser, "Varningar och notiser"));
-      resultat.append(n);
-    }
   } else if (svar.status === "ogiltig") {
     const box = ruta("fel", "Registret behöver rättas", svar.meddelande);
     box.append(el("p", "Rätta cellerna nedan i registret och skapa rapporten igen. Den markerade kopian visar " +
@@ -160,6 +201,7 @@ formular.addEventListener("submit", (e) => {
   if (!register) return;
   const data = new FormData();
   data.append("fil", register, register.name);
+  for (const f of Array.from(tidigare.files).slice(0, 4)) data.append("tidigare", f, f.name);
   if (!periodrad.hidden && periodval.value) data.append("period", periodval.value);
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/rapport");
@@ -181,7 +223,7 @@ formular.addEventListener("submit", (e) => {
     if (xhr.response && xhr.response.status) {
       visa(xhr.response);
     } else if (xhr.status === 413) {
-      resultat.replaceChildren(ruta("fel", "Filen är för stor", "Ett så stort register kan köras med kommandot esf-rapport report."));
+      resultat.replaceChildren(ruta("fel", "Filen är för stor", "Webbsidan tar inte emot så stora filer. Be den som sköter verktyget att skapa rapporten med programmet på sin dator (kommandot esf-rapport report)."));
     } else {
       resultat.replaceChildren(ruta("fel", "Något gick fel", "Sidan fick inget svar. Försök igen."));
     }
