@@ -60,7 +60,7 @@ def build_parser(prog: str | None = None) -> SwedishParser:
     template = commands.add_parser("template", help="Skriv en tom registermall med listor och datumkontroller.")
     template.add_argument("--out", type=Path, default=Path("output"), help="mapp eller filnamn (.xlsx)")
     template.add_argument("--profil", default="2007-2013", help="programperioden: 2007-2013 eller 2021-2027 (ESF+)")
-    commands.add_parser("readme", help="Uppdatera README:s tabell över registrets kolumner (för utvecklare).")
+    commands.add_parser("readme", help="Uppdatera docs/register.md från schemas/ (för utvecklare).")
     serving.add_arguments(commands.add_parser("serve", help="Starta webbsidan för andra att använda (make serve)."),
                           commands.add_parser("webb", help="Starta webbsidan på den egna datorn och öppna den i "
                                                             "webbläsaren."))
@@ -127,12 +127,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             serving.serve_as_asked(args)
             return WRITTEN
         if args.command == "readme":
-            from pipeline.tools.docs import update_readme
+            from pipeline.tools.docs import REFERENCE, update_reference
 
-            if not Path("README.md").is_file():
+            if not REFERENCE.is_file():
                 raise UsageError("Kommandot readme är för den som utvecklar verktyget: kör det i en kopia av "
-                                 "källkoden, där README.md finns.")
-            print("README.md uppdaterad." if update_readme(Path("README.md")) else "README.md var redan aktuell.")
+                                 f"källkoden, där {REFERENCE.as_posix()} finns.")
+            print(f"{REFERENCE.as_posix()} uppdaterad." if update_reference() else
+                  f"{REFERENCE.as_posix()} var redan aktuell.")
             return WRITTEN
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

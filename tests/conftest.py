@@ -139,6 +139,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", "NO CHROMIUM: the browser test (tests/test_browser.py) did not run", red=True)
         terminalreporter.write_line("Install Debian's Chromium and its driver, then run make test again:")
         terminalreporter.write_line("    apt-get install -y chromium chromium-driver", bold=True)
+    if shutil.which("soffice") is None:
+        terminalreporter.write_sep("!", "NO LIBREOFFICE: the PDF copy (tests/test_paper.py) was not printed", red=True)
+        terminalreporter.write_line("Install LibreOffice's Calc, then run make test again:")
+        terminalreporter.write_line("    apt-get install -y libreoffice-calc-nogui", bold=True)
 
 
 # --- ESF+ 2021-2027 registers ----------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_a_single_run_whose_reading_process_aborts_ends_with_exit_3_and_a_log(st
 
 
 def test_a_developer_command_outside_a_checkout_is_a_swedish_message(tmp_path: Path):
-    """`esf-rapport readme` in a coach's folder (no README.md there) printed a traceback."""
+    """`esf-rapport readme` in a coach's folder (no docs/register.md there) printed a traceback."""
     done = subprocess.run([sys.executable, "-m", "pipeline", "readme"], cwd=tmp_path, capture_output=True, text=True,
                           env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert done.returncode == run.USAGE_ERROR and "Traceback" not in done.stdout + done.stderr

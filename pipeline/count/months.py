@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.period import Period, entry_positions, month_number, person_codes
-from pipeline.read.reader import TEXT
 from schemas.register import ESF_2007, Profile
 
 from schemas.form import BIRTH, EVENT, EVENT_DATE as DATE, MONTH, PERSON, PERSON_GENDER as GENDER
@@ -43,14 +42,16 @@ def month_labels(numbers: np.ndarray) -> pa.Array:
                                        pc.utf8_lpad(pc.cast(pa.array(months), pa.string()), 2, "0"), "-")
 
 
-def _taken(values: pd.Series, positions: np.ndarray):
-    """A column at `positions` (-1: empty) as pandas' text, taken from its categories by their codes."""
+def _taken(values: pd.Series, positions: np.ndarray) -> pd.Categorical:
+    """A column at `positions` (-1: empty) as a Categorical of its own categories: only codes are gathered, a
+    million rows' texts are never made (the writer takes a Categorical as it is)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories, codes = pa.array(values.cat.categories.astype(str).array, pa.string()), values.cat.codes.to_numpy()
+        categories, codes = values.cat.categories.astype(str), values.cat.codes.to_numpy()
     else:
-        categories, codes = pa.array(values.astype("string").array, pa.string()), np.arange(len(values))
-    picked = np.where(positions >= 0, codes[np.maximum(positions, 0)], -1)
-    return pd.array(categories.take(pa.array(picked, mask=picked < 0)), dtype=TEXT)
+        codes, categories = pd.factorize(values.astype("string"), use_na_sentinel=True)
+        categories = pd.Index(categories, dtype=str)
+    picked = np.where(positions >= 0, codes[np.maximum(positions, 0)] if len(codes) else -1, -1)
+    return pd.Categorical.from_codes(picked, categories=categories, validate=False)
 
 
 def _at(values: np.ndarray, positions: np.ndarray, empty) -> np.ndarray:
@@ -84,9 +85,11 @@ def month_list(enrolments: pd.DataFrame, period: Period, profile: Profile) -> pd
         np.zeros(0, dtype=np.int64)
     person = _at(entry, positions, -1)  # the event's person's first enrolment
     birth = enrolments["birth_date"].to_numpy(dtype="datetime64[ns]")
+    distinct_months, month_codes = np.unique(months, return_inverse=True)
     return pd.DataFrame({
-        MONTH: pd.array(month_labels(months), dtype=TEXT),
-        EVENT: pd.array(pa.array([START, END, NO_EVENT]).take(pa.array(kinds, pa.int64())), dtype=TEXT),
+        MONTH: pd.Categorical.from_codes(month_codes, categories=pd.Index(month_labels(distinct_months).to_pylist(),
+                                                                          dtype=str), validate=False),
+        EVENT: pd.Categorical.from_codes(kinds, categories=pd.Index([START, END, NO_EVENT], dtype=str), validate=False),
         DATE: dates,
         PERSON: _taken(enrolments["person_id"], positions),
         GENDER: _taken(enrolments["gender"], person),

@@ -336,7 +336,7 @@ def write_results(rows: list[dict], runs: int, path: Path, web: dict | None = No
             f"{PHASES_TEXT}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    readme = Path("README.md")
+    readme = Path("docs") / "performance.md"  # the page that quotes the latest results
     if path == RESULTS and readme.exists():
         begin, end = "<!-- bench:begin (written by `make bench`) -->", "<!-- bench:end -->"
         current = readme.read_text(encoding="utf-8")

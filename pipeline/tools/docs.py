@@ -1,6 +1,6 @@
-"""Keeping the README's generated parts in step with the declarations (`make readme`).
+"""Keeping the generated parts of `docs/register.md` in step with the declarations (`make readme`).
 
-Three parts of the README are written from `schemas/`: the register's columns of both
+Three parts of the page are written from `schemas/`: the register's columns of both
 profiles (from `schemas.register`) and the counting rules of each profile (from
 `schemas.form` and `schemas.form_plus`, whose Swedish twins `Om rapporten` states), each
 between its own begin and end markers.
@@ -9,6 +9,8 @@ between its own begin and end markers.
 from __future__ import annotations
 
 from pathlib import Path
+
+REFERENCE = Path("docs") / "register.md"  # the page with the generated parts, from the checkout's root
 
 from schemas import form_plus
 from schemas.form import counting_rules_markdown
@@ -34,8 +36,8 @@ def with_reference(readme: str) -> str:
     return readme
 
 
-def update_readme(path: Path) -> bool:
-    """Rewrite the generated parts of the README; True when they changed."""
+def update_reference(path: Path = REFERENCE) -> bool:
+    """Rewrite the generated parts of `docs/register.md`; True when they changed."""
     text = path.read_text(encoding="utf-8")
     updated = with_reference(text)
     if updated != text:

@@ -122,7 +122,8 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
     store = Store(keep_seconds, keep_bytes)
     printer = libreoffice() is not None  # a PDF link on the page where LibreOffice is installed
     too_large = (f"Filen är för stor: webbsidan tar emot register på högst {max(1, max_upload // 1_000_000)} MB. "
-                 "Ett större register kan köras med kommandot esf-rapport report.")
+                 "Be den som sköter verktyget att skapa rapporten med programmet på sin dator (kommandot "
+                 "esf-rapport report), som tar emot register av alla storlekar.")
     pool: dict[str, ProcessPoolExecutor] = {}
     replacing = asyncio.Lock()
 

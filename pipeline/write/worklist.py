@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
 {sheets}
 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
 <Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
 </Types>"""
 _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -53,6 +55,7 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 {sheets}
 <Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
 </Relationships>"""
 # styles: 0 plain, 1 date, 2 bold header on the tables' header colour, 3 bold red title; a table's cells 4 text,
 # 5 date, 6 number, each with a thin grid and aligned left, so that neighbouring values never read as one
@@ -99,37 +102,81 @@ DATE, NUMBER, TEXT = "date", "number", "text"
 
 def _column(values: pd.Series) -> tuple[str, pa.Array]:
     """A worklist column as what its cells are (a date, a number or a text) and its values as a pyarrow array:
-    dates as Excel's day numbers, texts as strings (null where empty); made once for the cells and the width."""
+    dates as Excel's day numbers, texts dictionary-encoded (null where empty); made once for the cells and the
+    width."""
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values.to_numpy(dtype="datetime64[D]")
         days = (dates - EXCEL_EPOCH.to_datetime64().astype("datetime64[D]")).astype(np.int64)
         return DATE, pa.array(days, mask=np.isnat(dates))
     if pd.api.types.is_integer_dtype(values):
         return NUMBER, pa.array(values.to_numpy())
+    if isinstance(values.dtype, pd.CategoricalDtype):  # its codes and categories are the dictionary already
+        codes = values.cat.codes.to_numpy()
+        return TEXT, pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                                    pa.array(values.cat.categories.astype(str), pa.string()))
     texts = values.array if values.dtype == "str" else values.astype("string").array  # pandas' text, as pyarrow
-    return TEXT, pa.array(texts, pa.string())
+    return TEXT, pa.array(texts, pa.string()).dictionary_encode()
 
 
-def _cells(letter: str, kind: str, values: pa.Array, numbers: pa.Array) -> pa.Array:
-    """One column's cells as XML, a string per row ("" for an empty cell), built by pyarrow."""
-    ref = f'<c r="{letter}'
+SHARED_TEXTS = 4096  # a column of at most this many distinct texts (months, codes) refers to the shared strings
+
+
+class SharedStrings:
+    """A workbook's shared strings: a text that many cells hold (a month, a code) is written once, and each of
+    its cells refers to it by number, which keeps a long list's XML (and the time to pack it) small."""
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}
+
+    def cells(self, texts: list[str]) -> pa.Array:
+        numbers = [self.numbers.setdefault(text, len(self.numbers)) for text in texts]
+        return pc.binary_join_element_wise('<c t="s" s="4"><v>', pc.cast(pa.array(numbers), pa.string()),
+                                           "</v></c>", "")
+
+    def xml(self) -> bytes:
+        items = "".join(f'<si><t xml:space="preserve">{_escaped_text(text)}</t></si>' for text in self.numbers)
+        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org'
+                f'/spreadsheetml/2006/main" uniqueCount="{len(self.numbers)}">{items}</sst>').encode("utf-8")
+
+
+def _escaped_text(text: str) -> str:
+    for character, entity in XML_ESCAPES:
+        text = text.replace(character, entity)
+    for character in XML_CONTROLS:
+        text = text.replace(character, f"_x{ord(character):04X}_")
+    return text
+
+
+def _text_cells(values: pa.DictionaryArray, shared: SharedStrings | None = None) -> pa.Array:
+    """The cell of each distinct text of a column (`_column`), escaped as XML needs: a column of a million rows
+    has a few distinct months or codes, and its IDs once each, so every text is made a cell once. A column of
+    few distinct texts refers to the workbook's `shared` strings."""
+    if shared is not None and len(values.dictionary) <= SHARED_TEXTS:
+        return shared.cells(values.dictionary.to_pylist())
+    text = values.dictionary
+    if pc.any(pc.match_substring_regex(text, XML_SPECIAL_PATTERN)).as_py():  # rare: look before rewriting
+        for character, entity in XML_ESCAPES:
+            text = pc.replace_substring(text, character, entity)
+        for character in XML_CONTROLS:
+            text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
+    # spaces at a text's ends are kept only where asked to: asked for the column, where it has any
+    spaced = pc.any(pc.match_substring_regex(text, r"^\s|\s$")).as_py()
+    opening = '<c t="inlineStr" s="4"><is><t xml:space="preserve">' if spaced else '<c t="inlineStr" s="4"><is><t>'
+    return pc.binary_join_element_wise(opening, text, "</t></is></c>", "")
+
+
+def _cells(kind: str, values: pa.Array, text_cells: pa.Array | None = None) -> pa.Array:
+    """One column's cells as XML, a string per row, built by pyarrow (a text's from `text_cells`, by its code).
+    A cell needs no reference of its own (the row has one, and cells follow each other column by column); an
+    empty cell is written too, for its grid."""
     if kind == DATE:
-        cells = pc.binary_join_element_wise(ref, numbers, '" s="5"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise('<c s="5"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     elif kind == NUMBER:
-        cells = pc.binary_join_element_wise(ref, numbers, '" s="6"><v>', pc.cast(values, pa.string()), "</v></c>", "")
+        cells = pc.binary_join_element_wise('<c s="6"><v>', pc.cast(values, pa.string()), "</v></c>", "")
     else:
-        text = values
-        if pc.any(pc.match_substring_regex(text, XML_SPECIAL_PATTERN)).as_py():  # rare: look before rewriting
-            for character, entity in XML_ESCAPES:
-                text = pc.replace_substring(text, character, entity)
-            for character in XML_CONTROLS:
-                text = pc.replace_substring(text, character, f"_x{ord(character):04X}_")
-        cells = pc.binary_join_element_wise(ref, numbers, '" t="inlineStr" s="4"><is><t xml:space="preserve">', text,
-                                            "</t></is></c>", "")
+        cells = text_cells.take(values.indices)
     cells = pa.array(cells) if isinstance(cells, pa.ChunkedArray) else cells
-    if cells.null_count == 0:
-        return cells
-    return pc.if_else(pc.is_null(cells), pc.binary_join_element_wise(ref, numbers, '" s="4"/>', ""), cells)  # its grid
+    return pc.fill_null(cells, '<c s="4"/>') if cells.null_count else cells
 
 
 def _concatenated(strings: pa.Array) -> memoryview:
@@ -146,10 +193,14 @@ def page_header(left: str, right: str = "") -> str:
             f"<oddFooter>{_escaped(style.PAGE_FOOTER)}</oddFooter></headerFooter>")
 
 
+CHUNK_ROWS = 100_000  # rows made into XML at a time: a monthly list of two million rows is never held whole
+
+
 def sheet_xml(worklist: pd.DataFrame, title: str, empty: str = "Inga uppföljningar att göra.",
-              header: tuple[str, str] = ("", "")) -> list:
-    """The sheet's XML as UTF-8 parts to be written one after the other (the rows are one large part); a sheet
-    without rows says `empty` under its header, and every printed page says `header` (left, right) at its top."""
+              header: tuple[str, str] = ("", ""), shared: SharedStrings | None = None) -> Iterator:
+    """The sheet's XML as UTF-8 parts to be written one after the other (the rows in parts of `CHUNK_ROWS`,
+    each made when it is asked for); a sheet without rows says `empty` under its header, and every printed page
+    says `header` (left, right) at its top."""
     letters = [chr(65 + i) for i in range(len(worklist.columns))]
     rows = [f'<row r="1">{_text_cell("A1", title, 3)}</row>',
             '<row r="3">' + "".join(_text_cell(f"{letter}3", name, 2)
@@ -157,11 +208,6 @@ def sheet_xml(worklist: pd.DataFrame, title: str, empty: str = "Inga uppföljnin
     columns = [_column(worklist[name]) for name in worklist.columns]
     if worklist.empty:
         rows.append(f'<row r="4">{_text_cell("A4", empty)}</row>')
-        body = memoryview(b"")
-    else:
-        numbers = pc.cast(pa.array(np.arange(4, 4 + len(worklist))), pa.string())
-        cells = [_cells(letter, kind, values, numbers) for letter, (kind, values) in zip(letters, columns)]
-        body = _concatenated(pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", ""))
     widths = "".join(f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
                      for i, width in enumerate(column_widths(list(worklist.columns), columns), start=1))
     head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -172,7 +218,14 @@ def sheet_xml(worklist: pd.DataFrame, title: str, empty: str = "Inga uppföljnin
     tail = (f'</sheetData><pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
             f'<pageSetup paperSize="{style.A4}" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
             f'{page_header(*header)}</worksheet>')
-    return [head.encode("utf-8"), body, tail.encode("utf-8")]
+    yield head.encode("utf-8")
+    text_cells = [_text_cells(values, shared) if kind == TEXT else None for kind, values in columns]
+    for first in range(0, len(worklist), CHUNK_ROWS):
+        count = min(CHUNK_ROWS, len(worklist) - first)
+        numbers = pc.cast(pa.array(np.arange(4 + first, 4 + first + count)), pa.string())
+        cells = [_cells(kind, values.slice(first, count), made) for (kind, values), made in zip(columns, text_cells)]
+        yield _concatenated(pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", ""))
+    yield tail.encode("utf-8")
 
 
 def column_widths(names: list[str], columns: list[tuple[str, pa.Array]]) -> list[int]:
@@ -181,8 +234,8 @@ def column_widths(names: list[str], columns: list[tuple[str, pa.Array]]) -> list
     widths = []
     for name, (kind, values) in zip(names, columns):
         longest = 12
-        if kind == TEXT and len(values):
-            longest = pc.max(pc.utf8_length(values)).as_py() or 0
+        if kind == TEXT and len(values.dictionary):
+            longest = pc.max(pc.utf8_length(values.dictionary)).as_py() or 0
         widths.append(min(round(max(len(name), longest, 10) * 1.1) + 2, 60))  # bold headers run wider
     return widths
 
@@ -236,10 +289,12 @@ def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, 
             f'worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(names) + 1))))
         package.writestr("xl/styles.xml", _STYLES)
         header = (f"INTERNT – {project_name}", f"Period {period.label}")
+        shared = SharedStrings()
         for i, (_, frame, title, empty) in enumerate(sheets, start=1):
             with package.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as sheet:
-                for part in sheet_xml(frame, title, empty, header):
+                for part in sheet_xml(frame, title, empty, header, shared):
                     sheet.write(part)
+        package.writestr("xl/sharedStrings.xml", shared.xml())
     buffer.sheets = len(names)  # the number `finish_package` writes the last one as
     buffer.header = header
     return buffer
