@@ -16,7 +16,6 @@ them on a helper thread while fastexcel parses.
 from __future__ import annotations
 
 import errno
-import functools
 import gc
 import hashlib
 import os
@@ -312,7 +311,7 @@ def _changes_since(reg, period, out: Path, earlier):
     return Changes(earlier, compare(read_figures(earlier.path), recounted))
 
 
-def _months_changed(reg, months, out: Path):
+def _months_changed(reg, months, period, out: Path):
     """`Ändrade månader`: the months of the monthly list that differ from the newest earlier internal workbook of
     this project in `out` (a frame of them, the sheet's title, what it says without rows, a sentence per month
     for the screen, and the workbook compared with)."""
@@ -328,7 +327,8 @@ def _months_changed(reg, months, out: Path):
         return (pd.DataFrame({MONTH: [], "Att göra": []}), f"INTERNT – {project}: ändrade månader",
                 "Det finns inget tidigare internt underlag för projektet i utdatamappen, så inga månader har "
                 "jämförts. Skicka månaderna till SCB som vanligt.", [], None)
-    changed = changed_months(months, earlier.rows, earlier.last_month)
+    # the months both lists cover: an earlier period reported again is not compared with later months
+    changed = changed_months(months, earlier.rows, min(earlier.last_month, f"{period.end:%Y-%m}"))
     sentences = [changed_sentence(month, earlier.label) for month in changed]
     return (pd.DataFrame({MONTH: changed, "Att göra": sentences}),
             f"INTERNT – {project}: månader som ändrats sedan underlaget {earlier.label} ({earlier.path.name})",
@@ -369,13 +369,18 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             current = period_register(reg, period)
             people = period_persons(reg, current, period)
             listed = worklist_of(reg, current, period, people)
-            months = month_list(current, period, reg.profile)
-            package = functools.partial(worklist_package, listed, period, reg.project.name,
-                                        FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS, months,
-                                        reg.project.case_number)
-            # a long worklist's file is made (by pyarrow and zlib, outside the GIL) while the tables are counted;
-            # a short one's when it is written, as handing work to a thread costs more than it saves
-            worklist = pool.submit(package).result if len(listed) + len(months) > PARALLEL_ROWS else package
+
+            def internal():
+                """The internal workbook's monthly list, and the workbook made with it (but its last sheet)."""
+                months = month_list(current, period, reg.profile)
+                return months, worklist_package(listed, period, reg.project.name,
+                                                FOLLOW_UP_90 if reg.profile is ESF_2007 else SITUATIONS, months,
+                                                reg.project.case_number)
+
+            # a long register's internal workbook is made (by numpy, pyarrow and zlib, mostly outside the GIL)
+            # while the tables are counted; a short one's when it is written, as handing work to a thread costs
+            # more than it saves
+            made = pool.submit(internal).result if len(current) > PARALLEL_ROWS else internal
             # the tables' preparation after the worklist has started: it is not needed for the list
             counted = build_report(reg, period, period_enrolments(reg, period, current), people)
         if before_writing:
@@ -384,7 +389,8 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             if not rerun and (already := _already_reported(register, digest, reg, period, out)) is not None:
                 return already
             changes = _changes_since(reg, period, out, earlier)
-            changed, title, said, months_changed, list_path = _months_changed(reg, months, out)
+            months, package = made()
+            changed, title, said, months_changed, list_path = _months_changed(reg, months, period, out)
         notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
         run = RunInfo(register.name, digest, datetime.now().replace(microsecond=0), __version__, notes)
         project = safe_name(reg.project.name)
@@ -394,7 +400,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
             workbook = io.BytesIO()
             write_workbook(counted, run, workbook, changes)
             files = [(stems[0], ".xlsx", workbook.getvalue()),
-                     (stems[1], ".xlsx", finish_package(worklist(), changed, title, said))]
+                     (stems[1], ".xlsx", finish_package(package, changed, title, said))]
             unprinted = None
             if pdf:
                 from pipeline.write.pdf import PdfFailed, workbook_pdf

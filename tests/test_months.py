@@ -103,3 +103,11 @@ def test_the_list_is_made_in_the_2007_2013_profile_too_and_only_this_projects_li
     outcome = run.report(other, "2009-01-01..2009-02-28", out, TODAY)
     assert outcome.months_changed == []
     assert sheet_rows(internal(outcome), "Ändrade månader")[1][0].startswith("Det finns inget tidigare internt")
+
+
+def test_an_earlier_period_reported_again_is_compared_only_over_the_months_it_covers(tmp_path: Path):
+    out = tmp_path / "ut"
+    path = write_plus_register(tmp_path / "r.xlsx", plus_rows() + [plus_person("P9", inskriven="2024-09-10")])
+    internal(run.report(path, "2024-07-01..2024-12-31", out, TODAY))
+    again = run.report(path, PLUS_PERIOD, out, TODAY)  # the first half again, after the second half's list
+    assert again.months_changed == []  # September's start is after this period: not a change

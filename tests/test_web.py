@@ -81,6 +81,10 @@ def test_an_esf_plus_register_gives_its_indicators_and_the_report_to_download(we
     assert [sheet.cell(first, c).value for c in (3, 4, 5, 7, 8, 9)] == [shown["EECO01"][i] for i in (0, 1, 2, 4, 5, 6)]
     headline = {n["namn"]: n["värde"] for n in answer["nyckeltal"]}
     assert headline["Deltagare sedan starten"] == shown["EECO01"][7]
+    organisations = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "EECO18")
+    assert shown["EECO18"] == [None, None, None, sheet.cell(organisations, 6).value,
+                               None, None, None, sheet.cell(organisations, 10).value]  # no gender: the total alone
+    assert headline["Organisationer som fått stöd, sedan starten"] == 14
 
 
 def test_another_period_of_the_register_can_be_chosen(web):

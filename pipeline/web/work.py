@@ -156,6 +156,10 @@ def _written(outcome: run.Outcome, files: list[dict]) -> dict:
         rows = [{"etikett": f"{i.code} {i.label}", "värden": [figs(fp.INDICATORS, i.code, column, g)
                                                               for column in fp.COLUMNS for g in genders]}
                 for i in fp.ALL_INDICATORS]
+        # the organisations supported have no gender: their total alone (null: an empty cell)
+        rows += [{"etikett": f"{i.code} {i.label}", "värden": [figs(fp.INDICATORS, i.code, column) if g == "" else None
+                                                               for column in fp.COLUMNS for g in genders]}
+                 for i in fp.ORGANISATION_INDICATORS]
         table = {"titel": fp.INDICATORS, "rubrik": ["Indikator", ""],
                  "kolumner": [f"{form.PERIOD_COLUMN} {report.period.label}", form.SINCE_START],
                  "par": [fp.GENDER_HEADERS[g] for g in genders], "rader": rows}

@@ -251,6 +251,43 @@ def _escaped(text: str) -> str:
     return text
 
 
+def _ahead(parts: Iterator, depth: int = 2) -> Iterator:
+    """`parts` made by a thread of their own, `depth` ahead of the one who takes them: a long sheet's XML is
+    joined (by pyarrow) while the part before it is packed (by zlib), both outside the GIL, on two cores."""
+    import queue
+    import threading
+
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    done, stopped = object(), threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stopped.is_set():  # a taker that has stopped (its writing failed) takes no more: neither waits
+            try:
+                made.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for part in parts:
+                if not hand_over(part):
+                    return
+            hand_over(done)
+        except BaseException as exc:  # handed over, and raised where the parts are taken
+            hand_over(exc)
+
+    threading.Thread(target=make, daemon=True, name="esf-xml").start()
+    try:
+        while (part := made.get()) is not done:
+            if isinstance(part, BaseException):
+                raise part
+            yield part
+    finally:
+        stopped.set()
+
+
 def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90,
                      months: pd.DataFrame | None = None, case_number: str = "") -> io.BytesIO:
     """The internal workbook as an .xlsx file in memory (mostly pyarrow and zlib, which run outside the GIL): the
@@ -292,7 +329,8 @@ def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, 
         shared = SharedStrings()
         for i, (_, frame, title, empty) in enumerate(sheets, start=1):
             with package.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as sheet:
-                for part in sheet_xml(frame, title, empty, header, shared):
+                parts = sheet_xml(frame, title, empty, header, shared)
+                for part in (_ahead(parts) if len(frame) > CHUNK_ROWS else parts):
                     sheet.write(part)
         package.writestr("xl/sharedStrings.xml", shared.xml())
     buffer.sheets = len(names)  # the number `finish_package` writes the last one as

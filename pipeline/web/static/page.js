@@ -53,6 +53,7 @@ function el(tag, text, klass) {
 }
 
 function tal(v) {
+  if (v === null || v === undefined) return "";
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10).replace(".", ",");
 }
 
