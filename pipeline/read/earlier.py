@@ -187,18 +187,18 @@ def find_earlier_list(folder: Path, case_number: str, internal_kinds: tuple[str,
     case = case_number.strip()
     found = []
     try:
-        with os.scandir(folder) as entries:
+        with os.scandir(folder) as entries:  # names and inodes in one pass; the project's own files looked into
             for entry in entries:
                 name = entry.name
                 if name.endswith(".xlsx") and not name.startswith((".", "~$")) \
-                        and any(f"_{kind}_" in name for kind in internal_kinds) and entry.is_file():
+                        and any(f"_{kind}_" in name for kind in internal_kinds) and entry.is_file() \
+                        and properties(entry.path, entry.inode()) == (True, case):
                     found.append((entry.stat().st_mtime_ns, name, entry))
     except OSError:
         return None
     for _, _, entry in sorted(found, key=lambda f: (f[0], f[1]), reverse=True):
-        by_this_tool, named = properties(entry.path, entry.inode())
         label = _subject(entry.path)
-        if not by_this_tool or named != case or "-" not in label:
+        if "-" not in label:
             continue
         try:
             import fastexcel
