@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -212,3 +213,13 @@ def test_a_worker_that_died_while_idle_is_replaced_before_the_next_upload(tmp_pa
         assert upload(server, SAMPLE).json()["status"] == "skriven"
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas: apt-get install -y libreoffice-calc-nogui")
+def test_the_page_gives_the_report_as_a_pdf_where_libreoffice_is_installed(web):
+    answer = upload(web, SAMPLE).json()
+    pdf = httpx.get(web.url + answer["pdf"], timeout=200)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="Navigator_lagesrapport_090501-090630.pdf"' in pdf.headers["content-disposition"]
+    assert httpx.get(web.url + answer["pdf"].replace("/0", "/7")).status_code == 404
