@@ -12,7 +12,6 @@ that cannot show a character (a Windows console in code page 850 or 1252) shows 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path

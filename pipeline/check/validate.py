@@ -38,7 +38,7 @@ from schemas import form_plus
 from schemas.register import (
     DEFAULT_PROFILE, DELTAGARE, ESF_2007, FEW, KONTAKTER, ORGANISATIONER, PERIODER, PROFILE_ITEM, PROFILES, PROJEKT,
     Profile, Sheet,
-    header_key, normalise_label,
+    header_key,
 )
 
 

@@ -18,9 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.period import Period, entry_positions, month_number, person_codes
-from schemas.register import ESF_2007, Profile
-
 from schemas.form import BIRTH, EVENT, EVENT_DATE as DATE, MONTH, PERSON, PERSON_GENDER as GENDER
+from schemas.register import ESF_2007, Profile
 
 START, END, NO_EVENT = "Start", "Slut", "Ingen start eller slut"
 # the columns of a Start row beside the person: the profile's entry columns (2007-2013 has no `at_entry`)

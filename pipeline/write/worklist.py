@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -289,7 +290,7 @@ def _ahead(parts: Iterator, depth: int = 2) -> Iterator:
 
 
 def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, what: str = FOLLOW_UP_90,
-                     months: pd.DataFrame | None = None, case_number: str = "") -> io.BytesIO:
+                     months: pd.DataFrame | None = None, case_number: str = "") -> "Package":
     """The internal workbook as an .xlsx file in memory (mostly pyarrow and zlib, which run outside the GIL): the
     worklist (`what` says what is to be done: `FOLLOW_UP_90`, or `SITUATIONS` under ESF+), then the monthly list
     for SCB (`months`, over as many sheets as Excel's rows need), and room for `Ändrade månader`, which
@@ -333,16 +334,23 @@ def worklist_package(worklist: pd.DataFrame, period: Period, project_name: str, 
                 for part in (_ahead(parts) if len(frame) > CHUNK_ROWS else parts):
                     sheet.write(part)
         package.writestr("xl/sharedStrings.xml", shared.xml())
-    buffer.sheets = len(names)  # the number `finish_package` writes the last one as
-    buffer.header = header
-    return buffer
+    return Package(buffer, len(names), header)
 
 
-def finish_package(buffer: io.BytesIO, changed: pd.DataFrame | None, title: str, said: str) -> bytes:
+@dataclass
+class Package:
+    """An internal workbook made but for its last sheet (`finish_package`)."""
+
+    buffer: io.BytesIO  # the .xlsx so far
+    sheets: int  # the number of its sheets, the last one's included
+    header: tuple[str, str]  # what every printed page says at its top
+
+
+def finish_package(made: Package, changed: pd.DataFrame | None, title: str, said: str) -> bytes:
     """The internal workbook's bytes: `Ändrade månader` (`changed`: a row per month to send again, or none, with
     `said` in their place) added as its last sheet, when it has the monthly list."""
     if changed is not None:
-        with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-            package.writestr(f"xl/worksheets/sheet{buffer.sheets}.xml", b"".join(
-                bytes(part) for part in sheet_xml(changed, title, said, buffer.header)))
-    return buffer.getvalue()
+        with zipfile.ZipFile(made.buffer, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+            package.writestr(f"xl/worksheets/sheet{made.sheets}.xml", b"".join(
+                bytes(part) for part in sheet_xml(changed, title, said, made.header)))
+    return made.buffer.getvalue()
