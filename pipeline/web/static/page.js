@@ -98,9 +98,18 @@ function rullbar(table) {
   const wrap = el("div", null, "tabell-rulla");
   wrap.append(table);
   const box = el("div");
-  box.append(wrap, el("p", "Tabellen är bredare än skärmen: dra i sidled för att se alla kolumner.", "rulla-tips"));
+  const tips = el("p", "Tabellen är bredare än skärmen: dra i sidled för att se alla kolumner.", "rulla-tips");
+  tips.hidden = true;  // shown by rulltips() where the table is wider than its box
+  box.append(wrap, tips);
   return box;
 }
+
+function rulltips() {
+  for (const wrap of document.querySelectorAll(".tabell-rulla")) {
+    wrap.nextElementSibling.hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
+  }
+}
+window.addEventListener("resize", rulltips);
 
 function antal(n, en, flera) {
   return n === 1 ? `en ${en}` : `${n} ${flera}`;
@@ -195,6 +204,7 @@ function visa(svar) {
   } else {
     resultat.append(ruta("fel", "Registret kunde inte läsas", svar.meddelande));
   }
+  rulltips();
 }
 
 formular.addEventListener("submit", (e) => {
