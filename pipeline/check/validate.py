@@ -604,8 +604,17 @@ def ten_digits(text: str) -> str | None:
     if not re.fullmatch(PERSONNUMMER, str(text).strip()) or len(digits) not in (10, 12):
         return None
     digits = digits[-10:]
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits[:9]))
-    return digits if (10 - total % 10) % 10 == int(digits[9]) else None
+    return digits if luhn_check_digit(digits[:9]) == int(digits[9]) else None
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit of `digits` (as Swedish personal and organisation numbers have it): every other digit
+    from the first doubled, the digits of the products summed."""
+    total = 0
+    for i, digit in enumerate(int(d) for d in digits):
+        product = digit * (2 if i % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10
 
 
 def personnummer_in_ids(raw: RawSheet, ids: pd.Series, numbers: set[str]) -> list[Problem]:
@@ -706,16 +715,6 @@ def organisation_key(text: str) -> tuple[str | None, str | None]:
         return None, (f"Kontrollsiffran stämmer inte: efter de nio första siffrorna ska den sista vara {check}, inte "
                       f"{digits[9]}. Kontrollera numret.")
     return digits, None
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The Luhn check digit of `digits` (as Swedish personal and organisation numbers have it): every other digit
-    from the first doubled, the digits of the products summed."""
-    total = 0
-    for i, digit in enumerate(int(d) for d in digits):
-        product = digit * (2 if i % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return (10 - total % 10) % 10
 
 
 def organisation_problems(raw: RawSheet, project: Project, today: pd.Timestamp,
