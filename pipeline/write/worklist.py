@@ -90,12 +90,16 @@ XML_SPECIAL_PATTERN = "[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"  # a character that is e
 
 
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
-    escaped = text
+    return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{_escaped_text(text)}</t></is></c>'
+
+
+def _escaped_text(text: str) -> str:
+    """A text as XML holds it: `&`, `<` and `>` as entities, a control character as the format writes it."""
     for character, entity in XML_ESCAPES:
-        escaped = escaped.replace(character, entity)
+        text = text.replace(character, entity)
     for character in XML_CONTROLS:
-        escaped = escaped.replace(character, f"_x{ord(character):04X}_")
-    return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{escaped}</t></is></c>'
+        text = text.replace(character, f"_x{ord(character):04X}_")
+    return text
 
 
 DATE, NUMBER, TEXT = "date", "number", "text"
@@ -138,14 +142,6 @@ class SharedStrings:
         items = "".join(f'<si><t xml:space="preserve">{_escaped_text(text)}</t></si>' for text in self.numbers)
         return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org'
                 f'/spreadsheetml/2006/main" uniqueCount="{len(self.numbers)}">{items}</sst>').encode("utf-8")
-
-
-def _escaped_text(text: str) -> str:
-    for character, entity in XML_ESCAPES:
-        text = text.replace(character, entity)
-    for character in XML_CONTROLS:
-        text = text.replace(character, f"_x{ord(character):04X}_")
-    return text
 
 
 def _text_cells(values: pa.DictionaryArray, shared: SharedStrings | None = None) -> pa.Array:
@@ -247,9 +243,8 @@ NO_TASKS = "Inga uppföljningar att göra."
 
 
 def _escaped(text: str) -> str:
-    for character, entity in XML_ESCAPES + (('"', "&quot;"),):
-        text = text.replace(character, entity)
-    return text
+    """A text as an XML attribute or property holds it (`_escaped_text`, and its quotes)."""
+    return _escaped_text(text).replace('"', "&quot;")
 
 
 def _ahead(parts: Iterator, depth: int = 2) -> Iterator:
