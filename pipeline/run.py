@@ -289,15 +289,15 @@ def _invalid(register: Path, out: Path, problems: list[Problem], rows_read: int,
     return Outcome(register, INVALID, summary, written=paths, problems=problems, lines=lines)
 
 
-def _changes_since(reg, period, out: Path, earlier):
-    """Ändringar: the earlier report of this project recounted from today's register, or None."""
+def _changes_since(reg, earlier):
+    """Ändringar: the earlier report (named, or found in the output folder) recounted from today's register, or
+    None."""
     import pandas as pd
 
     from pipeline.count.changes import Changes, compare
-    from pipeline.read.earlier import find_earlier, read_figures
+    from pipeline.read.earlier import read_figures
     from pipeline.count.report import build_report
 
-    earlier = earlier or find_earlier(out, reg.project.case_number, period)
     if earlier is None:
         return None
     if earlier.case_number != reg.project.case_number.strip():
@@ -335,11 +335,9 @@ def _months_changed(reg, months, period, out: Path):
             f"Inga redan rapporterade månader har ändrats sedan underlaget {earlier.label}.", sentences, earlier.path)
 
 
-def _already_reported(register: Path, digest: str, reg, period, out: Path) -> Outcome | None:
-    """The same register (its SHA-256) and period already gave a report in `out`: said, and nothing written."""
-    from pipeline.read.earlier import find_earlier
-
-    found = find_earlier(out, reg.project.case_number, period)
+def _already_reported(register: Path, digest: str, reg, period, found) -> Outcome | None:
+    """The same register (its SHA-256) and period already gave the report `found` in the output folder: said,
+    and nothing written."""
     if found is None or found.period != period or found.sha256 != digest:
         return None
     line = (f"Registret {register.name} är detsamma (samma SHA-256) som det som gav {found.path.name} för period "
@@ -361,6 +359,7 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
     from pipeline.write.files import PLUS_REPORT_KIND, PLUS_WORKLIST_KIND, REPORT_KIND, WORKLIST_KIND, safe_name, write_set
     from pipeline.write.workbook import RunInfo, write_workbook
     from pipeline.count.months import month_list
+    from pipeline.read.earlier import find_earlier
     from pipeline.write.worklist import FOLLOW_UP_90, SITUATIONS, finish_package, worklist_package
     from schemas.register import ESF_2007
 
@@ -386,9 +385,11 @@ def _write_report(register: Path, digest: str, reg, period, out: Path, earlier, 
         if before_writing:
             before_writing(reg.project.case_number)
         with phase("jämföra"):
-            if not rerun and (already := _already_reported(register, digest, reg, period, out)) is not None:
+            # the earlier report named (`--previous`), or the newest of the project in the folder, searched once
+            earlier = earlier or find_earlier(out, reg.project.case_number, period)
+            if not rerun and (already := _already_reported(register, digest, reg, period, earlier)) is not None:
                 return already
-            changes = _changes_since(reg, period, out, earlier)
+            changes = _changes_since(reg, earlier)
             months, package = made()
             changed, title, said, months_changed, list_path = _months_changed(reg, months, period, out)
         notes = [f"{p.severity}: {p.place}: {p.message}" for p in reg.problems]
