@@ -95,19 +95,11 @@ def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierRepor
     """The newest report of the same period if there is one, else the newest of an earlier period. Only the
     reports whose properties name this project (or, written by an earlier version, no project) are opened."""
     case = case_number.strip()
-    found = []
-    try:
-        with os.scandir(folder) as entries:  # the folder's names and inodes in one pass
-            for entry in entries:
-                name = entry.name
-                if name.endswith(".xlsx") and not name.startswith((".", "~$")) and NEVER_A_REPORT not in name \
-                        and entry.is_file():
-                    found.append((name, entry))
-    except OSError:
+    found = _workbooks(folder, lambda name: NEVER_A_REPORT not in name)
+    if found is None:
         return None
-    found.sort(key=lambda f: f[0])
     reports = []
-    for _, entry in found:
+    for entry in sorted(found, key=lambda e: e.name):
         try:
             by_this_tool, named = properties(entry.path, entry.inode())
             if by_this_tool and named in (None, case):
@@ -122,6 +114,17 @@ def find_earlier(folder: Path, case_number: str, period: Period) -> EarlierRepor
     if not candidates:
         return None
     return max(candidates, key=lambda r: (r.period.end, r.created, r.version, r.path.stat().st_mtime))
+
+
+def _workbooks(folder: Path, named) -> list[os.DirEntry] | None:
+    """The folder's workbooks whose names `named` accepts (not hidden, not Excel's lock files), listed with their
+    inodes in one pass; None where the folder cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.name.endswith(".xlsx")
+                    and not entry.name.startswith((".", "~$")) and named(entry.name) and entry.is_file()]
+    except OSError:
+        return None
 
 
 CORE_PROPERTIES = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
@@ -185,16 +188,11 @@ def find_earlier_list(folder: Path, case_number: str, internal_kinds: tuple[str,
     from schemas.form import BIRTH, EVENT_DATE, MONTH_LIST
 
     case = case_number.strip()
-    found = []
     try:
-        with os.scandir(folder) as entries:  # names and inodes in one pass; the project's own files looked into
-            for entry in entries:
-                name = entry.name
-                if name.endswith(".xlsx") and not name.startswith((".", "~$")) \
-                        and any(f"_{kind}_" in name for kind in internal_kinds) and entry.is_file() \
-                        and properties(entry.path, entry.inode()) == (True, case):
-                    found.append((entry.stat().st_mtime_ns, name, entry))
-    except OSError:
+        found = [(entry.stat().st_mtime_ns, entry.name, entry)  # the project's own files, as their properties say
+                 for entry in _workbooks(folder, lambda name: any(f"_{kind}_" in name for kind in internal_kinds)) or ()
+                 if properties(entry.path, entry.inode()) == (True, case)]
+    except OSError:  # removed since the folder was listed
         return None
     for _, _, entry in sorted(found, key=lambda f: (f[0], f[1]), reverse=True):
         label = _subject(entry.path)

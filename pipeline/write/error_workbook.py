@@ -42,7 +42,8 @@ def write_error_workbook(register: Path, problems: list[Problem], target: Path |
         except Exception:  # noqa: BLE001 - a file openpyxl cannot open is rebuilt from what was read
             workbook = None
         if workbook is not None:
-            mark(workbook, problems, register.name, {name.casefold(): raw.header_row for name, raw in (sheets or {}).items()})
+            header_rows = {name.casefold(): raw.header_row for name, raw in (sheets or {}).items()}
+            mark(workbook, problems, register.name, header_rows)
             workbook.save(target)
             return
     write_rebuilt(target, sheets or {}, problems, only_problem_rows=rows_read > WHOLE_COPY_MAX_ROWS,
