@@ -223,3 +223,11 @@ def test_the_page_gives_the_report_as_a_pdf_where_libreoffice_is_installed(web):
     assert pdf.headers["content-type"] == "application/pdf"
     assert 'filename="Navigator_lagesrapport_090501-090630.pdf"' in pdf.headers["content-disposition"]
     assert httpx.get(web.url + answer["pdf"].replace("/0", "/7")).status_code == 404
+
+
+def test_more_earlier_files_than_the_page_compares_with_are_refused_in_swedish(web):
+    files = [("fil", ("register.xlsx", SAMPLE.read_bytes(), "application/octet-stream"))] + [
+        ("tidigare", (f"r{i}.xlsx", b"PK", "application/octet-stream")) for i in range(5)]
+    answer = httpx.post(f"{web.url}/rapport", files=files, timeout=60)
+    assert answer.status_code == 400
+    assert answer.json()["meddelande"].startswith("Välj högst 4 tidigare filer att jämföra med")

@@ -177,7 +177,10 @@ def create_app(workers: int = WORKERS, max_upload: int = MAX_UPLOAD_BYTES, keep_
             return _answer(too_large, 413)
         except ClientDisconnect:  # the browser went away mid-upload: no one to answer, nothing to log
             return Response(status_code=400)
-        except HTTPException:  # a body that is no form, or a part beyond the limits
+        except HTTPException as exc:  # a body that is no form, or a part beyond the limits
+            if str(exc.detail).startswith("Too many files"):  # (Starlette's words for more files than max_files)
+                return _answer(f"Välj högst {MAX_EARLIER_FILES} tidigare filer att jämföra med: förra rapporten och "
+                               "förra interna underlaget räcker.", 400)
             return _answer("Registret kom inte fram som en fil från webbsidan. Ladda om sidan och försök igen.", 400)
         if len(content) > max_upload or any(len(c) > max_upload for _, c in earlier):
             return _answer(too_large, 413)

@@ -212,7 +212,7 @@ formular.addEventListener("submit", (e) => {
   if (!register) return;
   const data = new FormData();
   data.append("fil", register, register.name);
-  for (const f of Array.from(tidigare.files).slice(0, 4)) data.append("tidigare", f, f.name);
+  for (const f of tidigare.files) data.append("tidigare", f, f.name);  // (more than four: the server says so)
   if (!periodrad.hidden && periodval.value) data.append("period", periodval.value);
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/rapport");
